@@ -1,0 +1,32 @@
+/* cli.h - the subcommands and what they share: option parsing helpers,
+ * thread setup, and the checked end of stdout. Each cmd_<name> parses its
+ * own options with getopt_long, prints its own errors as "lgc <name>: msg"
+ * and returns the process exit code. */
+#ifndef LGC_CLI_H
+#define LGC_CLI_H
+
+#include <stdint.h>
+
+int cmd_compress(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+
+/* Parse a whole decimal number in [lo, hi] for option opt; on error records
+ * "option '--opt' ..." and returns LGC_EUSAGE. */
+int cli_parse_long(long *out, const char *opt, const char *arg, long lo, long hi);
+int cli_parse_int(int *out, const char *opt, const char *arg, int lo, int hi);
+int cli_parse_u64(uint64_t *out, const char *opt, const char *arg);
+int cli_parse_float(float *out, const char *opt, const char *arg, double lo, double hi);
+
+/* Threads for OpenBLAS and OpenMP; 0 means all cores. */
+void cli_set_threads(int n);
+int cli_threads(void);
+
+/* Prints "lgc CMD: <last error>" to stderr and returns the exit code for
+ * status (adding "try 'lgc CMD --help'" for usage errors). */
+int cli_report(const char *cmd, int status);
+/* Flushes and checks stdout (a full disk or closed pipe is an error). */
+int cli_close_stdout(const char *cmd);
+
+#endif

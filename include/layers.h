@@ -1,0 +1,85 @@
+/* layers.h - neural-network layers as forward/backward function pairs.
+ *
+ * Conventions (llm.c style, see ../shared/STYLE.md):
+ * - Every buffer is caller-owned, contiguous float, row-major. Nothing here
+ *   allocates.
+ * - Images are NCHW: (B, C, H, W). Dense data is (B, F).
+ * - Arguments: outputs first, then inputs and weights, then workspaces, then
+ *   dimensions.
+ * - Backward functions ACCUMULATE (+=) into din, dw, db; the caller zeroes
+ *   gradients once per step. din may be NULL when no input gradient is
+ *   needed (first layer); then that work is skipped.
+ * - Dimension letters: B batch, C/OC in/out channels, H/W height/width,
+ *   F/O in/out features. */
+#ifndef LGC_LAYERS_H
+#define LGC_LAYERS_H
+
+#include <stddef.h>
+
+/* --- dense: out (B,O) = in (B,F) . w^T + b;  w (O,F), b (O) --- */
+void dense_forward(float *out, const float *in, const float *w, const float *b,
+                   int B, int F, int O);
+void dense_backward(float *din, float *dw, float *db, const float *dout,
+                    const float *in, const float *w, int B, int F, int O);
+
+/* --- 3x3 convolution, stride 1, zero padding 1 (output H x W) ---
+ * w (OC, C, 3, 3), b (OC); in (B,C,H,W); out (B,OC,H,W).
+ * Implemented as im2col + one lgc_sgemm over the whole batch:
+ *   col (C*9, B*H*W) workspace, tmp (OC, B*H*W) workspace.
+ * conv3x3_col_size / conv3x3_tmp_size give the float counts they need.
+ * Backward recomputes col from in (cheaper in memory than caching it). */
+size_t conv3x3_col_size(int B, int C, int H, int W);
+size_t conv3x3_tmp_size(int B, int OC, int H, int W);
+void conv3x3_forward(float *out, const float *in, const float *w, const float *b,
+                     float *col, float *tmp, int B, int C, int H, int W, int OC);
+void conv3x3_backward(float *din, float *dw, float *db, const float *dout,
+                      const float *in, const float *w, float *col, float *tmp,
+                      int B, int C, int H, int W, int OC);
+/* im2col for 3x3/pad 1 over a batch: col[(c*9 + ky*3 + kx), b*H*W + y*W + x]
+ * = in[b, c, y+ky-1, x+kx-1] (0 outside). col2im is its adjoint: it
+ * scatter-adds col back into din (+=). */
+void im2col3x3(float *col, const float *in, int B, int C, int H, int W);
+void col2im3x3(float *din, const float *col, int B, int C, int H, int W);
+
+/* --- 2x2 max-pool, stride 2: in (B,C,H,W) -> out (B,C,H/2,W/2) ---
+ * H and W must be even. argmax (B*C*H/2*W/2 ints) caches which input won,
+ * written by forward and read by backward. */
+void maxpool2_forward(float *out, int *argmax, const float *in, int B, int C, int H, int W);
+void maxpool2_backward(float *din, const float *dout, const int *argmax,
+                       int B, int C, int H, int W);
+
+/* --- nearest 2x upsample: in (B,C,H,W) -> out (B,C,2H,2W) --- */
+void upsample2_forward(float *out, const float *in, int B, int C, int H, int W);
+void upsample2_backward(float *din, const float *dout, int B, int C, int H, int W);
+
+/* --- elementwise activations over n floats ---
+ * Backward uses the forward OUTPUT (relu: out > 0; sigmoid: out*(1-out)),
+ * so the input need not be kept. */
+void relu_forward(float *out, const float *in, size_t n);
+void relu_backward(float *din, const float *dout, const float *out, size_t n);
+void sigmoid_forward(float *out, const float *in, size_t n);
+void sigmoid_backward(float *din, const float *dout, const float *out, size_t n);
+
+/* --- losses: return the mean loss over the batch (sum over features,
+ * mean over B) and WRITE (not accumulate) the gradient w.r.t. their input.
+ * dlogits / dpred may be NULL to only evaluate. --- */
+/* Softmax cross-entropy: logits (B,K), labels (B) in [0,K); probs (B,K)
+ * receives the softmax (may be NULL). Uses the max-shift for stability. */
+double softmax_xent(float *dlogits, float *probs, const float *logits,
+                    const int *labels, int B, int K);
+/* Binary cross-entropy on LOGITS z with targets t in [0,1]:
+ * l = softplus(z) - t*z, computed stably; dz = sigmoid(z) - t. Used for the
+ * decoder so that the final sigmoid and BCE fuse into one stable step. */
+double bce_logits(float *dz, const float *z, const float *t, int B, size_t F);
+/* Mean squared error: l = sum (p - t)^2 / B; dp = 2 (p - t) / B. */
+double mse_loss(float *dpred, const float *pred, const float *t, int B, size_t F);
+
+/* --- Adam (bias-corrected) over a flat parameter array ---
+ * step is 1-based; m and v start zeroed. */
+typedef struct {
+    float lr, beta1, beta2, eps;
+} adam_cfg;
+void adam_update(float *params, const float *grads, float *m, float *v, size_t n,
+                 const adam_cfg *cfg, long step);
+
+#endif

@@ -1,0 +1,68 @@
+/* lgcfile.h - the .lgc file: everything `lgc sample` needs, nothing more.
+ *
+ * Contents: data shape, class prior (training count per class), the
+ * decoder (layer specs + weights, f32 or f16), one Gaussian mixture per
+ * class, and each class's BIC curve (for `lgc info`). Layout, byte by byte,
+ * in docs/FORMAT.md. Written atomically; read with every size validated
+ * before use and the CRC-32 checked before any section is trusted. */
+#ifndef LGC_LGCFILE_H
+#define LGC_LGCFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "gmm.h"
+#include "net.h"
+
+/* Bump LGCF_VERSION on any change a version-1 reader would misread;
+ * adding an optional section with a new tag does not need a bump. */
+#define LGCF_VERSION 1
+#define LGCF_MAX_CLASSES 256
+#define LGCF_MAX_LATENT 1024
+#define LGCF_MAX_K 64
+#define LGCF_MAX_PARAMS (64u << 20) /* decoder floats */
+
+typedef enum { LGCF_F32 = 0, LGCF_F16 = 1 } lgcf_dtype;
+
+typedef struct {
+    int h, w, c;      /* image shape */
+    int n_classes;
+    int latent;       /* d */
+    long *class_counts; /* (n_classes) training images per class: the prior */
+    int n_layers;
+    layer_spec *dec_specs; /* (n_layers) decoder, input (latent,1,1) */
+    size_t n_dec_params;
+    float *dec_params;     /* (n_dec_params) in net parameter order */
+    lgcf_dtype weight_dtype; /* how dec_params are stored */
+    gmm_t *gmms;           /* (n_classes) */
+    int kmax;              /* BIC curve length, 0 if absent */
+    double *bic;           /* (n_classes, kmax) or NULL */
+} lgc_model;
+
+/* Byte counts of what was read, for `lgc info`. */
+typedef struct {
+    size_t file_bytes;
+    size_t header_bytes;  /* magic, version, trailer */
+    size_t shape_bytes;   /* each section: bytes on disk incl. its header */
+    size_t prior_bytes;
+    size_t decoder_bytes;
+    size_t mixture_bytes;
+    size_t bic_bytes;
+    size_t other_bytes;   /* unknown sections (skipped); all fields sum to file_bytes */
+} lgcf_sizes;
+
+/* Writes m to path atomically. The image is read back in memory first, so
+ * a model the reader would reject (non-finite or f16-overflowing weight,
+ * invalid mixture, oversized section) fails with LGC_EFORMAT and nothing
+ * is created. Returns LGC_OK, LGC_EFORMAT or LGC_EIO. */
+int lgcf_write(const char *path, const lgc_model *m);
+/* Reads path into *m (caller frees with lgc_model_free); sizes may be NULL.
+ * Returns LGC_OK, or LGC_EIO / LGC_EFORMAT with a message naming path and
+ * the problem; *m is left empty on failure. */
+int lgcf_read(lgc_model *m, lgcf_sizes *sizes, const char *path);
+/* Same, from a memory buffer; name is used in messages (for tests and
+ * fuzzing). */
+int lgcf_read_mem(lgc_model *m, lgcf_sizes *sizes, const uint8_t *buf, size_t len,
+                  const char *name);
+void lgc_model_free(lgc_model *m);
+
+#endif

@@ -1,0 +1,94 @@
+/* net.h - a sequential network over the layers of layers.h.
+ *
+ * A network is a list of layer specs applied to an input of shape (C,H,W)
+ * per example. net_init derives every shape, then makes one allocation per
+ * kind of float (params, grads, Adam m, Adam v, activations, activation
+ * grads) with each layer holding named views into them (llm.c style), so
+ * init, the optimiser and serialisation are flat loops.
+ *
+ * Parameter order (also the .lgc order): for each layer with weights, w then
+ * b. Dense w is (O, F) with F the flattened CHW input; conv w is
+ * (OC, C, 3, 3). */
+#ifndef LGC_NET_H
+#define LGC_NET_H
+
+#include <stddef.h>
+#include "layers.h"
+#include "rng.h"
+
+typedef enum {
+    LAYER_DENSE = 1,     /* out: any (c,h,w); output flattened CHW */
+    LAYER_CONV3 = 2,     /* out.c = output channels; 3x3, pad 1 */
+    LAYER_MAXPOOL2 = 3,  /* halves h and w (both must be even) */
+    LAYER_UPSAMPLE2 = 4, /* doubles h and w */
+    LAYER_RELU = 5,
+    LAYER_SIGMOID = 6,
+} layer_type;
+
+#define NET_MAX_LAYERS 64
+#define NET_MAX_DIM 65536 /* bound on any c, h, w in a spec */
+
+typedef struct {
+    int c, h, w;
+} tshape;
+
+static inline size_t tshape_size(tshape s) { return (size_t)s.c * s.h * s.w; }
+
+typedef struct {
+    layer_type type;
+    tshape out; /* DENSE: full output shape; CONV3: out.c only; else unused */
+} layer_spec;
+
+typedef struct {
+    layer_spec spec;
+    tshape in, out;
+    size_t n_w, n_b; /* parameter counts (0 for parameter-free layers) */
+    float *w, *b;    /* views into net.params */
+    float *dw, *db;  /* views into net.grads */
+    float *act;      /* (B, out) output, view into net.acts */
+    float *dact;     /* (B, out) gradient of the output */
+    int *argmax;     /* (B, out) max-pool cache, else NULL */
+} layer;
+
+typedef struct {
+    int n_layers;
+    layer *layers;
+    tshape in;
+    int max_batch;
+    size_t n_params;
+    float *params, *grads, *adam_m, *adam_v; /* (n_params) each */
+    float *acts, *dacts;                     /* all layer outputs, (B, sum out) */
+    float *din;                              /* (B, in) gradient w.r.t. the input */
+    float *col, *tmp;                        /* shared conv workspaces */
+    int *argmax_buf;
+    long step; /* Adam steps taken */
+} net;
+
+/* Derives shapes without allocating: returns LGC_OK and sets *out and
+ * *n_params, or LGC_EFORMAT (message says which layer is inconsistent).
+ * Used by net_init and by the .lgc reader to validate a stored model. */
+int net_plan(tshape in, const layer_spec *specs, int n_layers, tshape *out,
+             size_t *n_params);
+
+/* Builds the network for batches up to max_batch. Returns LGC_OK or the
+ * status of net_plan. Free with net_free. */
+int net_init(net *nt, tshape in, const layer_spec *specs, int n_layers, int max_batch);
+void net_free(net *nt);
+
+/* He-normal weights for layers followed by ReLU, Glorot otherwise; zero
+ * biases. */
+void net_init_params(net *nt, rng_t *rng);
+
+/* Runs layers [0, upto) on in (B, in) and returns the output of layer
+ * upto-1 (a view valid until the next forward). upto = n_layers for all. */
+const float *net_forward(net *nt, const float *in, int B, int upto);
+/* Back-propagates dout, the gradient w.r.t. the output of layer upto-1,
+ * through layers [0, upto) after the matching net_forward; accumulates
+ * into grads and, when want_din, writes nt->din. */
+void net_backward(net *nt, const float *in, const float *dout, int B, int upto, int want_din);
+void net_zero_grad(net *nt);
+void net_adam_step(net *nt, const adam_cfg *cfg);
+/* Output shape of the whole network. */
+tshape net_out_shape(const net *nt);
+
+#endif

@@ -1,0 +1,98 @@
+/* cli_common.c - helpers shared by the subcommands (cli.h). */
+#include <cblas.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "cli.h"
+#include "util.h"
+
+int cli_parse_long(long *out, const char *opt, const char *arg, long lo, long hi)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end)
+        return lgc_fail(LGC_EUSAGE, "option '--%s' expects a whole number, got '%s'", opt, arg);
+    if (v < lo || v > hi)
+        return lgc_fail(LGC_EUSAGE, "option '--%s' must be in %ld..%ld, got %ld", opt, lo, hi, v);
+    *out = v;
+    return LGC_OK;
+}
+
+int cli_parse_int(int *out, const char *opt, const char *arg, int lo, int hi)
+{
+    long v;
+    int st = cli_parse_long(&v, opt, arg, lo, hi);
+    if (st == LGC_OK)
+        *out = (int)v;
+    return st;
+}
+
+int cli_parse_u64(uint64_t *out, const char *opt, const char *arg)
+{
+    char *end;
+    errno = 0;
+    if (*arg == '-')
+        return lgc_fail(LGC_EUSAGE, "option '--%s' expects a non-negative number", opt);
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (errno || end == arg || *end)
+        return lgc_fail(LGC_EUSAGE, "option '--%s' expects a whole number, got '%s'", opt, arg);
+    *out = (uint64_t)v;
+    return LGC_OK;
+}
+
+int cli_parse_float(float *out, const char *opt, const char *arg, double lo, double hi)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end || !isfinite(v))
+        return lgc_fail(LGC_EUSAGE, "option '--%s' expects a number, got '%s'", opt, arg);
+    if (v < lo || v > hi)
+        return lgc_fail(LGC_EUSAGE, "option '--%s' must be in [%g, %g], got %g", opt, lo, hi, v);
+    *out = (float)v;
+    return LGC_OK;
+}
+
+static int n_threads;
+
+void cli_set_threads(int n)
+{
+    if (n <= 0)
+        n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (n <= 0)
+        n = 1;
+    n_threads = n;
+    openblas_set_num_threads(n);
+#ifdef _OPENMP
+    omp_set_num_threads(n);
+#endif
+}
+
+int cli_threads(void) { return n_threads ? n_threads : 1; }
+
+int cli_report(const char *cmd, int status)
+{
+    if (status == LGC_OK)
+        return LGC_EXIT_OK;
+    fprintf(stderr, "lgc %s: %s\n", cmd, lgc_errmsg());
+    if (status == LGC_EUSAGE)
+        fprintf(stderr, "try 'lgc %s --help'\n", cmd);
+    return lgc_exit_code(status);
+}
+
+int cli_close_stdout(const char *cmd)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "lgc %s: cannot write to standard output: %s\n", cmd, strerror(errno));
+        return LGC_EXIT_FAILURE;
+    }
+    return LGC_EXIT_OK;
+}

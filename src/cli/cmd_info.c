@@ -1,0 +1,142 @@
+/* cmd_info.c - `lgc info FILE [--json]`: what a .lgc file holds and what
+ * each part costs in bytes. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lgcfile.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: lgc info <file.lgc> [--json]\n\n"
+               "Prints the data shape, the class prior, each class's mixture size k and\n"
+               "BIC curve, the bytes of each part of the file, and the compression ratio\n"
+               "against the raw training set (images x height x width x channels bytes).\n\n"
+               "options:\n"
+               "      --json      one JSON object on standard output (keys include\n"
+               "                  file_bytes and compression_ratio)\n"
+               "  -h, --help      show this help\n");
+}
+
+static void json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            printf("\\%c", ch);
+        else if (ch < 0x20)
+            printf("\\u%04x", ch);
+        else
+            putchar(ch);
+    }
+    putchar('"');
+}
+
+static void json_double(double v)
+{
+    if (isfinite(v))
+        printf("%.10g", v);
+    else
+        printf("null");
+}
+
+static long total_images(const lgc_model *m)
+{
+    long n = 0;
+    for (int c = 0; c < m->n_classes; c++)
+        n += m->class_counts[c];
+    return n;
+}
+
+static void print_text(const char *path, const lgc_model *m, const lgcf_sizes *z)
+{
+    double raw = (double)total_images(m) * m->h * m->w * m->c;
+    printf("file       %s, %zu bytes\n", path, z->file_bytes);
+    printf("images     %dx%dx%d (h x w x c), %ld training images, %d classes\n", m->h, m->w,
+           m->c, total_images(m), m->n_classes);
+    printf("latent     %d dimensions\n", m->latent);
+    printf("decoder    %d layers, %zu parameters stored as %s\n", m->n_layers, m->n_dec_params,
+           m->weight_dtype == LGCF_F16 ? "f16" : "f32");
+    printf("bytes      header %zu, shape %zu, prior %zu, decoder %zu, mixtures %zu, bic %zu\n",
+           z->header_bytes, z->shape_bytes, z->prior_bytes, z->decoder_bytes, z->mixture_bytes,
+           z->bic_bytes);
+    printf("ratio      %.1fx against %.0f raw bytes\n", raw / (double)z->file_bytes, raw);
+    printf("\nclass  count      k  cov   BIC for k = 1..%d\n", m->kmax);
+    for (int c = 0; c < m->n_classes; c++) {
+        printf("%-5d  %-9ld  %-2d %-5s", c, m->class_counts[c], m->gmms[c].k,
+               m->gmms[c].cov == GMM_COV_FULL ? "full" : "diag");
+        for (int k = 0; k < m->kmax; k++) {
+            double b = m->bic[(size_t)c * m->kmax + k];
+            if (isfinite(b))
+                printf(" %.0f", b);
+            else
+                printf(" -");
+        }
+        printf("\n");
+    }
+}
+
+static void print_json(const char *path, const lgc_model *m, const lgcf_sizes *z)
+{
+    double raw = (double)total_images(m) * m->h * m->w * m->c;
+    printf("{\"file\": ");
+    json_string(path);
+    printf(", \"file_bytes\": %zu, \"raw_bytes\": %.0f, \"compression_ratio\": ", z->file_bytes,
+           raw);
+    json_double(raw / (double)z->file_bytes);
+    printf(", \"height\": %d, \"width\": %d, \"channels\": %d, \"classes\": %d, \"latent\": %d",
+           m->h, m->w, m->c, m->n_classes, m->latent);
+    printf(", \"decoder_layers\": %d, \"decoder_params\": %zu, \"weights\": \"%s\"", m->n_layers,
+           m->n_dec_params, m->weight_dtype == LGCF_F16 ? "f16" : "f32");
+    printf(", \"bytes\": {\"header\": %zu, \"shape\": %zu, \"prior\": %zu, \"decoder\": %zu, "
+           "\"mixtures\": %zu, \"bic\": %zu}",
+           z->header_bytes, z->shape_bytes, z->prior_bytes, z->decoder_bytes, z->mixture_bytes,
+           z->bic_bytes);
+    printf(", \"per_class\": [");
+    for (int c = 0; c < m->n_classes; c++) {
+        printf("%s{\"class\": %d, \"count\": %ld, \"k\": %d, \"cov\": \"%s\", \"bic\": [",
+               c ? ", " : "", c, m->class_counts[c], m->gmms[c].k,
+               m->gmms[c].cov == GMM_COV_FULL ? "full" : "diag");
+        for (int k = 0; k < m->kmax; k++) {
+            printf("%s", k ? ", " : "");
+            json_double(m->bic[(size_t)c * m->kmax + k]);
+        }
+        printf("]}");
+    }
+    printf("]}\n");
+}
+
+int cmd_info(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int json = 0, c, st = LGC_OK;
+    optind = 0;
+    opterr = 0;
+    while (st == LGC_OK && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = 1; break;
+        case 'h': usage(stdout); return cli_close_stdout("info");
+        default: st = lgc_fail(LGC_EUSAGE, "unknown option '%s'", argv[optind - 1]); break;
+        }
+    }
+    if (st == LGC_OK && optind != argc - 1)
+        st = lgc_fail(LGC_EUSAGE, optind >= argc ? "missing <file.lgc>"
+                                                 : "expected one <file.lgc>, got more");
+    if (st)
+        return cli_report("info", st);
+    lgc_model m = {0};
+    lgcf_sizes sizes;
+    if ((st = lgcf_read(&m, &sizes, argv[optind])))
+        return cli_report("info", st);
+    if (json)
+        print_json(argv[optind], &m, &sizes);
+    else
+        print_text(argv[optind], &m, &sizes);
+    lgc_model_free(&m);
+    return cli_close_stdout("info");
+}

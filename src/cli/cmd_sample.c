@@ -1,0 +1,361 @@
+/* cmd_sample.c - `lgc sample FILE -n N -o DIR`: draw latents from each
+ * class's mixture, decode them in batches and write an IDX training set
+ * (train-images-idx3-ubyte, train-labels-idx1-ubyte) that any MNIST loader
+ * reads. Memory is independent of N: labels come from a sequential
+ * sampler (exact class counts, random order) that can be replayed from its
+ * seed, and images are decoded and written one batch at a time. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "atomic_file.h"
+#include "cli.h"
+#include "idx.h"
+#include "lgcfile.h"
+#include "model.h"
+#include "png_write.h"
+#include "util.h"
+
+#define DEFAULT_SEED 1
+#define DEFAULT_PNG_COLS 10
+#define DECODE_BATCH 256
+#define MAX_SAMPLES 100000000L /* the IDX reader's own bound */
+
+typedef struct {
+    const char *file, *out, *png;
+    long n, per_class;
+    int png_cols;
+    uint64_t seed;
+    int threads, quiet;
+} sample_opts;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lgc sample <file.lgc> (-n <count> | --per-class <count>) -o <dir> [<options>]\n"
+            "       lgc sample <file.lgc> --png <grid.png> [<options>]\n"
+            "       (alias: lgc decompress)\n\n"
+            "Draws labelled synthetic images from the class mixtures in <file.lgc> and\n"
+            "writes <dir>/train-images-idx3-ubyte and <dir>/train-labels-idx1-ubyte.\n"
+            "Class counts follow the stored class prior (largest remainder rounding)\n"
+            "unless --per-class is given; labels come in random order. With '-o -' the\n"
+            "image IDX file is written to standard output, followed by the label IDX file.\n\n"
+            "options:\n"
+            "  -n, --count <n>         number of images\n"
+            "      --per-class <m>     m images of every class instead of -n\n"
+            "  -o, --output <dir>      output directory (created if missing), or -\n"
+            "      --png <file>        also write a grid, one row per class\n"
+            "      --png-cols <n>      images per row of the grid [%d]\n"
+            "      --seed <n>          random seed [%d]\n"
+            "      --threads <n>       threads, 0 = all cores [0]\n"
+            "  -q, --quiet             no summary on stderr\n"
+            "  -h, --help              show this help\n",
+            DEFAULT_PNG_COLS, DEFAULT_SEED);
+}
+
+static int parse(sample_opts *o, int argc, char **argv)
+{
+    enum { OPT_PER_CLASS = 256, OPT_PNG, OPT_PNG_COLS, OPT_SEED, OPT_THREADS };
+    static const struct option longopts[] = {
+        {"count", required_argument, 0, 'n'},     {"per-class", required_argument, 0, OPT_PER_CLASS},
+        {"output", required_argument, 0, 'o'},    {"png", required_argument, 0, OPT_PNG},
+        {"png-cols", required_argument, 0, OPT_PNG_COLS}, {"seed", required_argument, 0, OPT_SEED},
+        {"threads", required_argument, 0, OPT_THREADS}, {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+    memset(o, 0, sizeof *o);
+    o->n = -1;
+    o->per_class = -1;
+    o->png_cols = DEFAULT_PNG_COLS;
+    o->seed = DEFAULT_SEED;
+    int st = LGC_OK, c;
+    optind = 0;
+    opterr = 0;
+    while (st == LGC_OK && (c = getopt_long(argc, argv, ":n:o:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'n': st = cli_parse_long(&o->n, "count", optarg, 1, MAX_SAMPLES); break;
+        case OPT_PER_CLASS: st = cli_parse_long(&o->per_class, "per-class", optarg, 1, MAX_SAMPLES); break;
+        case 'o': o->out = optarg; break;
+        case OPT_PNG: o->png = optarg; break;
+        case OPT_PNG_COLS: st = cli_parse_int(&o->png_cols, "png-cols", optarg, 1, 1000); break;
+        case OPT_SEED: st = cli_parse_u64(&o->seed, "seed", optarg); break;
+        case OPT_THREADS: st = cli_parse_int(&o->threads, "threads", optarg, 0, 1024); break;
+        case 'q': o->quiet = 1; break;
+        case 'h': usage(stdout); return 1;
+        case ':': st = lgc_fail(LGC_EUSAGE, "option '%s' needs a value", argv[optind - 1]); break;
+        default: st = lgc_fail(LGC_EUSAGE, "unknown option '%s'", argv[optind - 1]); break;
+        }
+    }
+    if (st)
+        return st;
+    if (optind != argc - 1)
+        return lgc_fail(LGC_EUSAGE, optind >= argc ? "missing <file.lgc>"
+                                                   : "expected one <file.lgc>, got more");
+    o->file = argv[optind];
+    if (o->n > 0 && o->per_class > 0)
+        return lgc_fail(LGC_EUSAGE, "give either -n or --per-class, not both");
+    int want_set = o->n > 0 || o->per_class > 0;
+    if (want_set && !o->out)
+        return lgc_fail(LGC_EUSAGE, "missing '-o <dir>'");
+    if (!want_set && o->out)
+        return lgc_fail(LGC_EUSAGE, "missing '-n <count>' or '--per-class <count>'");
+    if (!want_set && !o->png)
+        return lgc_fail(LGC_EUSAGE, "nothing to do: give -n and -o, or --png");
+    return LGC_OK;
+}
+
+/* Images per class: exactly n in total, proportional to the prior, by
+ * largest remainder (ties to the lower class index), or per_class each. */
+static int class_quota(long *quota, const lgc_model *m, long n, long per_class)
+{
+    int K = m->n_classes;
+    if (per_class > 0) {
+        if (per_class > MAX_SAMPLES / K)
+            return lgc_fail(LGC_EUSAGE, "--per-class %ld x %d classes is too many images",
+                            per_class, K);
+        for (int c = 0; c < K; c++)
+            quota[c] = per_class;
+        return LGC_OK;
+    }
+    double total = 0;
+    for (int c = 0; c < K; c++)
+        total += (double)m->class_counts[c];
+    double frac[LGCF_MAX_CLASSES];
+    long given = 0;
+    for (int c = 0; c < K; c++) {
+        double q = (double)n * (double)m->class_counts[c] / total;
+        quota[c] = (long)q;
+        frac[c] = q - (double)quota[c];
+        given += quota[c];
+    }
+    for (; given < n; given++) {
+        int best = 0;
+        for (int c = 1; c < K; c++)
+            if (frac[c] > frac[best])
+                best = c;
+        quota[best]++;
+        frac[best] = -1;
+    }
+    return LGC_OK;
+}
+
+/* Sequential sampling without replacement of the label multiset: each draw
+ * picks class c with probability remaining[c] / remaining_total, which
+ * gives a uniformly random order with exact counts in O(classes) memory. */
+typedef struct {
+    rng_t rng;
+    long remaining[LGCF_MAX_CLASSES];
+    long total;
+    int K;
+} label_stream;
+
+static void label_stream_init(label_stream *ls, const long *quota, int K, uint64_t seed)
+{
+    rng_seed(&ls->rng, seed * 0x9e3779b97f4a7c15ULL + 1);
+    ls->K = K;
+    ls->total = 0;
+    for (int c = 0; c < K; c++) {
+        ls->remaining[c] = quota[c];
+        ls->total += quota[c];
+    }
+}
+
+static int label_stream_next(label_stream *ls)
+{
+    long r = (long)(rng_uniform(&ls->rng) * (double)ls->total);
+    int c = 0;
+    while (c < ls->K - 1 && r >= ls->remaining[c])
+        r -= ls->remaining[c++];
+    while (ls->remaining[c] == 0) /* guards rounding at the top end */
+        c--;
+    ls->remaining[c]--;
+    ls->total--;
+    return c;
+}
+
+static int write_all(FILE *f, const void *p, size_t n, const char *name)
+{
+    if (fwrite(p, 1, n, f) != n)
+        return lgc_fail(LGC_EIO, "cannot write '%s': %s", name, strerror(errno));
+    return LGC_OK;
+}
+
+static int write_labels(FILE *f, const long *quota, int K, uint64_t seed, long n,
+                        const char *name)
+{
+    if (idx_write_labels_header(f, (int)n))
+        return lgc_fail(LGC_EIO, "cannot write '%s': %s", name, strerror(errno));
+    label_stream ls;
+    label_stream_init(&ls, quota, K, seed);
+    uint8_t buf[4096];
+    for (long i = 0; i < n;) {
+        size_t b = 0;
+        for (; b < sizeof buf && i < n; b++, i++)
+            buf[b] = (uint8_t)label_stream_next(&ls);
+        int st = write_all(f, buf, b, name);
+        if (st)
+            return st;
+    }
+    return LGC_OK;
+}
+
+/* Decodes the n images of the label stream in batches into f. */
+static int write_images(FILE *f, net *dec, const lgc_model *m, const long *quota, long n,
+                        uint64_t seed, const char *name)
+{
+    size_t img_bytes = (size_t)m->h * m->w * m->c;
+    if (idx_write_images_header(f, (int)n, m->h, m->w, m->c))
+        return lgc_fail(LGC_EIO, "cannot write '%s': %s", name, strerror(errno));
+    label_stream ls;
+    label_stream_init(&ls, quota, m->n_classes, seed);
+    rng_t rng;
+    rng_seed(&rng, seed * 0x9e3779b97f4a7c15ULL + 2);
+    float *z = xmalloc((size_t)DECODE_BATCH * m->latent * sizeof(float));
+    uint8_t *img = xmalloc((size_t)DECODE_BATCH * img_bytes);
+    int st = LGC_OK;
+    for (long s = 0; s < n && st == LGC_OK; s += DECODE_BATCH) {
+        int B = n - s < DECODE_BATCH ? (int)(n - s) : DECODE_BATCH;
+        for (int i = 0; i < B; i++)
+            gmm_sample(&m->gmms[label_stream_next(&ls)], z + (size_t)i * m->latent, 1, &rng);
+        decoder_decode_u8(dec, z, B, img);
+        st = write_all(f, img, (size_t)B * img_bytes, name);
+    }
+    free(z);
+    free(img);
+    return st;
+}
+
+static int make_dir(const char *dir)
+{
+    if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
+        struct stat sb;
+        if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+            return LGC_OK;
+        return lgc_fail(LGC_EIO, "cannot use '%s' as output directory: not a directory", dir);
+    }
+    return lgc_fail(LGC_EIO, "cannot create directory '%s': %s", dir, strerror(errno));
+}
+
+static int sample_to_dir(net *dec, const lgc_model *m, const long *quota, long n,
+                         const sample_opts *o)
+{
+    int st = make_dir(o->out);
+    if (st)
+        return st;
+    size_t len = strlen(o->out) + 32;
+    char *img_path = xmalloc(len), *lab_path = xmalloc(len);
+    snprintf(img_path, len, "%s/train-images-idx3-ubyte", o->out);
+    snprintf(lab_path, len, "%s/train-labels-idx1-ubyte", o->out);
+    atomic_file img = {0}, lab = {0};
+    if ((st = atomic_open(&img, img_path)) || (st = atomic_open(&lab, lab_path)))
+        goto done;
+    if ((st = write_images(img.f, dec, m, quota, n, o->seed, img_path)) ||
+        (st = write_labels(lab.f, quota, m->n_classes, o->seed, n, lab_path)))
+        goto done;
+    /* Labels first: a reader finding the images file knows its labels are
+     * there (an interrupted pair fails the count check instead). */
+    if ((st = atomic_commit(&lab)))
+        goto done;
+    st = atomic_commit(&img);
+done:
+    atomic_abort(&img);
+    atomic_abort(&lab);
+    free(img_path);
+    free(lab_path);
+    return st;
+}
+
+static int sample_to_stdout(net *dec, const lgc_model *m, const long *quota, long n,
+                            const sample_opts *o)
+{
+    int st = write_images(stdout, dec, m, quota, n, o->seed, "standard output");
+    if (st == LGC_OK)
+        st = write_labels(stdout, quota, m->n_classes, o->seed, n, "standard output");
+    return st;
+}
+
+/* A grid with one row per class and png_cols samples per row, 2-pixel mid
+ * grey gutters. Colour images with c != 3 show their first channel. */
+static int write_png_grid(net *dec, const lgc_model *m, const sample_opts *o)
+{
+    int cols = o->png_cols, K = m->n_classes, gap = 2;
+    int pc = m->c == 3 ? 3 : 1;
+    int gw = cols * (m->w + gap) + gap, gh = K * (m->h + gap) + gap;
+    uint8_t *grid = xmalloc((size_t)gw * gh * pc);
+    memset(grid, 128, (size_t)gw * gh * pc);
+    float *z = xmalloc((size_t)cols * m->latent * sizeof(float));
+    uint8_t *img = xmalloc((size_t)cols * m->h * m->w * m->c);
+    rng_t rng;
+    rng_seed(&rng, o->seed * 0x9e3779b97f4a7c15ULL + 3);
+    for (int k = 0; k < K; k++) {
+        for (int done = 0; done < cols; done += DECODE_BATCH) {
+            int B = cols - done < DECODE_BATCH ? cols - done : DECODE_BATCH;
+            gmm_sample(&m->gmms[k], z, B, &rng);
+            decoder_decode_u8(dec, z, B, img);
+            for (int i = 0; i < B; i++)
+                for (int y = 0; y < m->h; y++)
+                    for (int x = 0; x < m->w; x++)
+                        for (int ch = 0; ch < pc; ch++) {
+                            size_t gx = (size_t)gap + (size_t)(done + i) * (m->w + gap) + x;
+                            size_t gy = (size_t)gap + (size_t)k * (m->h + gap) + y;
+                            grid[(gy * gw + gx) * pc + ch] =
+                                img[(((size_t)i * m->h + y) * m->w + x) * m->c + ch];
+                        }
+        }
+    }
+    int st = png_write(o->png, grid, gw, gh, pc);
+    free(grid);
+    free(z);
+    free(img);
+    return st;
+}
+
+static int run(const sample_opts *o)
+{
+    lgc_model m = {0};
+    net dec = {0};
+    int st = lgcf_read(&m, NULL, o->file);
+    if (st)
+        return st;
+    if ((st = decoder_from_model(&dec, &m, DECODE_BATCH)))
+        goto done;
+    if (o->out) {
+        long quota[LGCF_MAX_CLASSES];
+        if ((st = class_quota(quota, &m, o->n, o->per_class)))
+            goto done;
+        long n = 0;
+        for (int c = 0; c < m.n_classes; c++)
+            n += quota[c];
+        double t0 = now_seconds();
+        st = strcmp(o->out, "-") ? sample_to_dir(&dec, &m, quota, n, o)
+                                 : sample_to_stdout(&dec, &m, quota, n, o);
+        if (st)
+            goto done;
+        if (!o->quiet)
+            fprintf(stderr, "sample: %ld images to '%s' in %.2f s\n", n, o->out,
+                    now_seconds() - t0);
+    }
+    if (o->png)
+        st = write_png_grid(&dec, &m, o);
+done:
+    net_free(&dec);
+    lgc_model_free(&m);
+    return st;
+}
+
+int cmd_sample(int argc, char **argv)
+{
+    sample_opts o;
+    int st = parse(&o, argc, argv);
+    if (st == 1)
+        return cli_close_stdout("sample");
+    if (st)
+        return cli_report("sample", st);
+    cli_set_threads(o.threads);
+    st = run(&o);
+    if (st)
+        return cli_report("sample", st);
+    return cli_close_stdout("sample");
+}

@@ -1,0 +1,36 @@
+/* decoder.c - the stored decoder as a runnable network, and the conversion
+ * of its sigmoid output to 8-bit IDX pixels. */
+#include <string.h>
+
+#include "model.h"
+#include "util.h"
+
+int decoder_from_model(net *dec, const lgc_model *m, int max_batch)
+{
+    int st = net_init(dec, (tshape){m->latent, 1, 1}, m->dec_specs, m->n_layers, max_batch);
+    if (st)
+        return st;
+    if (dec->n_params != m->n_dec_params) {
+        net_free(dec);
+        return lgc_fail(LGC_EFORMAT, "decoder has %zu parameters, file stores %zu",
+                        dec->n_params, m->n_dec_params);
+    }
+    memcpy(dec->params, m->dec_params, m->n_dec_params * sizeof(float));
+    return LGC_OK;
+}
+
+void decoder_decode_u8(net *dec, const float *z, int B, uint8_t *out)
+{
+    tshape s = net_out_shape(dec);
+    const float *y = net_forward(dec, z, B, dec->n_layers); /* (B, C, H, W) */
+    size_t hw = (size_t)s.h * s.w;
+    for (int b = 0; b < B; b++)
+        for (int c = 0; c < s.c; c++) {
+            const float *src = y + ((size_t)b * s.c + c) * hw;
+            uint8_t *dst = out + (size_t)b * hw * s.c + c;
+            for (size_t p = 0; p < hw; p++) {
+                float v = src[p] * 255.0f + 0.5f;
+                dst[p * s.c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+            }
+        }
+}

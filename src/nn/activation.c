@@ -1,0 +1,47 @@
+/* activation.c - elementwise ReLU and sigmoid over n floats.
+ *
+ * Both backwards read the forward OUTPUT (relu: out > 0; sigmoid:
+ * out (1 - out)), so the network keeps one activation buffer per layer and
+ * never the pre-activation. out may alias in for the forwards. */
+#include <assert.h>
+#include <math.h>
+
+#include "layers.h"
+
+void relu_forward(float *out, const float *in, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+}
+
+/* d relu / dx = 1 where out > 0, else 0 (the subgradient at 0 is taken as 0). */
+void relu_backward(float *din, const float *dout, const float *out, size_t n)
+{
+    assert(din);
+    for (size_t i = 0; i < n; i++)
+        if (out[i] > 0.0f)
+            din[i] += dout[i];
+}
+
+void sigmoid_forward(float *out, const float *in, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        /* exp of a non-positive argument only, so neither branch overflows:
+         * 1/(1+e^-x) for x >= 0, e^x/(1+e^x) for x < 0. */
+        const float x = in[i];
+        if (x >= 0.0f) {
+            out[i] = 1.0f / (1.0f + expf(-x));
+        } else {
+            const float e = expf(x);
+            out[i] = e / (1.0f + e);
+        }
+    }
+}
+
+/* d sigmoid / dx = s (1 - s), with s the forward output. */
+void sigmoid_backward(float *din, const float *dout, const float *out, size_t n)
+{
+    assert(din);
+    for (size_t i = 0; i < n; i++)
+        din[i] += dout[i] * out[i] * (1.0f - out[i]);
+}

@@ -1,0 +1,42 @@
+/* gemm.c - the one door to matrix multiplication.
+ *
+ * lgc_sgemm hands every product to OpenBLAS (row-major cblas_sgemm, alpha 1),
+ * so layers state only which operand is transposed and the BLAS leading
+ * dimensions are derived here in one place. gemm_naive is the same contract
+ * as a triple loop with double accumulation: slow, obviously right, and kept
+ * in-tree as the oracle that tests compare lgc_sgemm against. */
+#include <assert.h>
+#include <cblas.h>
+
+#include "gemm.h"
+
+/* C (M,N) = op(A) (M,K) . op(B) (K,N) + beta C.
+ * A stored (M,K), or (K,M) when trans_a; B stored (K,N), or (N,K) when trans_b.
+ * beta 0 makes C write-only (BLAS does not read it). */
+void lgc_sgemm(int trans_a, int trans_b, int M, int N, int K,
+               const float *A, const float *B, float beta, float *C)
+{
+    assert(M > 0 && N > 0 && K > 0);
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                trans_b ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A, trans_a ? M : K, B,
+                trans_b ? K : N, beta, C, N);
+}
+
+/* Same contract as lgc_sgemm. */
+void gemm_naive(int trans_a, int trans_b, int M, int N, int K,
+                const float *A, const float *B, float beta, float *C)
+{
+    assert(M > 0 && N > 0 && K > 0);
+    for (int i = 0; i < M; i++) {
+        for (int j = 0; j < N; j++) {
+            double acc = 0.0;
+            for (int k = 0; k < K; k++) {
+                float a = trans_a ? A[(size_t)k * M + i] : A[(size_t)i * K + k];
+                float b = trans_b ? B[(size_t)j * K + k] : B[(size_t)k * N + j];
+                acc += (double)a * b;
+            }
+            float *c = &C[(size_t)i * N + j];
+            *c = beta == 0.0f ? (float)acc : (float)(acc + (double)beta * *c);
+        }
+    }
+}

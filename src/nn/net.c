@@ -1,0 +1,292 @@
+/* net.c - sequential network: shape planning, flat allocation, forward,
+ * backward and Adam over the layer functions of layers.h.
+ *
+ * Memory: one allocation per kind of float (params, grads, Adam m and v,
+ * activations, activation gradients) and one shared pair of convolution
+ * workspaces sized to the largest layer; nothing is allocated per step. */
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net.h"
+#include "util.h"
+
+static const char *layer_name(layer_type t)
+{
+    switch (t) {
+    case LAYER_DENSE: return "dense";
+    case LAYER_CONV3: return "conv3x3";
+    case LAYER_MAXPOOL2: return "maxpool2";
+    case LAYER_UPSAMPLE2: return "upsample2";
+    case LAYER_RELU: return "relu";
+    case LAYER_SIGMOID: return "sigmoid";
+    }
+    return "unknown";
+}
+
+static int dim_ok(int v) { return v >= 1 && v <= NET_MAX_DIM; }
+
+/* Output shape and parameter counts of one layer, or LGC_EFORMAT. */
+static int layer_plan(const layer_spec *s, tshape in, int i, tshape *out, size_t *n_w,
+                      size_t *n_b)
+{
+    *n_w = *n_b = 0;
+    *out = in;
+    switch (s->type) {
+    case LAYER_DENSE:
+        if (!dim_ok(s->out.c) || !dim_ok(s->out.h) || !dim_ok(s->out.w))
+            return lgc_fail(LGC_EFORMAT, "layer %d (dense): bad output shape", i);
+        *out = s->out;
+        *n_w = tshape_size(in) * tshape_size(s->out);
+        *n_b = tshape_size(s->out);
+        break;
+    case LAYER_CONV3:
+        if (!dim_ok(s->out.c))
+            return lgc_fail(LGC_EFORMAT, "layer %d (conv3x3): bad channel count", i);
+        out->c = s->out.c;
+        *n_w = (size_t)s->out.c * in.c * 9;
+        *n_b = (size_t)s->out.c;
+        break;
+    case LAYER_MAXPOOL2:
+        if (in.h % 2 || in.w % 2)
+            return lgc_fail(LGC_EFORMAT, "layer %d (maxpool2): input %dx%d is not even", i,
+                            in.h, in.w);
+        out->h /= 2;
+        out->w /= 2;
+        break;
+    case LAYER_UPSAMPLE2:
+        if (in.h > NET_MAX_DIM / 2 || in.w > NET_MAX_DIM / 2)
+            return lgc_fail(LGC_EFORMAT, "layer %d (upsample2): output too large", i);
+        out->h *= 2;
+        out->w *= 2;
+        break;
+    case LAYER_RELU:
+    case LAYER_SIGMOID:
+        break;
+    default:
+        return lgc_fail(LGC_EFORMAT, "layer %d: unknown type %d", i, (int)s->type);
+    }
+    /* Bound every tensor so that sizes computed from a file cannot overflow. */
+    if (tshape_size(*out) > (size_t)1 << 28 || *n_w > (size_t)1 << 28)
+        return lgc_fail(LGC_EFORMAT, "layer %d (%s): tensor too large", i, layer_name(s->type));
+    return LGC_OK;
+}
+
+int net_plan(tshape in, const layer_spec *specs, int n_layers, tshape *out, size_t *n_params)
+{
+    if (n_layers < 1 || n_layers > NET_MAX_LAYERS)
+        return lgc_fail(LGC_EFORMAT, "network has %d layers (1..%d allowed)", n_layers,
+                        NET_MAX_LAYERS);
+    if (!dim_ok(in.c) || !dim_ok(in.h) || !dim_ok(in.w))
+        return lgc_fail(LGC_EFORMAT, "network input shape is out of range");
+    size_t total = 0;
+    tshape s = in;
+    for (int i = 0; i < n_layers; i++) {
+        size_t n_w, n_b;
+        int st = layer_plan(&specs[i], s, i, &s, &n_w, &n_b);
+        if (st)
+            return st;
+        total += n_w + n_b;
+    }
+    *out = s;
+    *n_params = total;
+    return LGC_OK;
+}
+
+int net_init(net *nt, tshape in, const layer_spec *specs, int n_layers, int max_batch)
+{
+    assert(max_batch > 0);
+    tshape out;
+    size_t n_params;
+    int st = net_plan(in, specs, n_layers, &out, &n_params);
+    if (st)
+        return st;
+
+    memset(nt, 0, sizeof *nt);
+    nt->n_layers = n_layers;
+    nt->layers = xcalloc((size_t)n_layers, sizeof(layer));
+    nt->in = in;
+    nt->max_batch = max_batch;
+    nt->n_params = n_params;
+
+    /* First pass: shapes and the size of every flat buffer. */
+    size_t n_act = 0, n_argmax = 0, n_col = 0, n_tmp = 0;
+    tshape s = in;
+    for (int i = 0; i < n_layers; i++) {
+        layer *L = &nt->layers[i];
+        L->spec = specs[i];
+        L->in = s;
+        layer_plan(&specs[i], s, i, &L->out, &L->n_w, &L->n_b);
+        s = L->out;
+        n_act += tshape_size(L->out) * (size_t)max_batch;
+        if (L->spec.type == LAYER_MAXPOOL2)
+            n_argmax += tshape_size(L->out) * (size_t)max_batch;
+        if (L->spec.type == LAYER_CONV3) {
+            size_t c = conv3x3_col_size(max_batch, L->in.c, L->in.h, L->in.w);
+            size_t t = conv3x3_tmp_size(max_batch, L->out.c, L->in.h, L->in.w);
+            n_col = c > n_col ? c : n_col;
+            n_tmp = t > n_tmp ? t : n_tmp;
+        }
+    }
+    nt->params = xcalloc(n_params, sizeof(float));
+    nt->grads = xcalloc(n_params, sizeof(float));
+    nt->adam_m = xcalloc(n_params, sizeof(float));
+    nt->adam_v = xcalloc(n_params, sizeof(float));
+    nt->acts = xcalloc(n_act, sizeof(float));
+    nt->dacts = xcalloc(n_act, sizeof(float));
+    nt->din = xcalloc(tshape_size(in) * (size_t)max_batch, sizeof(float));
+    nt->col = n_col ? xmalloc(n_col * sizeof(float)) : NULL;
+    nt->tmp = n_tmp ? xmalloc(n_tmp * sizeof(float)) : NULL;
+    nt->argmax_buf = n_argmax ? xmalloc(n_argmax * sizeof(int)) : NULL;
+
+    /* Second pass: point every layer's views into the flat buffers. */
+    size_t p = 0, a = 0, m = 0;
+    for (int i = 0; i < n_layers; i++) {
+        layer *L = &nt->layers[i];
+        if (L->n_w) {
+            L->w = nt->params + p;
+            L->dw = nt->grads + p;
+            p += L->n_w;
+            L->b = nt->params + p;
+            L->db = nt->grads + p;
+            p += L->n_b;
+        }
+        L->act = nt->acts + a;
+        L->dact = nt->dacts + a;
+        a += tshape_size(L->out) * (size_t)max_batch;
+        if (L->spec.type == LAYER_MAXPOOL2) {
+            L->argmax = nt->argmax_buf + m;
+            m += tshape_size(L->out) * (size_t)max_batch;
+        }
+    }
+    assert(p == n_params);
+    return LGC_OK;
+}
+
+void net_free(net *nt)
+{
+    free(nt->layers);
+    free(nt->params);
+    free(nt->grads);
+    free(nt->adam_m);
+    free(nt->adam_v);
+    free(nt->acts);
+    free(nt->dacts);
+    free(nt->din);
+    free(nt->col);
+    free(nt->tmp);
+    free(nt->argmax_buf);
+    memset(nt, 0, sizeof *nt);
+}
+
+void net_init_params(net *nt, rng_t *rng)
+{
+    for (int i = 0; i < nt->n_layers; i++) {
+        layer *L = &nt->layers[i];
+        if (!L->n_w)
+            continue;
+        size_t fan_in = L->spec.type == LAYER_CONV3 ? (size_t)L->in.c * 9 : tshape_size(L->in);
+        size_t fan_out = L->n_b;
+        /* He init keeps ReLU activations' variance constant through depth;
+         * a layer feeding anything else (latent code, logits) gets Glorot. */
+        int relu_next = i + 1 < nt->n_layers && nt->layers[i + 1].spec.type == LAYER_RELU;
+        double std = relu_next ? sqrt(2.0 / (double)fan_in)
+                               : sqrt(2.0 / (double)(fan_in + fan_out));
+        for (size_t j = 0; j < L->n_w; j++)
+            L->w[j] = (float)(std * rng_normal(rng));
+        memset(L->b, 0, L->n_b * sizeof(float));
+    }
+}
+
+const float *net_forward(net *nt, const float *in, int B, int upto)
+{
+    assert(B >= 1 && B <= nt->max_batch && upto >= 1 && upto <= nt->n_layers);
+    const float *x = in;
+    for (int i = 0; i < upto; i++) {
+        layer *L = &nt->layers[i];
+        size_t n = tshape_size(L->out) * (size_t)B;
+        switch (L->spec.type) {
+        case LAYER_DENSE:
+            dense_forward(L->act, x, L->w, L->b, B, (int)tshape_size(L->in),
+                          (int)tshape_size(L->out));
+            break;
+        case LAYER_CONV3:
+            conv3x3_forward(L->act, x, L->w, L->b, nt->col, nt->tmp, B, L->in.c, L->in.h,
+                            L->in.w, L->out.c);
+            break;
+        case LAYER_MAXPOOL2:
+            maxpool2_forward(L->act, L->argmax, x, B, L->in.c, L->in.h, L->in.w);
+            break;
+        case LAYER_UPSAMPLE2:
+            upsample2_forward(L->act, x, B, L->in.c, L->in.h, L->in.w);
+            break;
+        case LAYER_RELU:
+            relu_forward(L->act, x, n);
+            break;
+        case LAYER_SIGMOID:
+            sigmoid_forward(L->act, x, n);
+            break;
+        }
+        x = L->act;
+    }
+    return x;
+}
+
+void net_backward(net *nt, const float *in, const float *dout, int B, int upto, int want_din)
+{
+    assert(B >= 1 && B <= nt->max_batch && upto >= 1 && upto <= nt->n_layers);
+    const float *dy = dout;
+    for (int i = upto - 1; i >= 0; i--) {
+        layer *L = &nt->layers[i];
+        const float *x = i ? nt->layers[i - 1].act : in;
+        /* The input gradient of layer i is the output gradient of layer
+         * i-1 (or nt->din); layers accumulate, so clear it first. Layer 0
+         * skips it entirely unless the caller wants it (encoder <- decoder). */
+        float *dx = NULL;
+        if (i > 0)
+            dx = nt->layers[i - 1].dact;
+        else if (want_din)
+            dx = nt->din;
+        if (dx)
+            memset(dx, 0, tshape_size(L->in) * (size_t)B * sizeof(float));
+        size_t n = tshape_size(L->out) * (size_t)B;
+        switch (L->spec.type) {
+        case LAYER_DENSE:
+            dense_backward(dx, L->dw, L->db, dy, x, L->w, B, (int)tshape_size(L->in),
+                           (int)tshape_size(L->out));
+            break;
+        case LAYER_CONV3:
+            conv3x3_backward(dx, L->dw, L->db, dy, x, L->w, nt->col, nt->tmp, B, L->in.c,
+                             L->in.h, L->in.w, L->out.c);
+            break;
+        case LAYER_MAXPOOL2:
+            if (dx)
+                maxpool2_backward(dx, dy, L->argmax, B, L->in.c, L->in.h, L->in.w);
+            break;
+        case LAYER_UPSAMPLE2:
+            if (dx)
+                upsample2_backward(dx, dy, B, L->in.c, L->in.h, L->in.w);
+            break;
+        case LAYER_RELU:
+            if (dx)
+                relu_backward(dx, dy, L->act, n);
+            break;
+        case LAYER_SIGMOID:
+            if (dx)
+                sigmoid_backward(dx, dy, L->act, n);
+            break;
+        }
+        dy = dx;
+    }
+}
+
+void net_zero_grad(net *nt) { memset(nt->grads, 0, nt->n_params * sizeof(float)); }
+
+void net_adam_step(net *nt, const adam_cfg *cfg)
+{
+    nt->step++;
+    adam_update(nt->params, nt->grads, nt->adam_m, nt->adam_v, nt->n_params, cfg, nt->step);
+}
+
+tshape net_out_shape(const net *nt) { return nt->layers[nt->n_layers - 1].out; }

@@ -1,0 +1,1065 @@
+/* test_lgcfile.c - the .lgc container and fp16 conversion.
+ *
+ * - fp16: exhaustive round trip of all 65536 halves, hand-picked rounding
+ *   cases (ties to even, subnormals, overflow, inf, NaN), and a random
+ *   check that every conversion picks the nearest half.
+ * - Round trips: f32 is bit-exact in every field; f16 stores exactly
+ *   f16_to_f32(f32_to_f16(w)) and rewriting what was read gives the same
+ *   bytes.
+ * - Conformance: this file carries its own encoder, written from
+ *   docs/FORMAT.md, and lgcf_write must produce the same bytes.
+ * - Hostile input: every truncation and every single-byte flip is
+ *   rejected, and forged files with a valid CRC are rejected by the check
+ *   each one targets (the message is matched, so an earlier incidental
+ *   failure does not count as a pass).
+ * - Disk: write/read through a mkdtemp directory; failed writes leave
+ *   nothing behind. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "fp16.h"
+#include "gmm.h"
+#include "lgcfile.h"
+#include "net.h"
+#include "rng.h"
+#include "util.h"
+
+static char tmpdir[64];
+
+/* --- fp16 --- */
+
+static uint32_t bits_of(float f)
+{
+    uint32_t x;
+    memcpy(&x, &f, sizeof x);
+    return x;
+}
+
+static float float_of(uint32_t x)
+{
+    float f;
+    memcpy(&f, &x, sizeof f);
+    return f;
+}
+
+static int f16_is_nan(uint16_t h) { return (h & 0x7c00) == 0x7c00 && (h & 0x3ff); }
+
+static void test_fp16_exhaustive(void **state)
+{
+    (void)state;
+    for (uint32_t h = 0; h < 0x10000; h++) {
+        float f = f16_to_f32((uint16_t)h);
+        if (f16_is_nan((uint16_t)h)) {
+            assert_true(isnan(f));
+            assert_true(f16_is_nan(f32_to_f16(f)));
+        } else {
+            assert_int_equal(f32_to_f16(f), h);
+        }
+    }
+    assert_true(f16_to_f32(0x3c00) == 1.0f);
+    assert_true(f16_to_f32(0xc000) == -2.0f);
+    assert_true(f16_to_f32(0x7bff) == 65504.0f);
+    assert_true(f16_to_f32(0x0400) == ldexpf(1, -14));
+    assert_true(f16_to_f32(0x0001) == ldexpf(1, -24));
+    assert_true(f16_to_f32(0x03ff) == ldexpf(1023, -24));
+    assert_true(f16_to_f32(0x7c00) == INFINITY);
+    assert_true(f16_to_f32(0xfc00) == -INFINITY);
+    assert_true(f16_to_f32(0x8000) == 0.0f && signbit(f16_to_f32(0x8000)));
+}
+
+static void test_fp16_rounding(void **state)
+{
+    (void)state;
+    static const struct {
+        float f;
+        uint16_t h;
+    } cases[] = {
+        {1.0f, 0x3c00},
+        {-0.0f, 0x8000},
+        {1.0f + 0x1p-11f, 0x3c00},         /* tie, 0x3c00 is even: down */
+        {1.0f + 3 * 0x1p-11f, 0x3c02},     /* tie, 0x3c01 is odd: up */
+        {1.0f + 0x1p-11f + 0x1p-20f, 0x3c01}, /* just above the tie: up */
+        {1.0f + 0x1p-12f, 0x3c00},
+        {65504.0f, 0x7bff},
+        {65519.0f, 0x7bff},                /* below the overflow tie */
+        {65520.0f, 0x7c00},                /* tie between 65504 (odd) and 2^16: inf */
+        {1e6f, 0x7c00},
+        {-1e6f, 0xfc00},
+        {FLT_MAX, 0x7c00},
+        {INFINITY, 0x7c00},
+        {-INFINITY, 0xfc00},
+        {0x1p-24f, 0x0001},                /* smallest subnormal */
+        {0x1p-25f, 0x0000},                /* tie with 0: even is 0 */
+        {0x1.8p-25f, 0x0001},
+        {3 * 0x1p-25f, 0x0002},            /* tie between 1 and 2: even is 2 */
+        {5 * 0x1p-25f, 0x0002},            /* tie between 2 and 3: even is 2 */
+        {0x1p-26f, 0x0000},
+        {-0x1p-26f, 0x8000},
+        {FLT_MIN, 0x0000},
+        {0x1p-149f, 0x0000},               /* smallest f32 subnormal */
+        {1023 * 0x1p-24f, 0x03ff},         /* largest subnormal */
+        {1023.5f * 0x1p-24f, 0x0400},      /* tie into the smallest normal */
+        {0x1p-14f, 0x0400},
+        {-0x1p-14f, 0x8400},
+        {0.1f, 0x2e66},
+        {3.14159265f, 0x4248},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint16_t h = f32_to_f16(cases[i].f);
+        if (h != cases[i].h) {
+            print_error("f32_to_f16(%a) = 0x%04x, want 0x%04x\n", (double)cases[i].f, h,
+                        cases[i].h);
+            fail();
+        }
+    }
+    assert_true(f16_is_nan(f32_to_f16(NAN)));
+    assert_true(f16_is_nan(f32_to_f16(-NAN)));
+    /* A NaN whose payload lives only in the low 13 bits must stay NaN. */
+    assert_true(f16_is_nan(f32_to_f16(float_of(0x7f800001))));
+}
+
+/* Every finite f32 within the f16 range converts to a nearest half, and to
+ * the even one on a tie. Differences are exact in double. */
+static void test_fp16_nearest(void **state)
+{
+    (void)state;
+    rng_t rng;
+    rng_seed(&rng, 16);
+    for (int i = 0; i < 300000; i++) {
+        uint32_t mag = (uint32_t)(rng_u64(&rng) % 0x477fe001u); /* up to 65504 */
+        uint32_t sgn = (uint32_t)(rng_u64(&rng) & 1) << 31;
+        float f = float_of(sgn | mag);
+        uint16_t h = f32_to_f16(f);
+        uint16_t hm = h & 0x7fff, hs = h & 0x8000;
+        double err = fabs((double)f16_to_f32(h) - f);
+        for (int step = -1; step <= 1; step += 2) {
+            int nm = hm + step;
+            if (nm < 0 || nm > 0x7bff)
+                continue;
+            double other = fabs((double)f16_to_f32((uint16_t)(hs | nm)) - f);
+            if (err > other || (err == other && (hm & 1))) {
+                print_error("f32_to_f16(%a) = 0x%04x, but 0x%04x is %s\n", (double)f, h,
+                            hs | nm, err > other ? "nearer" : "as near and even");
+                fail();
+            }
+        }
+    }
+}
+
+/* --- the test model --- */
+
+/* latent 3 -> dense (4,2,2) -> relu -> upsample2 (4,4,4) -> conv3 (1) ->
+ * sigmoid: a 4x4x1 image. */
+#define T_LAYERS 5
+#define T_PARAMS (3 * 16 + 16 + 1 * 4 * 9 + 1)
+static const layer_spec t_specs[T_LAYERS] = {
+    {LAYER_DENSE, {4, 2, 2}}, {LAYER_RELU, {0, 0, 0}},    {LAYER_UPSAMPLE2, {0, 0, 0}},
+    {LAYER_CONV3, {1, 0, 0}}, {LAYER_SIGMOID, {0, 0, 0}},
+};
+/* What each layer outputs and how many parameters it has (by hand). */
+static const tshape t_shapes[T_LAYERS] = {{4, 2, 2}, {4, 2, 2}, {4, 4, 4}, {1, 4, 4}, {1, 4, 4}};
+static const size_t t_counts[T_LAYERS] = {3 * 16 + 16, 0, 0, 1 * 4 * 9 + 1, 0};
+#define T_KMAX 4
+
+/* A value representable in f32, so that f32 storage is exact. */
+static double f32_normal(rng_t *r, double scale) { return (float)(scale * rng_normal(r)); }
+
+static void make_gmm(gmm_t *g, int k, gmm_cov cov, rng_t *r)
+{
+    static const double w2[2] = {0.25, 0.75}, w3[3] = {0.5, 0.25, 0.25};
+    int d = 3;
+    gmm_init(g, k, d, cov);
+    for (int j = 0; j < k; j++) {
+        g->weights[j] = k == 1 ? 1.0 : k == 2 ? w2[j] : w3[j];
+        for (int i = 0; i < d; i++)
+            g->means[j * d + i] = f32_normal(r, 2.0);
+        for (int a = 0; a < d; a++) {
+            if (cov == GMM_COV_DIAG) {
+                g->chol[j * d + a] = (float)(0.5 + fabs(rng_normal(r)));
+                continue;
+            }
+            for (int b = 0; b <= a; b++)
+                g->chol[(j * d + a) * d + b] =
+                    a == b ? (float)(0.5 + fabs(rng_normal(r))) : f32_normal(r, 0.3);
+        }
+    }
+}
+
+static void make_model(lgc_model *m, lgcf_dtype dtype)
+{
+    static const long counts[3] = {50, 0, 123456};
+    rng_t rng;
+    rng_seed(&rng, 7);
+    memset(m, 0, sizeof *m);
+    m->h = 4;
+    m->w = 4;
+    m->c = 1;
+    m->n_classes = 3;
+    m->latent = 3;
+    m->class_counts = xmalloc(sizeof counts);
+    memcpy(m->class_counts, counts, sizeof counts);
+    m->n_layers = T_LAYERS;
+    m->dec_specs = xmalloc(sizeof t_specs);
+    memcpy(m->dec_specs, t_specs, sizeof t_specs);
+    m->n_dec_params = T_PARAMS;
+    m->dec_params = xmalloc(T_PARAMS * sizeof(float));
+    for (int j = 0; j < T_PARAMS; j++)
+        m->dec_params[j] = (float)(0.5 * rng_normal(&rng));
+    /* Values that f16 rounds interestingly: a subnormal, a large value, -0. */
+    m->dec_params[1] = 1e-6f;
+    m->dec_params[2] = 30000.5f;
+    m->dec_params[3] = -0.0f;
+    m->weight_dtype = dtype;
+    m->gmms = xcalloc(3, sizeof(gmm_t));
+    make_gmm(&m->gmms[0], 2, GMM_COV_FULL, &rng);
+    make_gmm(&m->gmms[1], 1, GMM_COV_DIAG, &rng);
+    make_gmm(&m->gmms[2], 3, GMM_COV_FULL, &rng);
+    m->kmax = T_KMAX;
+    m->bic = xmalloc(3 * T_KMAX * sizeof(double));
+    for (int j = 0; j < 3 * T_KMAX; j++)
+        m->bic[j] = f32_normal(&rng, 1000.0);
+    m->bic[1 * T_KMAX + 3] = INFINITY; /* a k skipped for lack of points */
+}
+
+static void assert_same_bits(const void *a, const void *b, size_t n, const char *what)
+{
+    if (memcmp(a, b, n)) {
+        print_error("%s differs\n", what);
+        fail();
+    }
+}
+
+/* Every field equal, every float bit-identical; dec_params compared
+ * separately when params is 0 (the f16 test checks them its own way). */
+static void assert_models_equal(const lgc_model *a, const lgc_model *b, int params)
+{
+    assert_int_equal(a->h, b->h);
+    assert_int_equal(a->w, b->w);
+    assert_int_equal(a->c, b->c);
+    assert_int_equal(a->n_classes, b->n_classes);
+    assert_int_equal(a->latent, b->latent);
+    assert_same_bits(a->class_counts, b->class_counts, (size_t)a->n_classes * sizeof(long),
+                     "class counts");
+    assert_int_equal(a->n_layers, b->n_layers);
+    for (int i = 0; i < a->n_layers; i++) {
+        assert_int_equal(a->dec_specs[i].type, b->dec_specs[i].type);
+        assert_int_equal(a->dec_specs[i].out.c, b->dec_specs[i].out.c);
+        assert_int_equal(a->dec_specs[i].out.h, b->dec_specs[i].out.h);
+        assert_int_equal(a->dec_specs[i].out.w, b->dec_specs[i].out.w);
+    }
+    assert_int_equal(a->n_dec_params, b->n_dec_params);
+    assert_int_equal(a->weight_dtype, b->weight_dtype);
+    if (params)
+        assert_same_bits(a->dec_params, b->dec_params, a->n_dec_params * sizeof(float),
+                         "decoder parameters");
+    for (int c = 0; c < a->n_classes; c++) {
+        const gmm_t *g = &a->gmms[c], *h = &b->gmms[c];
+        size_t per = g->cov == GMM_COV_FULL ? (size_t)g->d * g->d : (size_t)g->d;
+        assert_int_equal(g->k, h->k);
+        assert_int_equal(g->d, h->d);
+        assert_int_equal(g->cov, h->cov);
+        assert_same_bits(g->weights, h->weights, (size_t)g->k * sizeof(double), "weights");
+        assert_same_bits(g->means, h->means, (size_t)g->k * g->d * sizeof(double), "means");
+        assert_same_bits(g->chol, h->chol, (size_t)g->k * per * sizeof(double), "factors");
+    }
+    assert_int_equal(a->kmax, b->kmax);
+    assert_same_bits(a->bic, b->bic, (size_t)a->n_classes * a->kmax * sizeof(double), "BIC");
+}
+
+/* --- files and directories --- */
+
+static char *tmp_path(const char *name)
+{
+    size_t n = strlen(tmpdir) + strlen(name) + 2;
+    char *p = xmalloc(n);
+    snprintf(p, n, "%s/%s", tmpdir, name);
+    return p;
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long n = ftell(f);
+    assert_true(n >= 0);
+    rewind(f);
+    uint8_t *buf = xmalloc((size_t)n);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    const struct dirent *e;
+    while ((e = readdir(d)))
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return n;
+}
+
+/* lgcf_write's bytes for m. */
+static uint8_t *written_bytes(const lgc_model *m, size_t *len)
+{
+    char *path = tmp_path("bytes.lgc");
+    assert_int_equal(lgcf_write(path, m), LGC_OK);
+    uint8_t *buf = slurp(path, len);
+    unlink(path);
+    free(path);
+    return buf;
+}
+
+static int setup_dir(void **state)
+{
+    (void)state;
+    strcpy(tmpdir, "/tmp/test_lgcfile.XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown_dir(void **state)
+{
+    (void)state;
+    DIR *d = opendir(tmpdir);
+    if (!d)
+        return -1;
+    const struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char *p = tmp_path(e->d_name);
+        unlink(p);
+        free(p);
+    }
+    closedir(d);
+    return rmdir(tmpdir);
+}
+
+/* --- the test's own encoder, from docs/FORMAT.md --- */
+
+typedef struct {
+    uint8_t *p;
+    size_t len, cap;
+} tbuf;
+
+static void tput(tbuf *b, const void *src, size_t n)
+{
+    if (b->len + n > b->cap) {
+        b->cap = 2 * (b->len + n);
+        b->p = xrealloc(b->p, b->cap);
+    }
+    memcpy(b->p + b->len, src, n);
+    b->len += n;
+}
+
+static void tu8(tbuf *b, unsigned v)
+{
+    uint8_t x = (uint8_t)v;
+    tput(b, &x, 1);
+}
+
+static void tu16(tbuf *b, unsigned v)
+{
+    tu8(b, v & 0xff);
+    tu8(b, (v >> 8) & 0xff);
+}
+
+static void tu32(tbuf *b, uint32_t v)
+{
+    tu16(b, v & 0xffff);
+    tu16(b, v >> 16);
+}
+
+static void tf32(tbuf *b, double v) { tu32(b, bits_of((float)v)); }
+
+static void tpatch32(tbuf *b, size_t at, uint32_t v)
+{
+    assert_true(at + 4 <= b->len);
+    for (int i = 0; i < 4; i++)
+        b->p[at + i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t tget32(const tbuf *b, size_t at)
+{
+    return (uint32_t)b->p[at] | (uint32_t)b->p[at + 1] << 8 | (uint32_t)b->p[at + 2] << 16 |
+           (uint32_t)b->p[at + 3] << 24;
+}
+
+static void tfree(tbuf *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+enum { T_SHAP, T_PRIO, T_DECO, T_GMMS, T_BICS, T_NSEC };
+static const char *const t_tags[T_NSEC] = {"SHAP", "PRIO", "DECO", "GMMS", "BICS"};
+
+/* The five payloads of the test model m (its decoder is t_specs). */
+static void encode_payloads(tbuf raw[T_NSEC], const lgc_model *m)
+{
+    memset(raw, 0, T_NSEC * sizeof(tbuf));
+    tu32(&raw[T_SHAP], (uint32_t)m->h);
+    tu32(&raw[T_SHAP], (uint32_t)m->w);
+    tu32(&raw[T_SHAP], (uint32_t)m->c);
+    tu32(&raw[T_SHAP], (uint32_t)m->n_classes);
+    tu32(&raw[T_SHAP], (uint32_t)m->latent);
+    for (int c = 0; c < m->n_classes; c++)
+        tu32(&raw[T_PRIO], (uint32_t)m->class_counts[c]);
+
+    tbuf *d = &raw[T_DECO];
+    tu32(d, T_LAYERS);
+    tu32(d, T_PARAMS);
+    for (int i = 0; i < T_LAYERS; i++) {
+        tu8(d, t_specs[i].type);
+        tu8(d, t_counts[i] ? m->weight_dtype : 0);
+        tu16(d, 0);
+        tu32(d, (uint32_t)t_shapes[i].c);
+        tu32(d, (uint32_t)t_shapes[i].h);
+        tu32(d, (uint32_t)t_shapes[i].w);
+    }
+    for (int j = 0; j < T_PARAMS; j++) {
+        if (m->weight_dtype == LGCF_F16)
+            tu16(d, f32_to_f16(m->dec_params[j]));
+        else
+            tu32(d, bits_of(m->dec_params[j]));
+    }
+
+    for (int c = 0; c < m->n_classes; c++) {
+        const gmm_t *g = &m->gmms[c];
+        tbuf *b = &raw[T_GMMS];
+        tu8(b, g->cov);
+        tu8(b, 0);
+        tu16(b, 0);
+        tu32(b, (uint32_t)g->k);
+        tu32(b, (uint32_t)g->d);
+        for (int j = 0; j < g->k; j++)
+            tf32(b, g->weights[j]);
+        for (int j = 0; j < g->k * g->d; j++)
+            tf32(b, g->means[j]);
+        for (int j = 0; j < g->k; j++)
+            for (int r = 0; r < g->d; r++) {
+                if (g->cov == GMM_COV_DIAG) {
+                    tf32(b, g->chol[j * g->d + r]);
+                    continue;
+                }
+                for (int col = 0; col <= r; col++)
+                    tf32(b, g->chol[(j * g->d + r) * g->d + col]);
+            }
+    }
+    tu32(&raw[T_BICS], (uint32_t)m->kmax);
+    for (int j = 0; j < m->n_classes * m->kmax; j++)
+        tf32(&raw[T_BICS], m->bic[j]);
+}
+
+typedef struct {
+    const char *tag;
+    const tbuf *raw;
+    int junk; /* bytes of junk appended after the deflate stream */
+} tsection;
+
+static void fix_crc(tbuf *f)
+{
+    tpatch32(f, f->len - 4, (uint32_t)crc32(0, f->p, (uInt)(f->len - 4)));
+}
+
+/* A complete file of n sections; at[i] receives section i's offset. */
+static void assemble(tbuf *f, const tsection *s, int n, size_t *at)
+{
+    static const uint8_t magic[8] = {0x89, 'L', 'G', 'C', '\r', '\n', 0x1a, '\n'};
+    memset(f, 0, sizeof *f);
+    tput(f, magic, 8);
+    tu32(f, 1);
+    tu32(f, (uint32_t)n);
+    for (int i = 0; i < n; i++) {
+        uLongf stored = compressBound((uLong)s[i].raw->len);
+        uint8_t *z = xmalloc(stored + (size_t)s[i].junk);
+        assert_int_equal(compress2(z, &stored, s[i].raw->p, (uLong)s[i].raw->len, 9), Z_OK);
+        memset(z + stored, 0xa5, (size_t)s[i].junk);
+        if (at)
+            at[i] = f->len;
+        tput(f, s[i].tag, 4);
+        tu32(f, (uint32_t)s[i].raw->len);
+        tu32(f, (uint32_t)(stored + (size_t)s[i].junk));
+        tput(f, z, stored + (size_t)s[i].junk);
+        free(z);
+    }
+    tu32(f, 0);
+    fix_crc(f);
+}
+
+/* The standard five-section file from raw payloads. */
+static void assemble_std(tbuf *f, const tbuf raw[T_NSEC], size_t at[T_NSEC])
+{
+    tsection s[T_NSEC];
+    for (int i = 0; i < T_NSEC; i++)
+        s[i] = (tsection){t_tags[i], &raw[i], 0};
+    assemble(f, s, T_NSEC, at);
+}
+
+/* Encodes m with the test encoder into f. */
+static void forge_model(tbuf *f, const lgc_model *m)
+{
+    tbuf raw[T_NSEC];
+    encode_payloads(raw, m);
+    assemble_std(f, raw, NULL);
+    for (int i = 0; i < T_NSEC; i++)
+        tfree(&raw[i]);
+}
+
+static void expect_reject(const tbuf *f, const char *want)
+{
+    lgc_model m;
+    int st = lgcf_read_mem(&m, NULL, f->p, f->len, "forged.lgc");
+    const char *msg = lgc_errmsg();
+    if (st != LGC_EFORMAT || !strstr(msg, want) || !strstr(msg, "'forged.lgc'")) {
+        print_error("status %d, message \"%s\"; wanted LGC_EFORMAT and \"%s\"\n", st, msg, want);
+        fail();
+    }
+    /* Left empty on failure. */
+    assert_null(m.class_counts);
+    assert_null(m.dec_params);
+    assert_null(m.gmms);
+    assert_null(m.bic);
+}
+
+/* --- round trips --- */
+
+static void test_roundtrip_f32(void **state)
+{
+    (void)state;
+    lgc_model m, r;
+    lgcf_sizes z;
+    make_model(&m, LGCF_F32);
+    size_t len;
+    uint8_t *buf = written_bytes(&m, &len);
+    assert_int_equal(lgcf_read_mem(&r, &z, buf, len, "m.lgc"), LGC_OK);
+    assert_models_equal(&m, &r, 1);
+    assert_int_equal(z.file_bytes, len);
+    assert_int_equal(z.header_bytes + z.shape_bytes + z.prior_bytes + z.decoder_bytes +
+                         z.mixture_bytes + z.bic_bytes + z.other_bytes,
+                     len);
+    assert_int_equal(z.other_bytes, 0);
+    assert_true(z.decoder_bytes > 12 && z.mixture_bytes > 12 && z.bic_bytes > 12);
+    lgc_model_free(&r);
+    assert_null(r.dec_params);
+    free(buf);
+    lgc_model_free(&m);
+}
+
+static void test_roundtrip_f16(void **state)
+{
+    (void)state;
+    lgc_model m, r;
+    make_model(&m, LGCF_F16);
+    size_t len, len2;
+    uint8_t *buf = written_bytes(&m, &len);
+    assert_int_equal(lgcf_read_mem(&r, NULL, buf, len, "m.lgc"), LGC_OK);
+    assert_models_equal(&m, &r, 0);
+    for (size_t j = 0; j < m.n_dec_params; j++) {
+        float want = f16_to_f32(f32_to_f16(m.dec_params[j]));
+        if (bits_of(r.dec_params[j]) != bits_of(want)) {
+            print_error("parameter %zu: read %a, want %a\n", j, (double)r.dec_params[j],
+                        (double)want);
+            fail();
+        }
+    }
+    assert_true(r.dec_params[1] != 0 && r.dec_params[1] != 1e-6f); /* f16 subnormal */
+    assert_true(signbit(r.dec_params[3]));
+    uint8_t *buf2 = written_bytes(&r, &len2);
+    assert_int_equal(len2, len);
+    assert_same_bits(buf, buf2, len, "rewritten file");
+    /* f16 is the point: the decoder section shrinks. */
+    lgc_model m32;
+    make_model(&m32, LGCF_F32);
+    size_t len32;
+    uint8_t *buf32 = written_bytes(&m32, &len32);
+    assert_true(len < len32);
+    free(buf32);
+    lgc_model_free(&m32);
+    free(buf2);
+    free(buf);
+    lgc_model_free(&r);
+    lgc_model_free(&m);
+}
+
+static void test_deterministic(void **state)
+{
+    (void)state;
+    lgc_model m;
+    make_model(&m, LGCF_F32);
+    size_t a, b;
+    uint8_t *x = written_bytes(&m, &a), *y = written_bytes(&m, &b);
+    assert_int_equal(a, b);
+    assert_same_bits(x, y, a, "second write");
+    free(x);
+    free(y);
+    lgc_model_free(&m);
+}
+
+/* lgcf_write and the test encoder (docs/FORMAT.md) agree byte for byte. */
+static void test_conformance(void **state)
+{
+    (void)state;
+    for (int dt = LGCF_F32; dt <= LGCF_F16; dt++) {
+        lgc_model m;
+        make_model(&m, (lgcf_dtype)dt);
+        tbuf f;
+        forge_model(&f, &m);
+        size_t len;
+        uint8_t *buf = written_bytes(&m, &len);
+        assert_int_equal(f.len, len);
+        assert_same_bits(f.p, buf, len, "lgcf_write output vs the FORMAT.md encoding");
+        free(buf);
+        tfree(&f);
+        lgc_model_free(&m);
+    }
+}
+
+/* --- hostile files --- */
+
+static void test_truncated_everywhere(void **state)
+{
+    (void)state;
+    lgc_model m, r;
+    make_model(&m, LGCF_F16);
+    size_t len;
+    uint8_t *buf = written_bytes(&m, &len);
+    for (size_t n = 0; n < len; n++) {
+        /* An exact-size copy, so a sanitizer sees any read past the end. */
+        uint8_t *cut = xmalloc(n);
+        memcpy(cut, buf, n);
+        int st = lgcf_read_mem(&r, NULL, cut, n, "cut.lgc");
+        if (st != LGC_EFORMAT || !strstr(lgc_errmsg(), "'cut.lgc'")) {
+            print_error("truncated to %zu of %zu bytes: status %d, \"%s\"\n", n, len, st,
+                        lgc_errmsg());
+            fail();
+        }
+        free(cut);
+    }
+    free(buf);
+    lgc_model_free(&m);
+}
+
+static void test_flipped_everywhere(void **state)
+{
+    (void)state;
+    lgc_model m, r;
+    make_model(&m, LGCF_F32);
+    size_t len;
+    uint8_t *buf = written_bytes(&m, &len);
+    for (size_t i = 0; i < len; i++) {
+        buf[i] ^= 0xff;
+        int st = lgcf_read_mem(&r, NULL, buf, len, "flip.lgc");
+        if (st != LGC_EFORMAT) {
+            print_error("byte %zu of %zu flipped: status %d\n", i, len, st);
+            fail();
+        }
+        buf[i] ^= 0xff;
+    }
+    assert_int_equal(lgcf_read_mem(&r, NULL, buf, len, "flip.lgc"), LGC_OK);
+    lgc_model_free(&r);
+    free(buf);
+    lgc_model_free(&m);
+}
+
+/* The standard payloads, and the file they make, for patching. */
+typedef struct {
+    lgc_model m;
+    tbuf raw[T_NSEC];
+    tbuf file;
+    size_t at[T_NSEC]; /* section offsets in file */
+} forge;
+
+static void forge_init(forge *g)
+{
+    make_model(&g->m, LGCF_F32);
+    encode_payloads(g->raw, &g->m);
+    assemble_std(&g->file, g->raw, g->at);
+}
+
+/* Reassembles after the payloads were patched. */
+static void forge_rebuild(forge *g)
+{
+    tfree(&g->file);
+    assemble_std(&g->file, g->raw, g->at);
+}
+
+static void forge_free(forge *g)
+{
+    for (int i = 0; i < T_NSEC; i++)
+        tfree(&g->raw[i]);
+    tfree(&g->file);
+    lgc_model_free(&g->m);
+}
+
+static void test_forged_header(void **state)
+{
+    (void)state;
+    forge g;
+    forge_init(&g);
+    tbuf *f = &g.file;
+
+    f->p[1] = 'X';
+    fix_crc(f);
+    expect_reject(f, "bad magic");
+    f->p[1] = 'L';
+    /* Text-mode damage: CR LF collapsed to LF shifts everything. */
+    tbuf t = {0};
+    tput(&t, f->p, 4);
+    tput(&t, f->p + 5, f->len - 5);
+    expect_reject(&t, "bad magic");
+    tfree(&t);
+
+    tpatch32(f, 8, 0);
+    fix_crc(f);
+    expect_reject(f, "version 0 is not supported");
+    tpatch32(f, 8, 99);
+    fix_crc(f);
+    expect_reject(f, "version 99 is not supported");
+    tpatch32(f, 8, 1);
+
+    /* Claims more sections than present, or fewer. */
+    tpatch32(f, 12, 6);
+    fix_crc(f);
+    expect_reject(f, "section 6 of 6 is missing");
+    tpatch32(f, 12, 4);
+    fix_crc(f);
+    expect_reject(f, "unexpected bytes after the last section");
+    tpatch32(f, 12, 5);
+    fix_crc(f);
+
+    f->p[f->len - 1] ^= 1;
+    expect_reject(f, "checksum mismatch");
+    forge_free(&g);
+}
+
+static void test_forged_framing(void **state)
+{
+    (void)state;
+    forge g;
+    forge_init(&g);
+    tbuf *f = &g.file;
+    size_t deco = g.at[T_DECO], gmms = g.at[T_GMMS];
+    uint32_t raw_len = tget32(f, deco + 4), stored_len = tget32(f, gmms + 8);
+
+    tpatch32(f, deco + 4, 0xffffffffu); /* raw_len: 4 GiB */
+    fix_crc(f);
+    expect_reject(f, "section DECO claims 4294967295 bytes");
+    tpatch32(f, deco + 4, raw_len + 1);
+    fix_crc(f);
+    expect_reject(f, "section DECO inflates to");
+    tpatch32(f, deco + 4, raw_len - 1);
+    fix_crc(f);
+    expect_reject(f, "section DECO inflates to more than");
+    tpatch32(f, deco + 4, raw_len);
+
+    tpatch32(f, gmms + 8, 1u << 30); /* stored_len beyond the end */
+    fix_crc(f);
+    expect_reject(f, "truncated in section GMMS");
+    tpatch32(f, gmms + 8, stored_len);
+    fix_crc(f);
+
+    /* Corrupt deflate data under a valid CRC. */
+    f->p[deco + 12 + 5] ^= 0x55;
+    fix_crc(f);
+    lgc_model r;
+    assert_int_equal(lgcf_read_mem(&r, NULL, f->p, f->len, "forged.lgc"), LGC_EFORMAT);
+    assert_non_null(strstr(lgc_errmsg(), "section DECO"));
+    forge_free(&g);
+}
+
+static void test_forged_sections(void **state)
+{
+    (void)state;
+    forge g;
+    forge_init(&g);
+    tbuf f;
+    tsection s[T_NSEC + 1];
+
+    for (int miss = 0; miss < T_NSEC - 1; miss++) { /* the four required ones */
+        int n = 0;
+        for (int i = 0; i < T_NSEC; i++)
+            if (i != miss)
+                s[n++] = (tsection){t_tags[i], &g.raw[i], 0};
+        assemble(&f, s, n, NULL);
+        char want[64];
+        snprintf(want, sizeof want, "required section %s is missing", t_tags[miss]);
+        expect_reject(&f, want);
+        tfree(&f);
+    }
+
+    for (int i = 0; i < T_NSEC; i++)
+        s[i] = (tsection){t_tags[i], &g.raw[i], 0};
+    s[T_NSEC] = (tsection){"DECO", &g.raw[T_DECO], 0};
+    assemble(&f, s, T_NSEC + 1, NULL);
+    expect_reject(&f, "duplicate section DECO");
+    tfree(&f);
+
+    s[1].junk = 3;
+    assemble(&f, s, T_NSEC, NULL);
+    expect_reject(&f, "section PRIO has 3 bytes after its deflate stream");
+    tfree(&f);
+    s[1].junk = 0;
+
+    tput(&g.raw[T_PRIO], "x", 1);
+    forge_rebuild(&g);
+    expect_reject(&g.file, "1 unexpected bytes at the end of section PRIO");
+    g.raw[T_PRIO].len -= 1;
+    g.raw[T_BICS].len -= 1;
+    forge_rebuild(&g);
+    expect_reject(&g.file, "truncated in section BICS");
+    forge_free(&g);
+}
+
+/* Accepted variations: an unknown section, no BIC curves, another order. */
+static void test_forged_accepted(void **state)
+{
+    (void)state;
+    forge g;
+    forge_init(&g);
+    lgc_model r;
+    lgcf_sizes z;
+    tbuf f, extra = {0};
+    tput(&extra, "future payload", 14);
+    tsection s[T_NSEC + 1];
+    for (int i = 0; i < T_NSEC; i++)
+        s[i] = (tsection){t_tags[i], &g.raw[i], 0};
+    s[T_NSEC] = (tsection){"XTRA", &extra, 0};
+    size_t at[T_NSEC + 1];
+    assemble(&f, s, T_NSEC + 1, at);
+    assert_int_equal(lgcf_read_mem(&r, &z, f.p, f.len, "x.lgc"), LGC_OK);
+    assert_models_equal(&g.m, &r, 1);
+    assert_int_equal(z.other_bytes, f.len - 4 - at[T_NSEC]);
+    lgc_model_free(&r);
+    tfree(&f);
+
+    assemble(&f, s, T_NSEC - 1, NULL); /* no BICS */
+    assert_int_equal(lgcf_read_mem(&r, &z, f.p, f.len, "x.lgc"), LGC_OK);
+    assert_int_equal(r.kmax, 0);
+    assert_null(r.bic);
+    assert_int_equal(z.bic_bytes, 0);
+    lgc_model_free(&r);
+    tfree(&f);
+
+    tsection rev[T_NSEC];
+    for (int i = 0; i < T_NSEC; i++)
+        rev[i] = s[T_NSEC - 1 - i];
+    assemble(&f, rev, T_NSEC, NULL);
+    assert_int_equal(lgcf_read_mem(&r, NULL, f.p, f.len, "x.lgc"), LGC_OK);
+    assert_models_equal(&g.m, &r, 1);
+    lgc_model_free(&r);
+    tfree(&f);
+    tfree(&extra);
+    forge_free(&g);
+}
+
+/* Offsets inside the payloads (FORMAT.md). */
+#define SHAP_H 0
+#define SHAP_N_CLASSES 12
+#define DECO_N_LAYERS 0
+#define DECO_LAYER(i) (8 + 16 * (i))
+#define GMMS_K 4
+#define GMMS_D 8
+
+static void test_forged_counts(void **state)
+{
+    (void)state;
+    forge g;
+    forge_init(&g);
+    static const struct {
+        int sec;
+        size_t at;
+        uint32_t value;
+        const char *want;
+    } cases[] = {
+        {T_SHAP, SHAP_N_CLASSES, 0xffffffffu, "4294967295 classes"},
+        {T_SHAP, SHAP_N_CLASSES, 0, "0 classes"},
+        {T_SHAP, SHAP_N_CLASSES, 2, "unexpected bytes at the end of section PRIO"},
+        {T_SHAP, SHAP_H, 0, "image shape 0x4x1"},
+        {T_SHAP, SHAP_H, 8, "decoder outputs 1x4x4 (c x h x w) but images are 1x8x4"},
+        {T_DECO, DECO_N_LAYERS, 0x7fffffffu, "decoder has 2147483647 layers"},
+        {T_DECO, DECO_N_LAYERS, 3, "decoder outputs 4x4x4 (c x h x w) but images are 1x4x4"},
+        {T_DECO, 4, 0xffffffffu, "decoder has 4294967295 parameters"},
+        {T_DECO, 4, T_PARAMS + 1, "decoder needs 101 parameters, file says 102"},
+        {T_DECO, DECO_LAYER(1) + 4, 5,
+         "decoder layer 1 outputs 4x2x2 (c x h x w), file says 5x2x2"},
+        {T_DECO, DECO_LAYER(1), 9, "decoder layer 1 has unknown type 9"},
+        {T_DECO, DECO_LAYER(1), 0x200 | LAYER_RELU, "decoder layer 1 has unknown weight type 2"},
+        {T_DECO, DECO_LAYER(1), 0x10000 | LAYER_RELU, "decoder layer 1 has reserved field 1"},
+        {T_DECO, DECO_LAYER(3) + 8, 0x7fffffffu,
+         "decoder layer 3 output 1x2147483647x4 is out of range"},
+        {T_GMMS, GMMS_K, 0, "class 0 mixture has 0 components"},
+        {T_GMMS, GMMS_K, 0x40000000u, "class 0 mixture has 1073741824 components"},
+        {T_GMMS, GMMS_D, 4, "class 0 mixture has dimension 4, latent is 3"},
+        {T_GMMS, 0, 2, "class 0 mixture has unknown covariance type 2"},
+        {T_GMMS, 0, 0x100, "class 0 mixture has a non-zero reserved field"},
+        {T_BICS, 0, 0, "BIC curves have 0 points"},
+        {T_BICS, 0, 65, "BIC curves have 65 points"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint32_t old = tget32(&g.raw[cases[i].sec], cases[i].at);
+        tpatch32(&g.raw[cases[i].sec], cases[i].at, cases[i].value);
+        forge_rebuild(&g);
+        expect_reject(&g.file, cases[i].want);
+        tpatch32(&g.raw[cases[i].sec], cases[i].at, old);
+    }
+    /* A decoder that net_plan itself rejects: the dense layer now outputs
+     * 3x3 and layer 2 becomes a max-pool, which needs even sizes. */
+    tpatch32(&g.raw[T_DECO], DECO_LAYER(0) + 8, 3);
+    tpatch32(&g.raw[T_DECO], DECO_LAYER(0) + 12, 3);
+    tpatch32(&g.raw[T_DECO], DECO_LAYER(2), LAYER_MAXPOOL2);
+    forge_rebuild(&g);
+    expect_reject(&g.file, "decoder: layer 2 (maxpool2)");
+    forge_free(&g);
+}
+
+/* Values the reader must refuse, encoded by the test encoder (lgcf_write
+ * would refuse to write them). */
+static void test_forged_values(void **state)
+{
+    (void)state;
+    static const char *const want[] = {
+        "decoder layer 0 parameter 5 is not finite",
+        "decoder layer 3 parameter 0 is not finite",
+        "class 2 mixture: mean is not finite",
+        "class 0 mixture: component 1 covariance is not positive definite",
+        "class 1 mixture: component 0 has standard deviation 0",
+        "class 2 mixture: mixture weights sum to",
+        "class 0 mixture: component 0 has weight -0.25",
+        "class counts are all zero",
+    };
+    for (int c = 0; c < (int)(sizeof want / sizeof want[0]); c++) {
+        lgc_model m;
+        tbuf f;
+        make_model(&m, c == 1 ? LGCF_F16 : LGCF_F32);
+        switch (c) {
+        case 0: m.dec_params[5] = NAN; break;
+        case 1: m.dec_params[t_counts[0]] = 1e5f; break; /* inf in f16 */
+        case 2: m.gmms[2].means[4] = NAN; break;
+        case 3: m.gmms[0].chol[1 * 9 + 2 * 3 + 2] = -0.5; break; /* negative diagonal */
+        case 4: m.gmms[1].chol[0] = 0; break;
+        case 5: m.gmms[2].weights[0] = 0.6; break;
+        case 6: m.gmms[0].weights[0] = -0.25, m.gmms[0].weights[1] = 1.25; break;
+        case 7: m.class_counts[0] = m.class_counts[2] = 0; break;
+        }
+        forge_model(&f, &m);
+        expect_reject(&f, want[c]);
+        tfree(&f);
+        lgc_model_free(&m);
+    }
+}
+
+/* --- on disk --- */
+
+static void test_disk(void **state)
+{
+    (void)state;
+    lgc_model m, r;
+    lgcf_sizes z;
+    make_model(&m, LGCF_F16);
+    char *path = tmp_path("m.lgc");
+    assert_int_equal(lgcf_write(path, &m), LGC_OK);
+    assert_int_equal(count_entries(tmpdir), 1); /* no temporary left */
+    assert_int_equal(lgcf_read(&r, &z, path), LGC_OK);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(z.file_bytes, (size_t)sb.st_size);
+    assert_models_equal(&m, &r, 0);
+    lgc_model_free(&r);
+
+    /* Overwriting replaces the file whole. */
+    lgc_model m32;
+    make_model(&m32, LGCF_F32);
+    assert_int_equal(lgcf_write(path, &m32), LGC_OK);
+    assert_int_equal(lgcf_read(&r, NULL, path), LGC_OK);
+    assert_models_equal(&m32, &r, 1);
+    lgc_model_free(&r);
+    lgc_model_free(&m32);
+
+    /* A truncated file on disk. */
+    assert_int_equal(truncate(path, 100), 0);
+    assert_int_equal(lgcf_read(&r, NULL, path), LGC_EFORMAT);
+    assert_non_null(strstr(lgc_errmsg(), path));
+    unlink(path);
+    free(path);
+    lgc_model_free(&m);
+}
+
+static void test_disk_failures(void **state)
+{
+    (void)state;
+    lgc_model m, r;
+    make_model(&m, LGCF_F32);
+    int before = count_entries(tmpdir);
+
+    char *nodir = tmp_path("missing/m.lgc");
+    assert_int_equal(lgcf_write(nodir, &m), LGC_EIO);
+    assert_non_null(strstr(lgc_errmsg(), nodir));
+    assert_int_equal(count_entries(tmpdir), before);
+    assert_int_equal(lgcf_read(&r, NULL, nodir), LGC_EIO);
+    assert_non_null(strstr(lgc_errmsg(), nodir));
+    free(nodir);
+
+    assert_int_equal(lgcf_read(&r, NULL, tmpdir), LGC_EIO);
+    assert_non_null(strstr(lgc_errmsg(), "not a regular file"));
+
+    /* Models the reader would reject are refused before anything exists. */
+    char *path = tmp_path("bad.lgc");
+    m.dec_params[7] = NAN;
+    assert_int_equal(lgcf_write(path, &m), LGC_EFORMAT);
+    assert_non_null(strstr(lgc_errmsg(), "cannot write"));
+    assert_non_null(strstr(lgc_errmsg(), "not finite"));
+    assert_non_null(strstr(lgc_errmsg(), path));
+    m.dec_params[7] = 0;
+    m.weight_dtype = LGCF_F16;
+    m.dec_params[8] = 70000.0f; /* beyond the f16 range */
+    assert_int_equal(lgcf_write(path, &m), LGC_EFORMAT);
+    m.dec_params[8] = 0;
+    m.gmms[1].chol[2] = 1e-50; /* positive in double, zero in f32 */
+    assert_int_equal(lgcf_write(path, &m), LGC_EFORMAT);
+    assert_non_null(strstr(lgc_errmsg(), "standard deviation 0"));
+    assert_int_equal(count_entries(tmpdir), before);
+    free(path);
+    lgc_model_free(&m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fp16_exhaustive),
+        cmocka_unit_test(test_fp16_rounding),
+        cmocka_unit_test(test_fp16_nearest),
+        cmocka_unit_test(test_roundtrip_f32),
+        cmocka_unit_test(test_roundtrip_f16),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_conformance),
+        cmocka_unit_test(test_truncated_everywhere),
+        cmocka_unit_test(test_flipped_everywhere),
+        cmocka_unit_test(test_forged_header),
+        cmocka_unit_test(test_forged_framing),
+        cmocka_unit_test(test_forged_sections),
+        cmocka_unit_test(test_forged_accepted),
+        cmocka_unit_test(test_forged_counts),
+        cmocka_unit_test(test_forged_values),
+        cmocka_unit_test(test_disk),
+        cmocka_unit_test(test_disk_failures),
+    };
+    return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+}
