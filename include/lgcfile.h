@@ -34,6 +34,7 @@ typedef struct {
     float *dec_params;     /* (n_dec_params) in net parameter order */
     lgcf_dtype weight_dtype; /* how dec_params are stored */
     gmm_t *gmms;           /* (n_classes) */
+    lgcf_dtype gmm_dtype;  /* how means and factors are stored (weights: f32) */
     int kmax;              /* BIC curve length, 0 if absent */
     double *bic;           /* (n_classes, kmax) or NULL */
 } lgc_model;

@@ -59,7 +59,10 @@ typedef struct {
     float *params, *grads, *adam_m, *adam_v; /* (n_params) each */
     float *acts, *dacts;                     /* all layer outputs, (B, sum out) */
     float *din;                              /* (B, in) gradient w.r.t. the input */
-    float *col, *tmp;                        /* shared conv workspaces */
+    int n_threads;                           /* OpenMP threads a batch is split over */
+    size_t col_size;                         /* conv workspace floats per thread */
+    float *col;                              /* (n_threads, col_size) */
+    float *thread_grads;                     /* (n_threads - 1, n_params) */
     int *argmax_buf;
     long step; /* Adam steps taken */
 } net;

@@ -229,9 +229,9 @@ static void im2col_matches_definition(void **state)
     rng_seed(&rng, 2);
     const int B = 2, C = 3, H = 5, W = 4, HW = H * W, N = B * HW;
     float *in = randn(&rng, (size_t)B * C * HW);
-    float *col = randn(&rng, conv3x3_col_size(B, C, H, W));
+    float *col = randn(&rng, (size_t)B * conv3x3_col_size(C, H, W));
     im2col3x3(col, in, B, C, H, W);
-    double *want = xmalloc(conv3x3_col_size(B, C, H, W) * sizeof *want);
+    double *want = xmalloc((size_t)B * conv3x3_col_size(C, H, W) * sizeof *want);
     for (int c = 0; c < C; c++)
         for (int ky = 0; ky < 3; ky++)
             for (int kx = 0; kx < 3; kx++)
@@ -243,7 +243,7 @@ static void im2col_matches_definition(void **state)
                             want[(size_t)(c * 9 + ky * 3 + kx) * N + b * HW + y * W + x] =
                                 inside ? in[((b * C + c) * H + sy) * W + sx] : 0.0;
                         }
-    assert_all_close("im2col3x3", col, want, conv3x3_col_size(B, C, H, W), 0.0, 0.0);
+    assert_all_close("im2col3x3", col, want, (size_t)B * conv3x3_col_size(C, H, W), 0.0, 0.0);
     free(want);
     free(col);
     free(in);
@@ -258,7 +258,7 @@ static void col2im_is_adjoint(void **state)
     static const int shapes[][4] = {{2, 3, 5, 4}, {1, 1, 1, 1}, {3, 2, 1, 6}, {2, 4, 7, 7}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         const int B = shapes[s][0], C = shapes[s][1], H = shapes[s][2], W = shapes[s][3];
-        const size_t n_in = (size_t)B * C * H * W, n_col = conv3x3_col_size(B, C, H, W);
+        const size_t n_in = (size_t)B * C * H * W, n_col = (size_t)B * conv3x3_col_size(C, H, W);
         float *x = randn(&rng, n_in), *y = randn(&rng, n_col);
         float *col = xmalloc(n_col * sizeof *col);
         float *base = randn(&rng, n_in), *din = copy_of(base, n_in);
@@ -303,8 +303,7 @@ static void conv3x3_direct(float *out, const float *in, const float *w, const fl
 static void conv3x3_sizes(void **state)
 {
     (void)state;
-    assert_int_equal(conv3x3_col_size(2, 3, 5, 4), (size_t)3 * 9 * 2 * 5 * 4);
-    assert_int_equal(conv3x3_tmp_size(2, 7, 5, 4), (size_t)7 * 2 * 5 * 4);
+    assert_int_equal(conv3x3_col_size(3, 5, 4), (size_t)3 * 9 * 5 * 4);
 }
 
 static void conv3x3_forward_matches_direct(void **state)
@@ -319,17 +318,15 @@ static void conv3x3_forward_matches_direct(void **state)
         const size_t n_out = (size_t)B * OC * H * W;
         float *in = randn(&rng, (size_t)B * C * H * W), *w = randn(&rng, (size_t)OC * C * 9);
         float *b = randn(&rng, (size_t)OC);
-        float *col = xmalloc(conv3x3_col_size(B, C, H, W) * sizeof *col);
-        float *tmp = xmalloc(conv3x3_tmp_size(B, OC, H, W) * sizeof *tmp);
+        float *col = xmalloc((size_t)B * conv3x3_col_size(C, H, W) * sizeof *col);
         float *got = xmalloc(n_out * sizeof *got), *want = xmalloc(n_out * sizeof *want);
-        conv3x3_forward(got, in, w, b, col, tmp, B, C, H, W, OC);
+        conv3x3_forward(got, in, w, b, col, B, C, H, W, OC);
         conv3x3_direct(want, in, w, b, B, C, H, W, OC);
         char what[80];
         snprintf(what, sizeof what, "conv3x3 B=%d C=%d H=%d W=%d OC=%d", B, C, H, W, OC);
         assert_all_close_f(what, got, want, n_out, 1e-4, 1e-5);
         free(want);
         free(got);
-        free(tmp);
         free(col);
         free(b);
         free(w);
@@ -338,7 +335,7 @@ static void conv3x3_forward_matches_direct(void **state)
 }
 
 typedef struct {
-    float *out, *in, *w, *b, *col, *tmp;
+    float *out, *in, *w, *b, *col;
     float *r;
     int B, C, H, W, OC;
 } conv_case;
@@ -346,7 +343,7 @@ typedef struct {
 static double conv_objective(void *ctx)
 {
     conv_case *k = ctx;
-    conv3x3_forward(k->out, k->in, k->w, k->b, k->col, k->tmp, k->B, k->C, k->H, k->W, k->OC);
+    conv3x3_forward(k->out, k->in, k->w, k->b, k->col, k->B, k->C, k->H, k->W, k->OC);
     return dot(k->r, k->out, (size_t)k->B * k->OC * k->H * k->W);
 }
 
@@ -358,13 +355,11 @@ static void conv_case_init(conv_case *k, rng_t *rng, int B, int C, int H, int W,
     k->b = randn(rng, (size_t)OC);
     k->r = randn(rng, (size_t)B * OC * H * W);
     k->out = xmalloc((size_t)B * OC * H * W * sizeof *k->out);
-    k->col = xmalloc(conv3x3_col_size(B, C, H, W) * sizeof *k->col);
-    k->tmp = xmalloc(conv3x3_tmp_size(B, OC, H, W) * sizeof *k->tmp);
+    k->col = xmalloc((size_t)B * conv3x3_col_size(C, H, W) * sizeof *k->col);
 }
 
 static void conv_case_free(conv_case *k)
 {
-    free(k->tmp);
     free(k->col);
     free(k->out);
     free(k->r);
@@ -383,14 +378,14 @@ static void conv3x3_backward_gradcheck(void **state)
     const size_t n_in = (size_t)2 * 3 * 5 * 4, n_w = 2 * 3 * 9, n_b = 2;
     float *din0 = randn(&rng, n_in), *dw0 = randn(&rng, n_w), *db0 = randn(&rng, n_b);
     float *din = copy_of(din0, n_in), *dw = copy_of(dw0, n_w), *db = copy_of(db0, n_b);
-    conv3x3_backward(din, dw, db, k.r, k.in, k.w, k.col, k.tmp, k.B, k.C, k.H, k.W, k.OC);
+    conv3x3_backward(din, dw, db, k.r, k.in, k.w, k.col, k.B, k.C, k.H, k.W, k.OC);
     check_grad("conv3x3 din", din, din0, k.in, n_in, conv_objective, &k);
     check_grad("conv3x3 dw", dw, dw0, k.w, n_w, conv_objective, &k);
     check_grad("conv3x3 db", db, db0, k.b, n_b, conv_objective, &k);
 
     /* din = NULL skips the input gradient and leaves dw, db unchanged. */
     float *dw2 = copy_of(dw0, n_w), *db2 = copy_of(db0, n_b);
-    conv3x3_backward(NULL, dw2, db2, k.r, k.in, k.w, k.col, k.tmp, k.B, k.C, k.H, k.W, k.OC);
+    conv3x3_backward(NULL, dw2, db2, k.r, k.in, k.w, k.col, k.B, k.C, k.H, k.W, k.OC);
     assert_all_close_f("conv3x3 dw with din NULL", dw2, dw, n_w, 1e-6, 1e-6);
     assert_all_close_f("conv3x3 db with din NULL", db2, db, n_b, 1e-6, 1e-6);
     free(db2);
@@ -893,7 +888,7 @@ static void gradcheck_rejects_wrong_gradients(void **state)
         wflip[i] = c.w[i - i % 9 + (8 - i % 9)];
     float *din = xcalloc(n_in, sizeof *din), *cdw = xcalloc(n_cw, sizeof *cdw);
     float *cdb = xcalloc(2, sizeof *cdb);
-    conv3x3_backward(din, cdw, cdb, c.r, c.in, wflip, c.col, c.tmp, c.B, c.C, c.H, c.W, c.OC);
+    conv3x3_backward(din, cdw, cdb, c.r, c.in, wflip, c.col, c.B, c.C, c.H, c.W, c.OC);
     num = numeric_grad(c.in, n_in, conv_objective, &c);
     assert_true(compare(din, num, n_in, GRAD_ATOL, GRAD_RTOL).n_bad > n_in / 2);
     free(num);

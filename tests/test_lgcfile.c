@@ -388,6 +388,14 @@ static void tu32(tbuf *b, uint32_t v)
 }
 
 static void tf32(tbuf *b, double v) { tu32(b, bits_of((float)v)); }
+/* A mixture value in the mixtures' dtype (docs/FORMAT.md, GMMS). */
+static void treal(tbuf *b, double v, lgcf_dtype t)
+{
+    if (t == LGCF_F16)
+        tu16(b, f32_to_f16((float)v));
+    else
+        tf32(b, v);
+}
 
 static void tpatch32(tbuf *b, size_t at, uint32_t v)
 {
@@ -445,22 +453,22 @@ static void encode_payloads(tbuf raw[T_NSEC], const lgc_model *m)
         const gmm_t *g = &m->gmms[c];
         tbuf *b = &raw[T_GMMS];
         tu8(b, g->cov);
-        tu8(b, 0);
+        tu8(b, m->gmm_dtype);
         tu16(b, 0);
         tu32(b, (uint32_t)g->k);
         tu32(b, (uint32_t)g->d);
         for (int j = 0; j < g->k; j++)
             tf32(b, g->weights[j]);
         for (int j = 0; j < g->k * g->d; j++)
-            tf32(b, g->means[j]);
+            treal(b, g->means[j], m->gmm_dtype);
         for (int j = 0; j < g->k; j++)
             for (int r = 0; r < g->d; r++) {
                 if (g->cov == GMM_COV_DIAG) {
-                    tf32(b, g->chol[j * g->d + r]);
+                    treal(b, g->chol[j * g->d + r], m->gmm_dtype);
                     continue;
                 }
                 for (int col = 0; col <= r; col++)
-                    tf32(b, g->chol[(j * g->d + r) * g->d + col]);
+                    treal(b, g->chol[(j * g->d + r) * g->d + col], m->gmm_dtype);
             }
     }
     tu32(&raw[T_BICS], (uint32_t)m->kmax);
@@ -599,6 +607,41 @@ static void test_roundtrip_f16(void **state)
     lgc_model_free(&m);
 }
 
+/* Mixtures stored as f16: values come back f16-rounded, a rewrite is byte
+ * for byte the same, and the file shrinks. */
+static void test_roundtrip_f16_mixtures(void **state)
+{
+    (void)state;
+    lgc_model m, r;
+    make_model(&m, LGCF_F32);
+    size_t len32, len, len2;
+    uint8_t *buf32 = written_bytes(&m, &len32);
+    m.gmm_dtype = LGCF_F16;
+    uint8_t *buf = written_bytes(&m, &len);
+    assert_true(len < len32);
+    assert_int_equal(lgcf_read_mem(&r, NULL, buf, len, "m.lgc"), LGC_OK);
+    assert_int_equal(r.gmm_dtype, LGCF_F16);
+    for (int c = 0; c < m.n_classes; c++) {
+        const gmm_t *g = &m.gmms[c], *h = &r.gmms[c];
+        assert_int_equal(g->k, h->k);
+        for (int j = 0; j < g->k; j++)
+            assert_true(h->weights[j] == (float)g->weights[j]); /* weights stay f32 */
+        for (int j = 0; j < g->k * g->d; j++)
+            assert_true(h->means[j] == f16_to_f32(f32_to_f16((float)g->means[j])));
+        size_t per = g->cov == GMM_COV_FULL ? (size_t)g->d * g->d : (size_t)g->d;
+        for (size_t j = 0; j < (size_t)g->k * per; j++)
+            assert_true(h->chol[j] == f16_to_f32(f32_to_f16((float)g->chol[j])));
+    }
+    uint8_t *buf2 = written_bytes(&r, &len2);
+    assert_int_equal(len2, len);
+    assert_same_bits(buf, buf2, len, "rewritten file");
+    free(buf2);
+    free(buf);
+    free(buf32);
+    lgc_model_free(&r);
+    lgc_model_free(&m);
+}
+
 static void test_deterministic(void **state)
 {
     (void)state;
@@ -620,6 +663,7 @@ static void test_conformance(void **state)
     for (int dt = LGCF_F32; dt <= LGCF_F16; dt++) {
         lgc_model m;
         make_model(&m, (lgcf_dtype)dt);
+        m.gmm_dtype = (lgcf_dtype)dt; /* both dtypes for decoder and mixtures */
         tbuf f;
         forge_model(&f, &m);
         size_t len;
@@ -909,7 +953,8 @@ static void test_forged_counts(void **state)
         {T_GMMS, GMMS_K, 0x40000000u, "class 0 mixture has 1073741824 components"},
         {T_GMMS, GMMS_D, 4, "class 0 mixture has dimension 4, latent is 3"},
         {T_GMMS, 0, 2, "class 0 mixture has unknown covariance type 2"},
-        {T_GMMS, 0, 0x100, "class 0 mixture has a non-zero reserved field"},
+        {T_GMMS, 0, 0x200, "class 0 mixture has unknown dtype 2"},
+        {T_GMMS, 0, 0x10000, "class 0 mixture has a non-zero reserved field"},
         {T_BICS, 0, 0, "BIC curves have 0 points"},
         {T_BICS, 0, 65, "BIC curves have 65 points"},
     };
@@ -1048,6 +1093,7 @@ int main(void)
         cmocka_unit_test(test_fp16_nearest),
         cmocka_unit_test(test_roundtrip_f32),
         cmocka_unit_test(test_roundtrip_f16),
+        cmocka_unit_test(test_roundtrip_f16_mixtures),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_conformance),
         cmocka_unit_test(test_truncated_everywhere),

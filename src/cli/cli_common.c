@@ -28,7 +28,7 @@ int cli_parse_long(long *out, const char *opt, const char *arg, long lo, long hi
 
 int cli_parse_int(int *out, const char *opt, const char *arg, int lo, int hi)
 {
-    long v;
+    long v = 0;
     int st = cli_parse_long(&v, opt, arg, lo, hi);
     if (st == LGC_OK)
         *out = (int)v;
@@ -70,9 +70,15 @@ void cli_set_threads(int n)
     if (n <= 0)
         n = 1;
     n_threads = n;
-    openblas_set_num_threads(n);
 #ifdef _OPENMP
+    /* lgc's own OpenMP splits batches and classes over the threads; each
+     * GEMM then runs single-threaded on its share (measured faster for
+     * these small products than one multi-threaded GEMM per layer, and it
+     * never oversubscribes the cores). */
+    openblas_set_num_threads(1);
     omp_set_num_threads(n);
+#else
+    openblas_set_num_threads(n);
 #endif
 }
 

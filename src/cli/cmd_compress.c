@@ -1,7 +1,6 @@
 /* cmd_compress.c - `lgc compress DIR -o FILE`: train the autoencoder, encode
  * every training image, fit one Gaussian mixture per class (k by BIC), and
  * write the decoder and the mixtures to a .lgc file. */
-#include <cblas.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +26,7 @@ typedef struct {
     train_opts train;
     int kmax;
     gmm_opts gmm;
-    lgcf_dtype dtype;
+    lgcf_dtype dtype, gmm_dtype;
     int threads;
 } compress_opts;
 
@@ -49,6 +48,7 @@ static void usage(FILE *f)
             "      --kmax <k>          largest mixture size tried per class [%d]\n"
             "      --cov (full|diag)   covariance type [full]\n"
             "      --weights (f16|f32) decoder weight precision in the file [f16]\n"
+            "      --mixtures (f16|f32) mixture means and factors in the file [f16]\n"
             "      --seed <n>          random seed [%d]\n"
             "      --threads <n>       threads, 0 = all cores [0]\n"
             "  -q, --quiet             no progress on stderr\n"
@@ -60,12 +60,13 @@ static void usage(FILE *f)
 static int parse(compress_opts *o, int argc, char **argv)
 {
     enum { OPT_LATENT = 256, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_KMAX, OPT_COV, OPT_WEIGHTS,
-           OPT_SEED, OPT_THREADS };
+           OPT_MIXTURES, OPT_SEED, OPT_THREADS };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},   {"latent", required_argument, 0, OPT_LATENT},
         {"epochs", required_argument, 0, OPT_EPOCHS}, {"batch", required_argument, 0, OPT_BATCH},
         {"lr", required_argument, 0, OPT_LR},    {"kmax", required_argument, 0, OPT_KMAX},
         {"cov", required_argument, 0, OPT_COV},  {"weights", required_argument, 0, OPT_WEIGHTS},
+        {"mixtures", required_argument, 0, OPT_MIXTURES},
         {"seed", required_argument, 0, OPT_SEED}, {"threads", required_argument, 0, OPT_THREADS},
         {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
@@ -75,6 +76,7 @@ static int parse(compress_opts *o, int argc, char **argv)
     o->kmax = DEFAULT_KMAX;
     gmm_opts_default(&o->gmm);
     o->dtype = LGCF_F16;
+    o->gmm_dtype = LGCF_F16;
     int st = LGC_OK, c;
     optind = 0; /* glibc: full reset, so cmd_* can run more than once */
     opterr = 0;
@@ -95,6 +97,11 @@ static int parse(compress_opts *o, int argc, char **argv)
             if (!strcmp(optarg, "f16")) o->dtype = LGCF_F16;
             else if (!strcmp(optarg, "f32")) o->dtype = LGCF_F32;
             else st = lgc_fail(LGC_EUSAGE, "option '--weights' expects f16 or f32, got '%s'", optarg);
+            break;
+        case OPT_MIXTURES:
+            if (!strcmp(optarg, "f16")) o->gmm_dtype = LGCF_F16;
+            else if (!strcmp(optarg, "f32")) o->gmm_dtype = LGCF_F32;
+            else st = lgc_fail(LGC_EUSAGE, "option '--mixtures' expects f16 or f32, got '%s'", optarg);
             break;
         case OPT_SEED: st = cli_parse_u64(&o->train.seed, "seed", optarg); break;
         case OPT_THREADS: st = cli_parse_int(&o->threads, "threads", optarg, 0, 1024); break;
@@ -134,7 +141,7 @@ static int fit_mixtures(lgc_model *m, const float *z, const dataset *ds, const c
         memcpy(zc + (start[c] + fill[c]++) * d, z + (size_t)i * d, (size_t)d * sizeof(float));
     }
     int *status = xcalloc((size_t)K, sizeof(int));
-    openblas_set_num_threads(1);
+    char **why = xcalloc((size_t)K, sizeof(char *)); /* each failing class's message */
     double t0 = now_seconds();
 #pragma omp parallel for schedule(dynamic, 1)
     for (int c = 0; c < K; c++) {
@@ -143,11 +150,16 @@ static int fit_mixtures(lgc_model *m, const float *z, const dataset *ds, const c
         int k = gmm_select(&m->gmms[c], m->bic + (size_t)c * o->kmax, zc + start[c] * d,
                            (int)counts[c], d, o->kmax, &o->gmm, &rng);
         status[c] = k < 0 ? k : LGC_OK;
+        if (k < 0)
+            why[c] = xstrdup(lgc_errmsg()); /* lgc_errmsg is per thread */
     }
-    cli_set_threads(o->threads);
     int st = LGC_OK;
     for (int c = 0; c < K && st == LGC_OK; c++)
-        st = status[c];
+        if (status[c])
+            st = lgc_fail(status[c], "class %d mixture: %s", c, why[c]);
+    for (int c = 0; c < K; c++)
+        free(why[c]);
+    free(why);
     if (!o->train.quiet && st == LGC_OK) {
         fprintf(stderr, "compress: mixtures fitted in %.1f s, k per class:", now_seconds() - t0);
         for (int c = 0; c < K; c++)
@@ -218,6 +230,7 @@ static int run(const compress_opts *o)
     m.dec_params = xmalloc(dec.n_params * sizeof(float));
     memcpy(m.dec_params, dec.params, dec.n_params * sizeof(float));
     m.weight_dtype = o->dtype;
+    m.gmm_dtype = o->gmm_dtype;
     m.gmms = xcalloc((size_t)ds.n_classes, sizeof(gmm_t));
     m.kmax = o->kmax;
     m.bic = xcalloc((size_t)ds.n_classes * o->kmax, sizeof(double));

@@ -52,6 +52,14 @@ static long total_images(const lgc_model *m)
     return n;
 }
 
+static int total_components(const lgc_model *m)
+{
+    int n = 0;
+    for (int c = 0; c < m->n_classes; c++)
+        n += m->gmms[c].k;
+    return n;
+}
+
 static void print_text(const char *path, const lgc_model *m, const lgcf_sizes *z)
 {
     double raw = (double)total_images(m) * m->h * m->w * m->c;
@@ -61,9 +69,14 @@ static void print_text(const char *path, const lgc_model *m, const lgcf_sizes *z
     printf("latent     %d dimensions\n", m->latent);
     printf("decoder    %d layers, %zu parameters stored as %s\n", m->n_layers, m->n_dec_params,
            m->weight_dtype == LGCF_F16 ? "f16" : "f32");
-    printf("bytes      header %zu, shape %zu, prior %zu, decoder %zu, mixtures %zu, bic %zu\n",
+    printf("mixtures   %d components in all, means and factors stored as %s\n",
+           total_components(m), m->gmm_dtype == LGCF_F16 ? "f16" : "f32");
+    printf("bytes      header %zu, shape %zu, prior %zu, decoder %zu, mixtures %zu, bic %zu",
            z->header_bytes, z->shape_bytes, z->prior_bytes, z->decoder_bytes, z->mixture_bytes,
            z->bic_bytes);
+    if (z->other_bytes)
+        printf(", unknown sections %zu", z->other_bytes);
+    printf("\n");
     printf("ratio      %.1fx against %.0f raw bytes\n", raw / (double)z->file_bytes, raw);
     printf("\nclass  count      k  cov   BIC for k = 1..%d\n", m->kmax);
     for (int c = 0; c < m->n_classes; c++) {
@@ -92,10 +105,12 @@ static void print_json(const char *path, const lgc_model *m, const lgcf_sizes *z
            m->h, m->w, m->c, m->n_classes, m->latent);
     printf(", \"decoder_layers\": %d, \"decoder_params\": %zu, \"weights\": \"%s\"", m->n_layers,
            m->n_dec_params, m->weight_dtype == LGCF_F16 ? "f16" : "f32");
+    printf(", \"mixtures\": \"%s\", \"components\": %d", m->gmm_dtype == LGCF_F16 ? "f16" : "f32",
+           total_components(m));
     printf(", \"bytes\": {\"header\": %zu, \"shape\": %zu, \"prior\": %zu, \"decoder\": %zu, "
-           "\"mixtures\": %zu, \"bic\": %zu}",
+           "\"mixtures\": %zu, \"bic\": %zu, \"other\": %zu}",
            z->header_bytes, z->shape_bytes, z->prior_bytes, z->decoder_bytes, z->mixture_bytes,
-           z->bic_bytes);
+           z->bic_bytes, z->other_bytes);
     printf(", \"per_class\": [");
     for (int c = 0; c < m->n_classes; c++) {
         printf("%s{\"class\": %d, \"count\": %ld, \"k\": %d, \"cov\": \"%s\", \"bic\": [",

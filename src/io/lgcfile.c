@@ -180,6 +180,18 @@ static int get_f16(cursor *c, float *f)
     return 0;
 }
 
+/* A mixture value stored as dtype t into a double field. */
+static int get_real(cursor *c, double *d, lgcf_dtype t)
+{
+    if (t != LGCF_F16)
+        return get_f32d(c, d);
+    float f;
+    if (get_f16(c, &f))
+        return -1;
+    *d = f;
+    return 0;
+}
+
 /* --- decoder planning shared by writer and reader --- */
 
 /* Output shape and parameter count of every layer of a decoder with input
@@ -265,24 +277,36 @@ static int enc_deco(bytebuf *b, const lgc_model *m, const char *name)
     return LGC_OK;
 }
 
+/* A mixture value (mean or factor entry) in the mixtures' dtype. */
+static void put_real(bytebuf *b, double v, lgcf_dtype t)
+{
+    if (t == LGCF_F16)
+        put_u16(b, f32_to_f16((float)v));
+    else
+        put_f32(b, (float)v);
+}
+
 static int enc_gmms(bytebuf *b, const lgc_model *m, const char *name)
 {
     (void)name;
+    const lgcf_dtype t = m->gmm_dtype;
     for (int i = 0; i < m->n_classes; i++) {
         const gmm_t *g = &m->gmms[i];
         size_t kd = (size_t)g->k * g->d;
         put_u8(b, (uint8_t)g->cov);
-        put_u8(b, 0);
+        put_u8(b, (uint8_t)t);
         put_u16(b, 0);
         put_u32(b, (uint32_t)g->k);
         put_u32(b, (uint32_t)g->d);
+        /* Weights are always f32: k floats are nothing, and their sum must
+         * stay 1 to within the reader's tolerance. */
         for (int j = 0; j < g->k; j++)
             put_f32(b, (float)g->weights[j]);
         for (size_t j = 0; j < kd; j++)
-            put_f32(b, (float)g->means[j]);
+            put_real(b, g->means[j], t);
         if (g->cov == GMM_COV_DIAG) {
             for (size_t j = 0; j < kd; j++)
-                put_f32(b, (float)g->chol[j]);
+                put_real(b, g->chol[j], t);
             continue;
         }
         /* Full: only the lower triangle, row by row; the upper is zero. */
@@ -290,7 +314,7 @@ static int enc_gmms(bytebuf *b, const lgc_model *m, const char *name)
             const double *L = g->chol + (size_t)j * g->d * g->d;
             for (int r = 0; r < g->d; r++)
                 for (int c = 0; c <= r; c++)
-                    put_f32(b, (float)L[r * g->d + c]);
+                    put_real(b, L[r * g->d + c], t);
         }
     }
     return LGC_OK;
@@ -448,18 +472,26 @@ static int parse_gmms(lgc_model *m, cursor *c, const char *name)
 {
     m->gmms = xcalloc((size_t)m->n_classes, sizeof(gmm_t));
     for (int i = 0; i < m->n_classes; i++) {
-        uint8_t cov, reserved8;
+        uint8_t cov, dtype;
         uint16_t reserved16;
         uint32_t k, d;
-        if (get_u8(c, &cov) || get_u8(c, &reserved8) || get_u16(c, &reserved16) ||
+        if (get_u8(c, &cov) || get_u8(c, &dtype) || get_u16(c, &reserved16) ||
             get_u32(c, &k) || get_u32(c, &d))
             return TRUNCATED;
         if (cov != GMM_COV_FULL && cov != GMM_COV_DIAG)
             return lgc_fail(LGC_EFORMAT, "'%s': class %d mixture has unknown covariance type %u",
                             name, i, cov);
-        if (reserved8 || reserved16)
+        if (dtype != LGCF_F32 && dtype != LGCF_F16)
+            return lgc_fail(LGC_EFORMAT, "'%s': class %d mixture has unknown dtype %u", name, i,
+                            dtype);
+        if (reserved16)
             return lgc_fail(LGC_EFORMAT, "'%s': class %d mixture has a non-zero reserved field",
                             name, i);
+        if (i > 0 && dtype != m->gmm_dtype)
+            return lgc_fail(LGC_EFORMAT, "'%s': class %d mixture dtype differs from class 0",
+                            name, i);
+        m->gmm_dtype = (lgcf_dtype)dtype;
+        const size_t esize = dtype == LGCF_F16 ? 2 : 4;
         if (!dim_in(k, LGCF_MAX_K))
             return lgc_fail(LGC_EFORMAT, "'%s': class %d mixture has %u components (1..%d allowed)",
                             name, i, k, LGCF_MAX_K);
@@ -468,7 +500,7 @@ static int parse_gmms(lgc_model *m, cursor *c, const char *name)
                             name, i, d, m->latent);
         /* Bound the allocation by the bytes present before making it. */
         size_t per = cov == GMM_COV_FULL ? (size_t)d * (d + 1) / 2 : d;
-        if ((size_t)k * (1 + d + per) * 4 > c->left)
+        if ((size_t)k * 4 + (size_t)k * (d + per) * esize > c->left)
             return TRUNCATED;
         gmm_t *g = &m->gmms[i];
         gmm_init(g, (int)k, (int)d, (gmm_cov)cov);
@@ -476,19 +508,19 @@ static int parse_gmms(lgc_model *m, cursor *c, const char *name)
             if (get_f32d(c, &g->weights[j]))
                 return TRUNCATED;
         for (size_t j = 0; j < (size_t)k * d; j++)
-            if (get_f32d(c, &g->means[j]))
+            if (get_real(c, &g->means[j], m->gmm_dtype))
                 return TRUNCATED;
         for (uint32_t j = 0; j < k; j++) {
             double *L = g->chol + (size_t)j * (cov == GMM_COV_DIAG ? d : d * d);
             for (uint32_t r = 0; r < d; r++) {
                 if (cov == GMM_COV_DIAG) {
-                    if (get_f32d(c, &L[r]))
+                    if (get_real(c, &L[r], m->gmm_dtype))
                         return TRUNCATED;
                     continue;
                 }
                 /* Full: the stored lower triangle; gmm_init zeroed the upper. */
                 for (uint32_t col = 0; col <= r; col++)
-                    if (get_f32d(c, &L[(size_t)r * d + col]))
+                    if (get_real(c, &L[(size_t)r * d + col], m->gmm_dtype))
                         return TRUNCATED;
             }
         }

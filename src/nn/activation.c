@@ -18,9 +18,9 @@ void relu_forward(float *out, const float *in, size_t n)
 void relu_backward(float *din, const float *dout, const float *out, size_t n)
 {
     assert(din);
+    /* branch-free so that it vectorises */
     for (size_t i = 0; i < n; i++)
-        if (out[i] > 0.0f)
-            din[i] += dout[i];
+        din[i] += out[i] > 0.0f ? dout[i] : 0.0f;
 }
 
 void sigmoid_forward(float *out, const float *in, size_t n)

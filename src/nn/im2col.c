@@ -46,12 +46,12 @@ void im2col3x3(float *col, const float *in, int B, int C, int H, int W)
                         continue;
                     }
                     const float *src = plane + (size_t)sy * W;
-                    for (int x = 0; x < x0; x++)
-                        dst[x] = 0.0f;
-                    for (int x = x0; x < x1; x++)
-                        dst[x] = src[x + dx];
-                    for (int x = x1; x < W; x++)
-                        dst[x] = 0.0f;
+                    /* at most one padding element on either side */
+                    if (x0)
+                        dst[0] = 0.0f;
+                    memcpy(dst + x0, src + x0 + dx, (size_t)(x1 - x0) * sizeof *dst);
+                    if (x1 < W)
+                        dst[W - 1] = 0.0f;
                 }
             }
         }
@@ -77,10 +77,10 @@ void col2im3x3(float *din, const float *col, int B, int C, int H, int W)
                     const int sy = y + dy;
                     if (sy < 0 || sy >= H)
                         continue;
-                    const float *src = row + (size_t)y * W;
-                    float *dst = plane + (size_t)sy * W;
-                    for (int x = x0; x < x1; x++)
-                        dst[x + dx] += src[x];
+                    const float *restrict src = row + (size_t)y * W + x0;
+                    float *restrict dst = plane + (size_t)sy * W + x0 + dx;
+                    for (int x = 0; x < x1 - x0; x++)
+                        dst[x] += src[x];
                 }
             }
         }

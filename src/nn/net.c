@@ -2,12 +2,24 @@
  * backward and Adam over the layer functions of layers.h.
  *
  * Memory: one allocation per kind of float (params, grads, Adam m and v,
- * activations, activation gradients) and one shared pair of convolution
- * workspaces sized to the largest layer; nothing is allocated per step. */
+ * activations, activation gradients) and one convolution workspace per
+ * thread sized to the largest layer; nothing is allocated per step.
+ *
+ * Threads: a batch is split into one contiguous slice per OpenMP thread and
+ * each thread runs every layer on its slice (NCHW is batch-major, so a slice
+ * is a plain offset into each buffer). One fork/join per pass instead of one
+ * per layer, and each GEMM is single-threaded and small enough to stay in
+ * cache. In backward, thread t > 0 accumulates parameter gradients into its
+ * own buffer, summed into grads in thread order afterwards, so results
+ * depend on the thread count but not on scheduling. */
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "net.h"
 #include "util.h"
@@ -111,7 +123,7 @@ int net_init(net *nt, tshape in, const layer_spec *specs, int n_layers, int max_
     nt->n_params = n_params;
 
     /* First pass: shapes and the size of every flat buffer. */
-    size_t n_act = 0, n_argmax = 0, n_col = 0, n_tmp = 0;
+    size_t n_act = 0, n_argmax = 0, n_col = 0;
     tshape s = in;
     for (int i = 0; i < n_layers; i++) {
         layer *L = &nt->layers[i];
@@ -123,10 +135,8 @@ int net_init(net *nt, tshape in, const layer_spec *specs, int n_layers, int max_
         if (L->spec.type == LAYER_MAXPOOL2)
             n_argmax += tshape_size(L->out) * (size_t)max_batch;
         if (L->spec.type == LAYER_CONV3) {
-            size_t c = conv3x3_col_size(max_batch, L->in.c, L->in.h, L->in.w);
-            size_t t = conv3x3_tmp_size(max_batch, L->out.c, L->in.h, L->in.w);
+            size_t c = conv3x3_col_size(L->in.c, L->in.h, L->in.w);
             n_col = c > n_col ? c : n_col;
-            n_tmp = t > n_tmp ? t : n_tmp;
         }
     }
     nt->params = xcalloc(n_params, sizeof(float));
@@ -136,8 +146,16 @@ int net_init(net *nt, tshape in, const layer_spec *specs, int n_layers, int max_
     nt->acts = xcalloc(n_act, sizeof(float));
     nt->dacts = xcalloc(n_act, sizeof(float));
     nt->din = xcalloc(tshape_size(in) * (size_t)max_batch, sizeof(float));
-    nt->col = n_col ? xmalloc(n_col * sizeof(float)) : NULL;
-    nt->tmp = n_tmp ? xmalloc(n_tmp * sizeof(float)) : NULL;
+    int threads = 1;
+#ifdef _OPENMP
+    threads = omp_get_max_threads();
+#endif
+    nt->n_threads = threads < max_batch ? threads : max_batch;
+    nt->col_size = n_col;
+    nt->col = n_col ? xmalloc(n_col * nt->n_threads * sizeof(float)) : NULL;
+    nt->thread_grads = nt->n_threads > 1
+                           ? xmalloc(n_params * (size_t)(nt->n_threads - 1) * sizeof(float))
+                           : NULL;
     nt->argmax_buf = n_argmax ? xmalloc(n_argmax * sizeof(int)) : NULL;
 
     /* Second pass: point every layer's views into the flat buffers. */
@@ -175,7 +193,7 @@ void net_free(net *nt)
     free(nt->dacts);
     free(nt->din);
     free(nt->col);
-    free(nt->tmp);
+    free(nt->thread_grads);
     free(nt->argmax_buf);
     memset(nt, 0, sizeof *nt);
 }
@@ -199,70 +217,115 @@ void net_init_params(net *nt, rng_t *rng)
     }
 }
 
-const float *net_forward(net *nt, const float *in, int B, int upto)
+/* Each thread pushes its slice through the network NET_CHUNK images at a
+ * time, so that a chunk's activations stay in cache from one layer to the
+ * next instead of streaming through memory once per layer. */
+#ifndef NET_CHUNK
+#define NET_CHUNK 16
+#endif
+
+/* The slice [*b0, *b1) of a batch of B that thread t of T works on. */
+static void batch_slice(int B, int t, int T, int *b0, int *b1)
 {
-    assert(B >= 1 && B <= nt->max_batch && upto >= 1 && upto <= nt->n_layers);
-    const float *x = in;
+    *b0 = (int)((long)B * t / T);
+    *b1 = (int)((long)B * (t + 1) / T);
+}
+
+static int thread_id(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+/* Layers [0, upto) on images [b0, b0 + B) of the batch. */
+static void forward_slice(net *nt, const float *in, int b0, int B, int upto, float *col)
+{
+    const float *x = in + (size_t)b0 * tshape_size(nt->in);
     for (int i = 0; i < upto; i++) {
         layer *L = &nt->layers[i];
         size_t n = tshape_size(L->out) * (size_t)B;
+        float *y = L->act + (size_t)b0 * tshape_size(L->out);
         switch (L->spec.type) {
         case LAYER_DENSE:
-            dense_forward(L->act, x, L->w, L->b, B, (int)tshape_size(L->in),
+            dense_forward(y, x, L->w, L->b, B, (int)tshape_size(L->in),
                           (int)tshape_size(L->out));
             break;
         case LAYER_CONV3:
-            conv3x3_forward(L->act, x, L->w, L->b, nt->col, nt->tmp, B, L->in.c, L->in.h,
-                            L->in.w, L->out.c);
+            conv3x3_forward(y, x, L->w, L->b, col, B, L->in.c, L->in.h, L->in.w, L->out.c);
             break;
         case LAYER_MAXPOOL2:
-            maxpool2_forward(L->act, L->argmax, x, B, L->in.c, L->in.h, L->in.w);
+            maxpool2_forward(y, L->argmax + (size_t)b0 * tshape_size(L->out), x, B, L->in.c,
+                             L->in.h, L->in.w);
             break;
         case LAYER_UPSAMPLE2:
-            upsample2_forward(L->act, x, B, L->in.c, L->in.h, L->in.w);
+            upsample2_forward(y, x, B, L->in.c, L->in.h, L->in.w);
             break;
         case LAYER_RELU:
-            relu_forward(L->act, x, n);
+            relu_forward(y, x, n);
             break;
         case LAYER_SIGMOID:
-            sigmoid_forward(L->act, x, n);
+            sigmoid_forward(y, x, n);
             break;
         }
-        x = L->act;
+        x = y;
     }
-    return x;
 }
 
-void net_backward(net *nt, const float *in, const float *dout, int B, int upto, int want_din)
+const float *net_forward(net *nt, const float *in, int B, int upto)
 {
     assert(B >= 1 && B <= nt->max_batch && upto >= 1 && upto <= nt->n_layers);
-    const float *dy = dout;
+    int T = nt->n_threads < B ? nt->n_threads : B;
+#pragma omp parallel num_threads(T) if (T > 1)
+    {
+        int t = thread_id(), b0, b1;
+        batch_slice(B, t, T, &b0, &b1);
+        for (int c = b0; c < b1; c += NET_CHUNK)
+            forward_slice(nt, in, c, b1 - c < NET_CHUNK ? b1 - c : NET_CHUNK, upto,
+                          nt->col + nt->col_size * t);
+    }
+    return nt->layers[upto - 1].act;
+}
+
+/* Back-propagates images [b0, b0 + B) through layers [0, upto), with
+ * parameter gradients going to grads (a buffer laid out like nt->grads). */
+static void backward_slice(net *nt, const float *in, const float *dout, int b0, int B, int upto,
+                           int want_din, float *grads, float *col)
+{
+    size_t out_size = tshape_size(nt->layers[upto - 1].out);
+    const float *dy = dout + (size_t)b0 * out_size;
     for (int i = upto - 1; i >= 0; i--) {
         layer *L = &nt->layers[i];
-        const float *x = i ? nt->layers[i - 1].act : in;
+        size_t in_size = tshape_size(L->in);
+        const float *x = (i ? nt->layers[i - 1].act : in) + (size_t)b0 * in_size;
         /* The input gradient of layer i is the output gradient of layer
          * i-1 (or nt->din); layers accumulate, so clear it first. Layer 0
          * skips it entirely unless the caller wants it (encoder <- decoder). */
         float *dx = NULL;
         if (i > 0)
-            dx = nt->layers[i - 1].dact;
+            dx = nt->layers[i - 1].dact + (size_t)b0 * in_size;
         else if (want_din)
-            dx = nt->din;
+            dx = nt->din + (size_t)b0 * in_size;
         if (dx)
-            memset(dx, 0, tshape_size(L->in) * (size_t)B * sizeof(float));
+            memset(dx, 0, in_size * (size_t)B * sizeof(float));
         size_t n = tshape_size(L->out) * (size_t)B;
+        const float *y = L->act + (size_t)b0 * tshape_size(L->out);
+        float *dw = L->n_w ? grads + (L->dw - nt->grads) : NULL;
+        float *db = L->n_w ? grads + (L->db - nt->grads) : NULL;
         switch (L->spec.type) {
         case LAYER_DENSE:
-            dense_backward(dx, L->dw, L->db, dy, x, L->w, B, (int)tshape_size(L->in),
-                           (int)tshape_size(L->out));
+            dense_backward(dx, dw, db, dy, x, L->w, B, (int)in_size, (int)tshape_size(L->out));
             break;
         case LAYER_CONV3:
-            conv3x3_backward(dx, L->dw, L->db, dy, x, L->w, nt->col, nt->tmp, B, L->in.c,
-                             L->in.h, L->in.w, L->out.c);
+            conv3x3_backward(dx, dw, db, dy, x, L->w, col, B, L->in.c, L->in.h, L->in.w,
+                             L->out.c);
             break;
         case LAYER_MAXPOOL2:
             if (dx)
-                maxpool2_backward(dx, dy, L->argmax, B, L->in.c, L->in.h, L->in.w);
+                maxpool2_backward(dx, dy, L->argmax + (size_t)b0 * tshape_size(L->out), B,
+                                  L->in.c, L->in.h, L->in.w);
             break;
         case LAYER_UPSAMPLE2:
             if (dx)
@@ -270,14 +333,36 @@ void net_backward(net *nt, const float *in, const float *dout, int B, int upto, 
             break;
         case LAYER_RELU:
             if (dx)
-                relu_backward(dx, dy, L->act, n);
+                relu_backward(dx, dy, y, n);
             break;
         case LAYER_SIGMOID:
             if (dx)
-                sigmoid_backward(dx, dy, L->act, n);
+                sigmoid_backward(dx, dy, y, n);
             break;
         }
         dy = dx;
+    }
+}
+
+void net_backward(net *nt, const float *in, const float *dout, int B, int upto, int want_din)
+{
+    assert(B >= 1 && B <= nt->max_batch && upto >= 1 && upto <= nt->n_layers);
+    int T = nt->n_threads < B ? nt->n_threads : B;
+#pragma omp parallel num_threads(T) if (T > 1)
+    {
+        int t = thread_id(), b0, b1;
+        batch_slice(B, t, T, &b0, &b1);
+        float *g = t ? nt->thread_grads + nt->n_params * (size_t)(t - 1) : nt->grads;
+        if (t)
+            memset(g, 0, nt->n_params * sizeof(float));
+        for (int c = b0; c < b1; c += NET_CHUNK)
+            backward_slice(nt, in, dout, c, b1 - c < NET_CHUNK ? b1 - c : NET_CHUNK, upto,
+                           want_din, g, nt->col + nt->col_size * t);
+    }
+    for (int t = 1; t < T; t++) {
+        const float *g = nt->thread_grads + nt->n_params * (size_t)(t - 1);
+        for (size_t j = 0; j < nt->n_params; j++)
+            nt->grads[j] += g[j];
     }
 }
 

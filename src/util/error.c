@@ -1,11 +1,12 @@
-/* error.c - the last-error message behind lgc_fail. lgc is single-threaded
- * wherever errors can arise, so one static buffer suffices. */
+/* error.c - the last-error message behind lgc_fail. The buffer is per
+ * thread: mixtures are fitted in parallel, and a failing class must not
+ * garble another thread's message (the caller collects it by class). */
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "util.h"
 
-static char last_error[1024];
+static _Thread_local char last_error[1024];
 
 int lgc_fail(int code, const char *fmt, ...)
 {

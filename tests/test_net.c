@@ -1,0 +1,283 @@
+/* test_net.c - the sequential network as a whole: shape planning rejects
+ * inconsistent specs, net_backward through a conv/pool/dense/upsample stack
+ * matches central finite differences, splitting a batch over threads gives
+ * the same outputs and gradients as one thread, and the autoencoder and
+ * judge training loops actually learn on a toy dataset. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "model.h"
+#include "net.h"
+#include "rng.h"
+#include "util.h"
+
+/* A small stack that uses every layer type: (1,4,4) -> conv 3 -> relu ->
+ * pool -> dense (2,2,2) -> sigmoid -> upsample -> conv 1. */
+static const layer_spec small_specs[] = {
+    {LAYER_CONV3, {3, 0, 0}},  {LAYER_RELU, {0, 0, 0}},      {LAYER_MAXPOOL2, {0, 0, 0}},
+    {LAYER_DENSE, {2, 2, 2}},  {LAYER_SIGMOID, {0, 0, 0}},   {LAYER_UPSAMPLE2, {0, 0, 0}},
+    {LAYER_CONV3, {1, 0, 0}},
+};
+enum { SMALL_LAYERS = sizeof small_specs / sizeof small_specs[0] };
+static const tshape small_in = {1, 4, 4};
+
+static void set_threads(int n)
+{
+#ifdef _OPENMP
+    omp_set_num_threads(n);
+#else
+    (void)n;
+#endif
+}
+
+static float *randn(rng_t *rng, size_t n)
+{
+    float *x = xmalloc(n * sizeof *x);
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)rng_normal(rng);
+    return x;
+}
+
+static void plan_rejects_bad_specs(void **state)
+{
+    (void)state;
+    tshape out;
+    size_t n;
+    assert_int_equal(net_plan(small_in, small_specs, SMALL_LAYERS, &out, &n), LGC_OK);
+    assert_int_equal(out.c, 1);
+    assert_int_equal(out.h, 4);
+    assert_int_equal(out.w, 4);
+    assert_int_equal(n, (3 * 9 + 3) + (12 * 8 + 8) + (1 * 2 * 9 + 1));
+    layer_spec odd[] = {{LAYER_MAXPOOL2, {0, 0, 0}}};
+    assert_int_equal(net_plan((tshape){1, 5, 4}, odd, 1, &out, &n), LGC_EFORMAT);
+    assert_non_null(strstr(lgc_errmsg(), "not even"));
+    layer_spec unknown[] = {{(layer_type)99, {0, 0, 0}}};
+    assert_int_equal(net_plan(small_in, unknown, 1, &out, &n), LGC_EFORMAT);
+    assert_int_equal(net_plan(small_in, small_specs, 0, &out, &n), LGC_EFORMAT);
+}
+
+/* Objective: <r, net(x)>, in double. */
+typedef struct {
+    net *nt;
+    float *x, *r;
+    int B;
+} net_case;
+
+static double objective(net_case *k)
+{
+    const float *y = net_forward(k->nt, k->x, k->B, k->nt->n_layers);
+    size_t n = tshape_size(net_out_shape(k->nt)) * (size_t)k->B;
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)k->r[i] * y[i];
+    return s;
+}
+
+/* d objective / d v[i] by central differences, v a parameter or input. */
+static double numeric(net_case *k, float *v, size_t i)
+{
+    const float h = 1e-2f, v0 = v[i];
+    v[i] = v0 + h;
+    double fp = objective(k);
+    v[i] = v0 - h;
+    double fm = objective(k);
+    v[i] = v0;
+    return (fp - fm) / ((double)(v0 + h) - (double)(v0 - h));
+}
+
+static void backward_matches_finite_differences(void **state)
+{
+    (void)state;
+    set_threads(1);
+    rng_t rng;
+    rng_seed(&rng, 11);
+    net nt;
+    const int B = 3;
+    assert_int_equal(net_init(&nt, small_in, small_specs, SMALL_LAYERS, B), LGC_OK);
+    net_init_params(&nt, &rng);
+    for (size_t j = 0; j < nt.n_params; j++) /* non-zero biases too */
+        nt.params[j] += 0.1f * (float)rng_normal(&rng);
+    net_case k = {&nt, randn(&rng, tshape_size(small_in) * B),
+                  randn(&rng, tshape_size(net_out_shape(&nt)) * B), B};
+    objective(&k);
+    net_zero_grad(&nt);
+    net_backward(&nt, k.x, k.r, B, nt.n_layers, 1);
+    float *grads = xmalloc(nt.n_params * sizeof *grads);
+    memcpy(grads, nt.grads, nt.n_params * sizeof *grads);
+    float *din = xmalloc(tshape_size(small_in) * B * sizeof *din);
+    memcpy(din, nt.din, tshape_size(small_in) * B * sizeof *din);
+    /* A max-pool tie or a ReLU kink inside +-h would break the difference;
+     * with these random values none is closer than h (checked by the
+     * tolerance: a wrong gradient is off by O(1)). */
+    for (size_t j = 0; j < nt.n_params; j++) {
+        double want = numeric(&k, nt.params, j);
+        if (fabs(grads[j] - want) > 2e-3 + 2e-3 * fabs(want))
+            fail_msg("parameter %zu: backward %g, finite difference %g", j, grads[j], want);
+    }
+    for (size_t j = 0; j < tshape_size(small_in) * B; j++) {
+        double want = numeric(&k, k.x, j);
+        if (fabs(din[j] - want) > 2e-3 + 2e-3 * fabs(want))
+            fail_msg("input %zu: backward %g, finite difference %g", j, din[j], want);
+    }
+    free(din);
+    free(grads);
+    free(k.x);
+    free(k.r);
+    net_free(&nt);
+}
+
+/* Forward output, input gradient and parameter gradients for a batch with
+ * the given thread count (the net takes it from OpenMP at init). */
+static void run_with_threads(int threads, const float *params, const float *x, const float *r,
+                             int B, float *out, float *din, float *grads)
+{
+    set_threads(threads);
+    net nt;
+    assert_int_equal(net_init(&nt, small_in, small_specs, SMALL_LAYERS, B), LGC_OK);
+    memcpy(nt.params, params, nt.n_params * sizeof(float));
+    const float *y = net_forward(&nt, x, B, nt.n_layers);
+    memcpy(out, y, tshape_size(net_out_shape(&nt)) * B * sizeof(float));
+    net_zero_grad(&nt);
+    net_backward(&nt, x, r, B, nt.n_layers, 1);
+    memcpy(din, nt.din, tshape_size(small_in) * B * sizeof(float));
+    memcpy(grads, nt.grads, nt.n_params * sizeof(float));
+    net_free(&nt);
+}
+
+static void threads_agree(void **state)
+{
+    (void)state;
+    rng_t rng;
+    rng_seed(&rng, 12);
+    const int B = 37; /* not a multiple of the thread count or chunk */
+    net nt;
+    assert_int_equal(net_init(&nt, small_in, small_specs, SMALL_LAYERS, B), LGC_OK);
+    net_init_params(&nt, &rng);
+    size_t n_in = tshape_size(small_in) * B, n_out = tshape_size(net_out_shape(&nt)) * B;
+    size_t np = nt.n_params;
+    float *x = randn(&rng, n_in), *r = randn(&rng, n_out);
+    float *o1 = xmalloc(n_out * 4), *d1 = xmalloc(n_in * 4), *g1 = xmalloc(np * 4);
+    float *o2 = xmalloc(n_out * 4), *d2 = xmalloc(n_in * 4), *g2 = xmalloc(np * 4);
+    run_with_threads(1, nt.params, x, r, B, o1, d1, g1);
+    for (int t = 2; t <= 3; t++) {
+        run_with_threads(t, nt.params, x, r, B, o2, d2, g2);
+        /* Per image the same arithmetic: outputs and input gradients are
+         * identical; parameter gradients are summed in another order. */
+        assert_memory_equal(o1, o2, n_out * 4);
+        assert_memory_equal(d1, d2, n_in * 4);
+        for (size_t j = 0; j < np; j++)
+            if (fabsf(g1[j] - g2[j]) > 1e-4f * (1 + fabsf(g1[j])))
+                fail_msg("%d threads: gradient %zu is %g, one thread %g", t, j, g2[j], g1[j]);
+    }
+    set_threads(1);
+    free(o1), free(d1), free(g1), free(o2), free(d2), free(g2);
+    free(x);
+    free(r);
+    net_free(&nt);
+}
+
+/* A toy dataset: 8x8 images of two classes, a bright top half or a bright
+ * left half, with noise. */
+static void toy_dataset(dataset *ds, int n, rng_t *rng)
+{
+    memset(ds, 0, sizeof *ds);
+    ds->n = n, ds->h = 8, ds->w = 8, ds->c = 1, ds->n_classes = 2;
+    ds->images = xmalloc((size_t)n * 64);
+    ds->labels = xmalloc((size_t)n);
+    for (int i = 0; i < n; i++) {
+        int cls = i % 2;
+        ds->labels[i] = (uint8_t)cls;
+        for (int y = 0; y < 8; y++)
+            for (int x = 0; x < 8; x++) {
+                int on = cls ? x < 4 : y < 4;
+                double v = (on ? 200 : 30) + 20 * rng_normal(rng);
+                ds->images[(size_t)i * 64 + y * 8 + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+            }
+    }
+}
+
+static void autoencoder_learns_toy_data(void **state)
+{
+    (void)state;
+    set_threads(2);
+    rng_t rng;
+    rng_seed(&rng, 13);
+    dataset ds;
+    toy_dataset(&ds, 256, &rng);
+    tshape img = {1, 8, 8};
+    ae_arch a = {2, 4, 8};
+    layer_spec es[AE_MAX_LAYERS], dsp[AE_MAX_LAYERS];
+    int ne = ae_encoder_specs(es, img, &a), nd = ae_decoder_specs(dsp, img, &a);
+    assert_true(ne > 0 && nd > 0);
+    net enc, dec;
+    assert_int_equal(net_init(&enc, img, es, ne, 32), LGC_OK);
+    assert_int_equal(net_init(&dec, (tshape){2, 1, 1}, dsp, nd, 32), LGC_OK);
+    net_init_params(&enc, &rng);
+    net_init_params(&dec, &rng);
+    double first, last;
+    train_opts o = {1, 32, 1e-2f, 1, 5};
+    assert_int_equal(ae_train(&enc, &dec, &ds, &o, &first), LGC_OK);
+    o.epochs = 20;
+    assert_int_equal(ae_train(&enc, &dec, &ds, &o, &last), LGC_OK);
+    /* BCE per pixel: the noise alone leaves ~0.4; the class means are
+     * learnable, an untrained decoder is at ~0.69. */
+    assert_true(last < first);
+    assert_true(last < 0.5);
+    net_free(&enc);
+    net_free(&dec);
+    dataset_free(&ds);
+    set_threads(1);
+}
+
+static void judge_learns_toy_data(void **state)
+{
+    (void)state;
+    set_threads(2);
+    rng_t rng;
+    rng_seed(&rng, 14);
+    dataset train, test;
+    toy_dataset(&train, 256, &rng);
+    toy_dataset(&test, 100, &rng);
+    layer_spec js[AE_MAX_LAYERS];
+    int nj = judge_specs(js, (tshape){1, 8, 8}, 2);
+    assert_true(nj > 0);
+    net judge;
+    assert_int_equal(net_init(&judge, (tshape){1, 8, 8}, js, nj, 32), LGC_OK);
+    net_init_params(&judge, &rng);
+    train_opts o = {3, 32, 1e-3f, 1, 6};
+    assert_int_equal(judge_train(&judge, &train, &o), LGC_OK);
+    int *pred = xmalloc(100 * sizeof *pred);
+    judge_predict(&judge, &test, pred);
+    int right = 0;
+    for (int i = 0; i < 100; i++)
+        right += pred[i] == test.labels[i];
+    assert_true(right >= 95); /* the classes are far apart */
+    free(pred);
+    net_free(&judge);
+    dataset_free(&train);
+    dataset_free(&test);
+    set_threads(1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(plan_rejects_bad_specs),
+        cmocka_unit_test(backward_matches_finite_differences),
+        cmocka_unit_test(threads_agree),
+        cmocka_unit_test(autoencoder_learns_toy_data),
+        cmocka_unit_test(judge_learns_toy_data),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
