@@ -73,6 +73,15 @@ clean:
 
 -include $(OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_BIN:%=%.d)
 
+# Speed against the machine's sgemm rate and the whole program, in one run
+# (a benchmark, not a test): prints a table, writes bench/results.json.
+.PHONY: bench
+bench: deps data-deps lgc build/bench/bench
+	scripts/bench.sh
+
+build/bench/bench: build/bench/bench.o $(OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # The main job on real MNIST (fetches it if absent): compress, sample, judge.
 .PHONY: mnist e2e
 mnist: deps data-deps lgc

@@ -24,10 +24,11 @@ void dense_backward(float *din, float *dw, float *db, const float *dout,
 
 /* --- 3x3 convolution, stride 1, zero padding 1 (output H x W) ---
  * w (OC, C, 3, 3), b (OC); in (B,C,H,W); out (B,OC,H,W).
- * Implemented per image as im2col + lgc_sgemm, so the column matrix
- * col (C*9, H*W) (conv3x3_col_size floats, caller-owned) stays in cache.
- * Backward recomputes col from in (cheaper in memory than caching it). */
-size_t conv3x3_col_size(int C, int H, int W);
+ * Implemented per image as GEMMs (im2col, or kn2row when the layer reduces
+ * channels; see conv3x3.c) so that the operands stay in cache. col is a
+ * caller-owned workspace of conv3x3_col_size floats. Backward recomputes
+ * im2col from in (cheaper in memory than caching it). */
+size_t conv3x3_col_size(int C, int OC, int H, int W);
 void conv3x3_forward(float *out, const float *in, const float *w, const float *b,
                      float *col, int B, int C, int H, int W, int OC);
 void conv3x3_backward(float *din, float *dw, float *db, const float *dout,
@@ -35,9 +36,10 @@ void conv3x3_backward(float *din, float *dw, float *db, const float *dout,
                       int B, int C, int H, int W, int OC);
 /* im2col for 3x3/pad 1 over a batch: col[(c*9 + ky*3 + kx), b*H*W + y*W + x]
  * = in[b, c, y+ky-1, x+kx-1] (0 outside). col2im is its adjoint: it
- * scatter-adds col back into din (+=). */
+ * scatter-adds col back into din (+=); it zeroes col's padding entries on
+ * the way (col is clobbered there). */
 void im2col3x3(float *col, const float *in, int B, int C, int H, int W);
-void col2im3x3(float *din, const float *col, int B, int C, int H, int W);
+void col2im3x3(float *din, float *col, int B, int C, int H, int W);
 
 /* --- 2x2 max-pool, stride 2: in (B,C,H,W) -> out (B,C,H/2,W/2) ---
  * H and W must be even. argmax (B*C*H/2*W/2 ints) caches which input won,

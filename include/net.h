@@ -26,6 +26,12 @@ typedef enum {
 } layer_type;
 
 #define NET_MAX_LAYERS 64
+/* Each thread pushes its slice of a batch through the network NET_CHUNK
+ * images at a time, so that a chunk's activations stay in cache from one
+ * layer to the next instead of streaming through memory once per layer. */
+#ifndef NET_CHUNK
+#define NET_CHUNK 16
+#endif
 #define NET_MAX_DIM 65536 /* bound on any c, h, w in a spec */
 
 typedef struct {

@@ -50,4 +50,9 @@ int mul_size(size_t a, size_t b, size_t *out);
 /* Monotonic wall-clock seconds. */
 double now_seconds(void);
 
+/* On AVX-512 CPUs with OPENBLAS_CORETYPE unset, sets it to SkylakeX and
+ * re-executes the program (argv) so that OpenBLAS loads its AVX-512
+ * kernels; otherwise returns. Call first thing in main. */
+void prefer_avx512_blas(char **argv);
+
 #endif

@@ -36,28 +36,9 @@ static void usage(FILE *out)
                  "2 command-line misuse.\n");
 }
 
-/* Debian's OpenBLAS picks its AVX2 kernels on AVX-512 CPUs; its SkylakeX
- * kernels are about 1.9x faster here. The core type is read when the
- * library loads, before main, so lgc re-executes itself once with
- * OPENBLAS_CORETYPE set. A user's own setting is left alone. */
-static void prefer_avx512_kernels(char **argv)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (getenv("OPENBLAS_CORETYPE") || !__builtin_cpu_supports("avx512f") ||
-        !__builtin_cpu_supports("avx512bw") || !__builtin_cpu_supports("avx512vl"))
-        return;
-    if (setenv("OPENBLAS_CORETYPE", "SkylakeX", 1) != 0)
-        return;
-    execv("/proc/self/exe", argv);
-    /* exec failed (no /proc): carry on with the default kernels */
-#else
-    (void)argv;
-#endif
-}
-
 int main(int argc, char **argv)
 {
-    prefer_avx512_kernels(argv);
+    prefer_avx512_blas(argv);
     atomic_install_signal_handlers();
     if (argc < 2) {
         usage(stderr);

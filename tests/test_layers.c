@@ -227,26 +227,32 @@ static void im2col_matches_definition(void **state)
     (void)state;
     rng_t rng;
     rng_seed(&rng, 2);
-    const int B = 2, C = 3, H = 5, W = 4, HW = H * W, N = B * HW;
-    float *in = randn(&rng, (size_t)B * C * HW);
-    float *col = randn(&rng, (size_t)B * conv3x3_col_size(C, H, W));
-    im2col3x3(col, in, B, C, H, W);
-    double *want = xmalloc((size_t)B * conv3x3_col_size(C, H, W) * sizeof *want);
-    for (int c = 0; c < C; c++)
-        for (int ky = 0; ky < 3; ky++)
-            for (int kx = 0; kx < 3; kx++)
-                for (int b = 0; b < B; b++)
-                    for (int y = 0; y < H; y++)
-                        for (int x = 0; x < W; x++) {
-                            const int sy = y + ky - 1, sx = x + kx - 1;
-                            const int inside = sy >= 0 && sy < H && sx >= 0 && sx < W;
-                            want[(size_t)(c * 9 + ky * 3 + kx) * N + b * HW + y * W + x] =
-                                inside ? in[((b * C + c) * H + sy) * W + sx] : 0.0;
-                        }
-    assert_all_close("im2col3x3", col, want, (size_t)B * conv3x3_col_size(C, H, W), 0.0, 0.0);
-    free(want);
-    free(col);
-    free(in);
+    static const int shapes[][4] = {{2, 3, 5, 4}, {1, 1, 1, 1}, {2, 2, 1, 5}, {2, 2, 6, 1},
+                                    {1, 2, 2, 2}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const int B = shapes[s][0], C = shapes[s][1], H = shapes[s][2], W = shapes[s][3];
+        const int HW = H * W, N = B * HW;
+        const size_t n_col = (size_t)B * C * 9 * H * W;
+        float *in = randn(&rng, (size_t)B * C * HW);
+        float *col = randn(&rng, n_col); /* garbage that must be overwritten */
+        im2col3x3(col, in, B, C, H, W);
+        double *want = xmalloc(n_col * sizeof *want);
+        for (int c = 0; c < C; c++)
+            for (int ky = 0; ky < 3; ky++)
+                for (int kx = 0; kx < 3; kx++)
+                    for (int b = 0; b < B; b++)
+                        for (int y = 0; y < H; y++)
+                            for (int x = 0; x < W; x++) {
+                                const int sy = y + ky - 1, sx = x + kx - 1;
+                                const int inside = sy >= 0 && sy < H && sx >= 0 && sx < W;
+                                want[(size_t)(c * 9 + ky * 3 + kx) * N + b * HW + y * W + x] =
+                                    inside ? in[((b * C + c) * H + sy) * W + sx] : 0.0;
+                            }
+        assert_all_close("im2col3x3", col, want, n_col, 0.0, 0.0);
+        free(want);
+        free(col);
+        free(in);
+    }
 }
 
 /* <im2col(x), y> == <x, col2im(y)>, and col2im adds onto din. */
@@ -255,10 +261,11 @@ static void col2im_is_adjoint(void **state)
     (void)state;
     rng_t rng;
     rng_seed(&rng, 3);
-    static const int shapes[][4] = {{2, 3, 5, 4}, {1, 1, 1, 1}, {3, 2, 1, 6}, {2, 4, 7, 7}};
+    static const int shapes[][4] = {{2, 3, 5, 4}, {1, 1, 1, 1}, {3, 2, 1, 6},
+                                    {2, 2, 6, 1}, {1, 3, 2, 2}, {2, 4, 7, 7}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         const int B = shapes[s][0], C = shapes[s][1], H = shapes[s][2], W = shapes[s][3];
-        const size_t n_in = (size_t)B * C * H * W, n_col = (size_t)B * conv3x3_col_size(C, H, W);
+        const size_t n_in = (size_t)B * C * H * W, n_col = (size_t)B * C * 9 * H * W;
         float *x = randn(&rng, n_in), *y = randn(&rng, n_col);
         float *col = xmalloc(n_col * sizeof *col);
         float *base = randn(&rng, n_in), *din = copy_of(base, n_in);
@@ -303,7 +310,10 @@ static void conv3x3_direct(float *out, const float *in, const float *w, const fl
 static void conv3x3_sizes(void **state)
 {
     (void)state;
-    assert_int_equal(conv3x3_col_size(3, 5, 4), (size_t)3 * 9 * 5 * 4);
+    /* the larger of im2col's col (C*9, HW) and kn2row's Z (9*OC, HW) + Wk (9*OC, C) */
+    assert_int_equal(conv3x3_col_size(8, 2, 5, 4), (size_t)8 * 9 * 5 * 4);
+    assert_int_equal(conv3x3_col_size(3, 4, 5, 4), (size_t)4 * 9 * (5 * 4 + 3));
+    assert_int_equal(conv3x3_col_size(3, 2, 1, 1), (size_t)2 * 9 * (1 + 3));
 }
 
 static void conv3x3_forward_matches_direct(void **state)
@@ -311,14 +321,18 @@ static void conv3x3_forward_matches_direct(void **state)
     (void)state;
     rng_t rng;
     rng_seed(&rng, 4);
-    static const int shapes[][5] = {{2, 3, 5, 4, 2}, {3, 4, 7, 6, 5}, {1, 1, 1, 1, 1}, {4, 16, 14, 14, 32}};
+    /* C > OC runs the kn2row path, C <= OC im2col (conv3x3.c); both at
+     * the edges H = 1 and W = 1. */
+    static const int shapes[][5] = {{2, 3, 5, 4, 2},  {3, 4, 7, 6, 5},    {1, 1, 1, 1, 1},
+                                    {2, 5, 1, 4, 2},  {2, 4, 3, 1, 1},    {2, 1, 1, 3, 3},
+                                    {2, 32, 14, 14, 16}, {4, 16, 14, 14, 32}, {1, 16, 28, 28, 1}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         const int B = shapes[s][0], C = shapes[s][1], H = shapes[s][2], W = shapes[s][3],
                   OC = shapes[s][4];
         const size_t n_out = (size_t)B * OC * H * W;
         float *in = randn(&rng, (size_t)B * C * H * W), *w = randn(&rng, (size_t)OC * C * 9);
         float *b = randn(&rng, (size_t)OC);
-        float *col = xmalloc((size_t)B * conv3x3_col_size(C, H, W) * sizeof *col);
+        float *col = xmalloc(conv3x3_col_size(C, OC, H, W) * sizeof *col);
         float *got = xmalloc(n_out * sizeof *got), *want = xmalloc(n_out * sizeof *want);
         conv3x3_forward(got, in, w, b, col, B, C, H, W, OC);
         conv3x3_direct(want, in, w, b, B, C, H, W, OC);
@@ -355,7 +369,7 @@ static void conv_case_init(conv_case *k, rng_t *rng, int B, int C, int H, int W,
     k->b = randn(rng, (size_t)OC);
     k->r = randn(rng, (size_t)B * OC * H * W);
     k->out = xmalloc((size_t)B * OC * H * W * sizeof *k->out);
-    k->col = xmalloc((size_t)B * conv3x3_col_size(C, H, W) * sizeof *k->col);
+    k->col = xmalloc(conv3x3_col_size(C, OC, H, W) * sizeof *k->col);
 }
 
 static void conv_case_free(conv_case *k)
@@ -373,30 +387,36 @@ static void conv3x3_backward_gradcheck(void **state)
     (void)state;
     rng_t rng;
     rng_seed(&rng, 5);
-    conv_case k;
-    conv_case_init(&k, &rng, 2, 3, 5, 4, 2);
-    const size_t n_in = (size_t)2 * 3 * 5 * 4, n_w = 2 * 3 * 9, n_b = 2;
-    float *din0 = randn(&rng, n_in), *dw0 = randn(&rng, n_w), *db0 = randn(&rng, n_b);
-    float *din = copy_of(din0, n_in), *dw = copy_of(dw0, n_w), *db = copy_of(db0, n_b);
-    conv3x3_backward(din, dw, db, k.r, k.in, k.w, k.col, k.B, k.C, k.H, k.W, k.OC);
-    check_grad("conv3x3 din", din, din0, k.in, n_in, conv_objective, &k);
-    check_grad("conv3x3 dw", dw, dw0, k.w, n_w, conv_objective, &k);
-    check_grad("conv3x3 db", db, db0, k.b, n_b, conv_objective, &k);
+    /* C > OC (kn2row forward) and C < OC (im2col forward) */
+    static const int cases[][5] = {{2, 3, 5, 4, 2}, {2, 2, 4, 3, 3}};
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        const int B = cases[t][0], C = cases[t][1], H = cases[t][2], W = cases[t][3],
+                  OC = cases[t][4];
+        conv_case k;
+        conv_case_init(&k, &rng, B, C, H, W, OC);
+        const size_t n_in = (size_t)B * C * H * W, n_w = (size_t)OC * C * 9, n_b = OC;
+        float *din0 = randn(&rng, n_in), *dw0 = randn(&rng, n_w), *db0 = randn(&rng, n_b);
+        float *din = copy_of(din0, n_in), *dw = copy_of(dw0, n_w), *db = copy_of(db0, n_b);
+        conv3x3_backward(din, dw, db, k.r, k.in, k.w, k.col, k.B, k.C, k.H, k.W, k.OC);
+        check_grad("conv3x3 din", din, din0, k.in, n_in, conv_objective, &k);
+        check_grad("conv3x3 dw", dw, dw0, k.w, n_w, conv_objective, &k);
+        check_grad("conv3x3 db", db, db0, k.b, n_b, conv_objective, &k);
 
-    /* din = NULL skips the input gradient and leaves dw, db unchanged. */
-    float *dw2 = copy_of(dw0, n_w), *db2 = copy_of(db0, n_b);
-    conv3x3_backward(NULL, dw2, db2, k.r, k.in, k.w, k.col, k.B, k.C, k.H, k.W, k.OC);
-    assert_all_close_f("conv3x3 dw with din NULL", dw2, dw, n_w, 1e-6, 1e-6);
-    assert_all_close_f("conv3x3 db with din NULL", db2, db, n_b, 1e-6, 1e-6);
-    free(db2);
-    free(dw2);
-    free(db);
-    free(dw);
-    free(din);
-    free(db0);
-    free(dw0);
-    free(din0);
-    conv_case_free(&k);
+        /* din = NULL skips the input gradient and leaves dw, db unchanged. */
+        float *dw2 = copy_of(dw0, n_w), *db2 = copy_of(db0, n_b);
+        conv3x3_backward(NULL, dw2, db2, k.r, k.in, k.w, k.col, k.B, k.C, k.H, k.W, k.OC);
+        assert_all_close_f("conv3x3 dw with din NULL", dw2, dw, n_w, 1e-6, 1e-6);
+        assert_all_close_f("conv3x3 db with din NULL", db2, db, n_b, 1e-6, 1e-6);
+        free(db2);
+        free(dw2);
+        free(db);
+        free(dw);
+        free(din);
+        free(db0);
+        free(dw0);
+        free(din0);
+        conv_case_free(&k);
+    }
 }
 
 /* --- dense --- */

@@ -135,7 +135,7 @@ int net_init(net *nt, tshape in, const layer_spec *specs, int n_layers, int max_
         if (L->spec.type == LAYER_MAXPOOL2)
             n_argmax += tshape_size(L->out) * (size_t)max_batch;
         if (L->spec.type == LAYER_CONV3) {
-            size_t c = conv3x3_col_size(L->in.c, L->in.h, L->in.w);
+            size_t c = conv3x3_col_size(L->in.c, L->out.c, L->in.h, L->in.w);
             n_col = c > n_col ? c : n_col;
         }
     }
@@ -216,13 +216,6 @@ void net_init_params(net *nt, rng_t *rng)
         memset(L->b, 0, L->n_b * sizeof(float));
     }
 }
-
-/* Each thread pushes its slice through the network NET_CHUNK images at a
- * time, so that a chunk's activations stay in cache from one layer to the
- * next instead of streaming through memory once per layer. */
-#ifndef NET_CHUNK
-#define NET_CHUNK 16
-#endif
 
 /* The slice [*b0, *b1) of a batch of B that thread t of T works on. */
 static void batch_slice(int B, int t, int T, int *b0, int *b1)
