@@ -1,14 +1,20 @@
 /* idx.h - IDX files (the MNIST format), raw or gzip-compressed.
  *
  * An IDX file is: 0x00 0x00 <type> <ndim>, then ndim big-endian u32 sizes,
- * then the data. lgc reads unsigned-byte data (type 0x08) only:
- *   images: ndim 3 (N, H, W) or 4 (N, H, W, C);  labels: ndim 1 (N).
- * Readers accept gzip transparently (zlib gzread) and validate every field
- * before allocating: magic, type, ndim, each size in [1, limit], product
- * without overflow, exact data length (no truncation, no trailing bytes). */
+ * then the data. lgc reads two types:
+ *   unsigned bytes (0x08): images ndim 3 (N, H, W) or 4 (N, H, W, C);
+ *                          labels ndim 1 (N);
+ *   float (0x0D):          per-example weights, ndim 1 (N), each value a
+ *                          big-endian IEEE 754 binary32.
+ * Readers accept gzip transparently (by its magic; concatenated members are
+ * allowed, other trailing bytes are not) and validate every field before
+ * allocating: magic, type, ndim, each size in [1, limit], product without
+ * overflow, exact data length (no truncation, no trailing bytes). Files and
+ * memory buffers go through the same parser. */
 #ifndef LGC_IDX_H
 #define LGC_IDX_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -29,11 +35,27 @@ typedef struct {
 int idx_read_images(idx_images *out, const char *path);
 /* Reads a label file into *labels (caller frees) and *n. */
 int idx_read_labels(uint8_t **labels, int *n, const char *path);
+/* The same from the len bytes at buf (raw or gzip), which stay the
+ * caller's; name is used in messages (for tests and fuzzing). */
+int idx_read_images_mem(idx_images *out, const uint8_t *buf, size_t len, const char *name);
+int idx_read_labels_mem(uint8_t **labels, int *n, const uint8_t *buf, size_t len,
+                        const char *name);
 
 /* Write the IDX header for a streaming writer, which then appends the
  * data. Images use ndim 3 when c == 1 (what MNIST loaders expect), ndim 4
  * otherwise. Return LGC_OK or LGC_EIO (the caller names the file). */
 int idx_write_images_header(FILE *f, int n, int h, int w, int c);
 int idx_write_labels_header(FILE *f, int n);
+
+/* Reads a float vector file (type 0x0D, ndim 1) into *v (caller frees) and
+ * *n, converting from big-endian. The format is validated like the other
+ * readers; the values are not (NaN, negative): what is acceptable is the
+ * caller's to decide. */
+int idx_read_floats(float **v, int *n, const char *path);
+/* The same from memory, like idx_read_images_mem. */
+int idx_read_floats_mem(float **v, int *n, const uint8_t *buf, size_t len, const char *name);
+/* Writes a whole float vector file (header, then n big-endian floats).
+ * Returns LGC_OK or LGC_EIO (the caller names the file). */
+int idx_write_floats(FILE *f, const float *v, int n);
 
 #endif

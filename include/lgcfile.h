@@ -20,6 +20,10 @@
 #define LGCF_MAX_LATENT 1024
 #define LGCF_MAX_K 64
 #define LGCF_MAX_PARAMS (64u << 20) /* decoder floats */
+/* Decoder layer outputs per image, summed over the layers (floats): lgc's
+ * decoder needs about (36 + 2 c) h w, so this admits images up to about
+ * 660x660 grey, and bounds the memory of decoding one image. */
+#define LGCF_MAX_ACTIVATIONS (16u << 20)
 
 typedef enum { LGCF_F32 = 0, LGCF_F16 = 1 } lgcf_dtype;
 

@@ -49,8 +49,24 @@ int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, double 
 /* Encodes all n images of ds into z (n, d) in batches of enc->max_batch. */
 void ae_encode(net *enc, const dataset *ds, float *z);
 
-/* Trains the judge on ds with softmax cross-entropy. */
+/* Trains the judge on ds with softmax cross-entropy for o->epochs epochs,
+ * that is judge_train_steps with steps = o->epochs * judge_steps_per_epoch
+ * and no weights. */
 int judge_train(net *judge, const dataset *ds, const train_opts *o);
+/* Optimiser steps in one epoch: ceil(n / batch) (the last batch of an
+ * epoch is partial when batch does not divide n). */
+long judge_steps_per_epoch(int n, int batch);
+/* Trains the judge for exactly `steps` Adam steps (o->epochs is ignored).
+ * A step is one batch; batches walk through a shuffled order of ds and a
+ * new shuffle starts each epoch, so a set smaller than steps * batch is
+ * cycled and steps = e * judge_steps_per_epoch gives exactly e epochs.
+ * weights (ds->n) or NULL: per-example loss weights, >= 0 and finite
+ * (checked by the caller); each batch then minimises
+ *   sum_b w_b l_b / sum_b w_b
+ * (a batch whose weights are all 0 contributes a zero gradient).
+ * Returns LGC_OK or LGC_ENUMERIC if the loss becomes NaN/Inf. */
+int judge_train_steps(net *judge, const dataset *ds, const float *weights, long steps,
+                      const train_opts *o);
 /* Classifies ds; pred (n) receives the predicted class of each image. */
 void judge_predict(net *judge, const dataset *ds, int *pred);
 

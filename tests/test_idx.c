@@ -520,6 +520,160 @@ static void test_reject_corrupt_gzip(void **state)
     free(gz);
 }
 
+/* gzip members may be concatenated (RFC 1952; what `cat a.gz b.gz` and
+ * bgzip make); anything else after the last member is refused. */
+static void test_gzip_members(void **state)
+{
+    (void)state;
+    const uint8_t labels[] = {1, 2, 3, 4, 5, 6};
+    uint8_t *file, *a, *b;
+    const uint32_t dims[] = {6};
+    size_t n = make_idx(&file, 0x08, 1, dims, labels, sizeof labels);
+    char path[512];
+    /* the header and two labels in one member, the rest in another */
+    tmp_path(path, "part-a.gz");
+    write_gzip(path, file, 10);
+    size_t na = slurp(&a, path);
+    tmp_path(path, "part-b.gz");
+    write_gzip(path, file + 10, n - 10);
+    size_t nb = slurp(&b, path);
+    uint8_t *both = xmalloc(na + nb + 4);
+    memcpy(both, a, na);
+    memcpy(both + na, b, nb);
+    tmp_path(path, "members.gz");
+    write_bytes(path, both, na + nb);
+    uint8_t *got = NULL;
+    int count = 0;
+    assert_int_equal(idx_read_labels(&got, &count, path), LGC_OK);
+    assert_int_equal(count, 6);
+    assert_memory_equal(got, labels, 6);
+    free(got);
+
+    /* junk after the last member, short or long */
+    memcpy(both + na + nb, "\0\0\0\0", 4);
+    write_bytes(path, both, na + nb + 4);
+    expect_labels_fail(path, LGC_EFORMAT, "trailing bytes after the gzip data");
+    write_bytes(path, both, na + nb + 1);
+    expect_labels_fail(path, LGC_EFORMAT, "trailing bytes after the gzip data");
+    /* a second member cut short is junk too */
+    write_bytes(path, both, na + 5);
+    expect_labels_fail(path, LGC_EFORMAT, "trailing bytes after the gzip data");
+    /* a gzip header cut short */
+    write_bytes(path, a, 5);
+    expect_labels_fail(path, LGC_EFORMAT, "corrupt gzip data (unexpected end of file)");
+    free(both);
+    free(a);
+    free(b);
+    free(file);
+}
+
+/* idx_read_*_mem parses exactly as the file readers do: the same status
+ * and the same message for valid, malformed and gzip inputs. */
+static void test_mem_matches_file(void **state)
+{
+    (void)state;
+    const uint32_t img_dims[] = {2, 2, 3}, lab_dims[] = {3}, bad_dims[] = {0, 2, 3};
+    uint8_t pixels[12] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 255, 128};
+    uint8_t *cases[8];
+    size_t lens[8];
+    int n_cases = 0;
+    lens[n_cases] = make_idx(&cases[n_cases], 0x08, 3, img_dims, pixels, 12), n_cases++;
+    lens[n_cases] = make_idx(&cases[n_cases], 0x08, 3, img_dims, pixels, 11), n_cases++;
+    lens[n_cases] = make_idx(&cases[n_cases], 0x08, 3, bad_dims, pixels, 12), n_cases++;
+    lens[n_cases] = make_idx(&cases[n_cases], 0x08, 1, lab_dims, pixels, 3), n_cases++;
+    lens[n_cases] = make_idx(&cases[n_cases], 0x08, 1, lab_dims, pixels, 4), n_cases++;
+    lens[n_cases] = make_idx(&cases[n_cases], 0x09, 1, lab_dims, pixels, 3), n_cases++;
+    char path[512];
+    tmp_path(path, "same.gz");
+    write_gzip(path, cases[0], lens[0]);
+    lens[n_cases] = slurp(&cases[n_cases], path), n_cases++;
+    cases[n_cases] = xmalloc(1);
+    lens[n_cases++] = 0;
+    tmp_path(path, "same");
+    for (int i = 0; i < n_cases; i++) {
+        write_bytes(path, cases[i], lens[i]);
+        char file_msg[1024];
+        idx_images a = {0}, b = {0};
+        int sa = idx_read_images(&a, path);
+        snprintf(file_msg, sizeof file_msg, "%s", lgc_errmsg());
+        int sb = idx_read_images_mem(&b, cases[i], lens[i], path);
+        assert_int_equal(sa, sb);
+        if (sa == LGC_OK) {
+            assert_int_equal(a.n * a.h * a.w * a.c, b.n * b.h * b.w * b.c);
+            assert_memory_equal(a.data, b.data, (size_t)a.n * a.h * a.w * a.c);
+        } else {
+            assert_string_equal(file_msg, lgc_errmsg());
+        }
+        free(a.data);
+        free(b.data);
+        uint8_t *la = NULL, *lb = NULL;
+        int na = 0, nb = 0;
+        sa = idx_read_labels(&la, &na, path);
+        snprintf(file_msg, sizeof file_msg, "%s", lgc_errmsg());
+        sb = idx_read_labels_mem(&lb, &nb, cases[i], lens[i], path);
+        assert_int_equal(sa, sb);
+        if (sa == LGC_OK) {
+            assert_int_equal(na, nb);
+            assert_memory_equal(la, lb, (size_t)na);
+        } else {
+            assert_string_equal(file_msg, lgc_errmsg());
+        }
+        free(la);
+        free(lb);
+        free(cases[i]);
+    }
+}
+
+/* Every prefix of a valid file, raw and gzip, is refused with a message
+ * naming it; every single-byte flip is refused or (in the pixels of a raw
+ * file) read. Exact-size copies let a sanitizer see any overread. */
+static void test_truncated_and_flipped_everywhere(void **state)
+{
+    (void)state;
+    const uint32_t dims[] = {3, 4, 4};
+    uint8_t pixels[48], *raw, *gz;
+    for (int i = 0; i < 48; i++)
+        pixels[i] = (uint8_t)(i * 5);
+    size_t n_raw = make_idx(&raw, 0x08, 3, dims, pixels, sizeof pixels);
+    char path[512];
+    tmp_path(path, "every.gz");
+    write_gzip(path, raw, n_raw);
+    size_t n_gz = slurp(&gz, path);
+    const uint8_t *files[2] = {raw, gz};
+    const size_t lens[2] = {n_raw, n_gz};
+    for (int f = 0; f < 2; f++) {
+        for (size_t n = 0; n < lens[f]; n++) {
+            uint8_t *cut = xmalloc(n ? n : 1);
+            memcpy(cut, files[f], n);
+            idx_images im = {0};
+            int st = idx_read_images_mem(&im, cut, n, "cut.idx");
+            if (st != LGC_EFORMAT || !strstr(lgc_errmsg(), "'cut.idx'"))
+                fail_msg("%s cut to %zu of %zu bytes: status %d, \"%s\"", f ? "gzip" : "raw",
+                         n, lens[f], st, lgc_errmsg());
+            assert_null(im.data);
+            free(cut);
+        }
+        uint8_t *flip = xmalloc(lens[f]);
+        memcpy(flip, files[f], lens[f]);
+        for (size_t i = 0; i < lens[f]; i++) {
+            flip[i] ^= 0xff;
+            idx_images im = {0};
+            int st = idx_read_images_mem(&im, flip, lens[f], "flip.idx");
+            /* raw pixels (after the 16-byte header) may change freely, and
+             * so may gzip's informational MTIME, XFL and OS (bytes 4..9) */
+            if ((f == 0 && i >= 16) || (f == 1 && i >= 4 && i <= 9))
+                assert_int_equal(st, LGC_OK);
+            else if (st != LGC_EFORMAT)
+                fail_msg("%s byte %zu flipped: status %d", f ? "gzip" : "raw", i, st);
+            free(im.data);
+            flip[i] ^= 0xff;
+        }
+        free(flip);
+    }
+    free(raw);
+    free(gz);
+}
+
 /* --- datasets --- */
 
 /* A dataset directory <tmpdir>/<name> with split prefix and n images of
@@ -831,6 +985,9 @@ int main(void)
         cmocka_unit_test(test_reject_overflowing_product),
         cmocka_unit_test(test_reject_missing_file),
         cmocka_unit_test(test_reject_corrupt_gzip),
+        cmocka_unit_test(test_gzip_members),
+        cmocka_unit_test(test_mem_matches_file),
+        cmocka_unit_test(test_truncated_and_flipped_everywhere),
         cmocka_unit_test(test_dataset_load),
         cmocka_unit_test(test_dataset_prefers_raw),
         cmocka_unit_test(test_dataset_count_mismatch),

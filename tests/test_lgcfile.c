@@ -11,7 +11,10 @@
  * - Hostile input: every truncation and every single-byte flip is
  *   rejected, and forged files with a valid CRC are rejected by the check
  *   each one targets (the message is matched, so an earlier incidental
- *   failure does not count as a pass).
+ *   failure does not count as a pass): forged sizes, NaN and Inf in weights
+ *   and mixtures, non-positive-definite factors, images and decoders larger
+ *   than lgc sample may allocate. Findings of the fuzz targets in
+ *   tests/fuzz/ are kept here as regression tests.
  * - Disk: write/read through a mkdtemp directory; failed writes leave
  *   nothing behind. */
 #include <stdarg.h>
@@ -33,6 +36,7 @@
 #include "fp16.h"
 #include "gmm.h"
 #include "lgcfile.h"
+#include "model.h"
 #include "net.h"
 #include "rng.h"
 #include "util.h"
@@ -989,6 +993,13 @@ static void test_forged_values(void **state)
         "class 2 mixture: mixture weights sum to",
         "class 0 mixture: component 0 has weight -0.25",
         "class counts are all zero",
+        /* NaN and Inf in the mixtures, and non-positive-definite factors */
+        "class 0 mixture: component 1 has weight nan",
+        "class 2 mixture: component 0 has weight inf",
+        "class 2 mixture: mean is not finite",
+        "class 0 mixture: component 0 Cholesky factor is not finite lower-triangular",
+        "class 2 mixture: component 2 covariance is not positive definite",
+        "class 1 mixture: component 0 has standard deviation inf",
     };
     for (int c = 0; c < (int)(sizeof want / sizeof want[0]); c++) {
         lgc_model m;
@@ -1003,12 +1014,96 @@ static void test_forged_values(void **state)
         case 5: m.gmms[2].weights[0] = 0.6; break;
         case 6: m.gmms[0].weights[0] = -0.25, m.gmms[0].weights[1] = 1.25; break;
         case 7: m.class_counts[0] = m.class_counts[2] = 0; break;
+        case 8: m.gmms[0].weights[1] = NAN; break;
+        case 9: m.gmms[2].weights[0] = INFINITY; break;
+        case 10: m.gmm_dtype = LGCF_F16, m.gmms[2].means[0] = 1e5; break; /* inf in f16 */
+        case 11: m.gmms[0].chol[2 * 3 + 1] = -INFINITY; break; /* below the diagonal */
+        case 12: m.gmms[2].chol[2 * 9 + 1 * 3 + 1] = 0; break; /* zero on the diagonal */
+        case 13: m.gmms[1].chol[1] = INFINITY; break;
         }
         forge_model(&f, &m);
         expect_reject(&f, want[c]);
         tfree(&f);
         lgc_model_free(&m);
     }
+}
+
+/* Sizes that are consistent but would make lgc sample allocate far more
+ * than the file justifies: images beyond what IDX (and so lgc) allows, and
+ * a decoder of a few bytes whose upsampling layers need gigabytes. */
+static void test_forged_limits(void **state)
+{
+    (void)state;
+    forge g;
+    forge_init(&g);
+    static const struct {
+        uint32_t h, w, c;
+    } shapes[] = {{8192, 4, 1}, {4, 4, 65}, {4096, 4096, 8}};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        tpatch32(&g.raw[T_SHAP], 0, shapes[i].h);
+        tpatch32(&g.raw[T_SHAP], 4, shapes[i].w);
+        tpatch32(&g.raw[T_SHAP], 8, shapes[i].c);
+        forge_rebuild(&g);
+        char want[128];
+        snprintf(want, sizeof want, "image shape %ux%ux%u (h x w x c) is out of range",
+                 shapes[i].h, shapes[i].w, shapes[i].c);
+        expect_reject(&g.file, want);
+    }
+
+    /* dense 3 -> (1, 2, 2), then 11 upsamplings to (1, 4096, 4096): 16
+     * parameters, 22,369,620 activations per image */
+    tpatch32(&g.raw[T_SHAP], 0, 4096);
+    tpatch32(&g.raw[T_SHAP], 4, 4096);
+    tpatch32(&g.raw[T_SHAP], 8, 1);
+    tbuf *d = &g.raw[T_DECO];
+    d->len = 0;
+    tu32(d, 12);
+    tu32(d, 16);
+    for (int i = 0; i < 12; i++) {
+        tu8(d, i ? LAYER_UPSAMPLE2 : LAYER_DENSE);
+        tu8(d, 0);
+        tu16(d, 0);
+        tu32(d, 1);
+        tu32(d, 2u << i);
+        tu32(d, 2u << i);
+    }
+    for (int j = 0; j < 16; j++)
+        tf32(d, 0.5);
+    forge_rebuild(&g);
+    assert_true(g.file.len < 1000);
+    expect_reject(&g.file, "decoder needs 22369620 activations per image (limit 16777216)");
+    forge_free(&g);
+}
+
+/* Found by tests/fuzz/fuzz_lgcfile.c: finite weights at the edge of the
+ * f32 range overflow while decoding (inf - inf = NaN), and converting the
+ * NaN to a pixel was undefined behaviour (caught by UBSan under `make
+ * sanitize`); NaN now decodes to 0. */
+static void test_decode_overflow(void **state)
+{
+    (void)state;
+    lgc_model m, r;
+    make_model(&m, LGCF_F32);
+    for (size_t j = 0; j < t_counts[0]; j++)
+        m.dec_params[j] = 3e38f; /* dense: +inf for a positive latent */
+    float *conv = m.dec_params + t_counts[0];
+    for (size_t j = 0; j < t_counts[3]; j++)
+        conv[j] = j % 2 ? -3e38f : 3e38f; /* conv: inf - inf */
+    size_t len;
+    uint8_t *buf = written_bytes(&m, &len);
+    assert_int_equal(lgcf_read_mem(&r, NULL, buf, len, "edge.lgc"), LGC_OK);
+    net dec;
+    assert_int_equal(decoder_from_model(&dec, &r, 2), LGC_OK);
+    const float z[2 * 3] = {1, 1, 1, -1, -1, -1};
+    uint8_t img[2 * 16];
+    memset(img, 0x55, sizeof img);
+    decoder_decode_u8(&dec, z, 2, img);
+    for (int p = 0; p < 16; p++)
+        assert_int_equal(img[p], 0); /* NaN pixels */
+    net_free(&dec);
+    lgc_model_free(&r);
+    free(buf);
+    lgc_model_free(&m);
 }
 
 /* --- on disk --- */
@@ -1104,6 +1199,8 @@ int main(void)
         cmocka_unit_test(test_forged_accepted),
         cmocka_unit_test(test_forged_counts),
         cmocka_unit_test(test_forged_values),
+        cmocka_unit_test(test_forged_limits),
+        cmocka_unit_test(test_decode_overflow),
         cmocka_unit_test(test_disk),
         cmocka_unit_test(test_disk_failures),
     };

@@ -4,6 +4,7 @@
  * reads. Memory is independent of N: labels come from a sequential
  * sampler (exact class counts, random order) that can be replayed from its
  * seed, and images are decoded and written one batch at a time. */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -22,6 +23,8 @@
 #define DEFAULT_SEED 1
 #define DEFAULT_PNG_COLS 10
 #define DECODE_BATCH 256
+/* Memory the decoding batch may take (see decode_batch). */
+#define DECODE_BUDGET ((size_t)512 << 20)
 #define MAX_SAMPLES 100000000L /* the IDX reader's own bound */
 
 typedef struct {
@@ -212,11 +215,12 @@ static int write_images(FILE *f, net *dec, const lgc_model *m, const long *quota
     label_stream_init(&ls, quota, m->n_classes, seed);
     rng_t rng;
     rng_seed(&rng, seed * 0x9e3779b97f4a7c15ULL + 2);
-    float *z = xmalloc((size_t)DECODE_BATCH * m->latent * sizeof(float));
-    uint8_t *img = xmalloc((size_t)DECODE_BATCH * img_bytes);
+    const int batch = dec->max_batch;
+    float *z = xmalloc((size_t)batch * m->latent * sizeof(float));
+    uint8_t *img = xmalloc((size_t)batch * img_bytes);
     int st = LGC_OK;
-    for (long s = 0; s < n && st == LGC_OK; s += DECODE_BATCH) {
-        int B = n - s < DECODE_BATCH ? (int)(n - s) : DECODE_BATCH;
+    for (long s = 0; s < n && st == LGC_OK; s += batch) {
+        int B = n - s < batch ? (int)(n - s) : batch;
         for (int i = 0; i < B; i++)
             gmm_sample(&m->gmms[label_stream_next(&ls)], z + (size_t)i * m->latent, 1, &rng);
         decoder_decode_u8(dec, z, B, img);
@@ -290,8 +294,8 @@ static int write_png_grid(net *dec, const lgc_model *m, const sample_opts *o)
     rng_t rng;
     rng_seed(&rng, o->seed * 0x9e3779b97f4a7c15ULL + 3);
     for (int k = 0; k < K; k++) {
-        for (int done = 0; done < cols; done += DECODE_BATCH) {
-            int B = cols - done < DECODE_BATCH ? cols - done : DECODE_BATCH;
+        for (int done = 0; done < cols; done += dec->max_batch) {
+            int B = cols - done < dec->max_batch ? cols - done : dec->max_batch;
             gmm_sample(&m->gmms[k], z, B, &rng);
             decoder_decode_u8(dec, z, B, img);
             for (int i = 0; i < B; i++)
@@ -312,6 +316,28 @@ static int write_png_grid(net *dec, const lgc_model *m, const sample_opts *o)
     return st;
 }
 
+/* Images decoded at once: DECODE_BATCH, or fewer when that many would take
+ * more than DECODE_BUDGET (each image's layer outputs and their gradients,
+ * which net_init allocates too, and its pixels). The reader bounds one
+ * image's activations (LGCF_MAX_ACTIVATIONS), so a file claiming huge
+ * images costs time, not unbounded memory. lgc's decoder keeps the full
+ * batch up to images of about 80x80. */
+static int decode_batch(const lgc_model *m)
+{
+    size_t acts = 0;
+    for (int i = 1; i <= m->n_layers; i++) {
+        tshape out;
+        size_t n_params;
+        int st = net_plan((tshape){m->latent, 1, 1}, m->dec_specs, i, &out, &n_params);
+        assert(st == LGC_OK); /* the reader planned the same layers */
+        (void)st;
+        acts += tshape_size(out);
+    }
+    size_t per_image = 2 * acts * sizeof(float) + (size_t)m->h * m->w * m->c;
+    size_t b = DECODE_BUDGET / per_image;
+    return b < 1 ? 1 : b > DECODE_BATCH ? DECODE_BATCH : (int)b;
+}
+
 static int run(const sample_opts *o)
 {
     lgc_model m = {0};
@@ -319,7 +345,7 @@ static int run(const sample_opts *o)
     int st = lgcf_read(&m, NULL, o->file);
     if (st)
         return st;
-    if ((st = decoder_from_model(&dec, &m, DECODE_BATCH)))
+    if ((st = decoder_from_model(&dec, &m, decode_batch(&m))))
         goto done;
     if (o->out) {
         long quota[LGCF_MAX_CLASSES];

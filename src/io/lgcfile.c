@@ -31,6 +31,7 @@
 
 #include "atomic_file.h"
 #include "fp16.h"
+#include "idx.h"
 #include "lgcfile.h"
 #include "util.h"
 
@@ -342,10 +343,14 @@ static int parse_shap(lgc_model *m, cursor *c, const char *name)
     if (get_u32(c, &h) || get_u32(c, &w) || get_u32(c, &ch) || get_u32(c, &n_classes) ||
         get_u32(c, &latent))
         return TRUNCATED;
-    if (!dim_in(h, NET_MAX_DIM) || !dim_in(w, NET_MAX_DIM) || !dim_in(ch, NET_MAX_DIM))
+    /* lgc sample writes IDX files, so the images must be ones the IDX
+     * reader accepts */
+    if (!dim_in(h, IDX_MAX_SIDE) || !dim_in(w, IDX_MAX_SIDE) || !dim_in(ch, IDX_MAX_CHANNELS) ||
+        (uint64_t)h * w * ch > IDX_MAX_IMAGE_BYTES)
         return lgc_fail(LGC_EFORMAT,
-                        "'%s': image shape %ux%ux%u (h x w x c) is out of range (1..%d)", name, h,
-                        w, ch, NET_MAX_DIM);
+                        "'%s': image shape %ux%ux%u (h x w x c) is out of range (sides 1..%d, "
+                        "channels 1..%d, at most %u bytes)",
+                        name, h, w, ch, IDX_MAX_SIDE, IDX_MAX_CHANNELS, IDX_MAX_IMAGE_BYTES);
     if (!dim_in(n_classes, LGCF_MAX_CLASSES))
         return lgc_fail(LGC_EFORMAT, "'%s': %u classes (1..%d allowed)", name, n_classes,
                         LGCF_MAX_CLASSES);
@@ -423,7 +428,7 @@ static int parse_deco(lgc_model *m, cursor *c, const char *name)
     int st = plan_layers(planned, counts, specs, n, m->latent, name);
     if (st)
         return st;
-    size_t total = 0, bytes = 0;
+    size_t total = 0, bytes = 0, acts = 0;
     for (int i = 0; i < n; i++) {
         if (!tshape_eq(planned[i], stored[i]))
             return lgc_fail(LGC_EFORMAT,
@@ -433,7 +438,14 @@ static int parse_deco(lgc_model *m, cursor *c, const char *name)
                             stored[i].h, stored[i].w);
         total += counts[i];
         bytes += counts[i] * (dtypes[i] == LGCF_F16 ? 2 : 4);
+        acts += tshape_size(planned[i]); /* < 2^48 * NET_MAX_LAYERS: no overflow */
     }
+    /* What decoding one image needs: a tiny file must not be able to ask
+     * lgc sample for terabytes (upsampling layers double both sides). */
+    if (acts > LGCF_MAX_ACTIVATIONS)
+        return lgc_fail(LGC_EFORMAT,
+                        "'%s': decoder needs %zu activations per image (limit %u)", name, acts,
+                        LGCF_MAX_ACTIVATIONS);
     tshape img = {m->c, m->h, m->w};
     if (!tshape_eq(planned[n - 1], img))
         return lgc_fail(LGC_EFORMAT,
@@ -837,6 +849,15 @@ int lgcf_read(lgc_model *m, lgcf_sizes *sizes, const char *path)
     if ((uint64_t)sb.st_size > MAX_FILE_BYTES) {
         st = lgc_fail(LGC_EFORMAT, "'%s': file has %lld bytes (limit %zu)", path,
                       (long long)sb.st_size, MAX_FILE_BYTES);
+        goto done;
+    }
+    /* Something that is not an .lgc file is refused on its first bytes
+     * rather than read whole (it may be large); the in-memory reader
+     * words the message. */
+    uint8_t head[sizeof lgcf_magic];
+    ssize_t n_head = pread(fd, head, sizeof head, 0);
+    if (n_head >= 0 && memcmp(head, lgcf_magic, (size_t)n_head)) {
+        st = lgcf_read_mem(m, sizes, head, (size_t)n_head, path);
         goto done;
     }
     size_t len = (size_t)sb.st_size;

@@ -30,7 +30,10 @@ void decoder_decode_u8(net *dec, const float *z, int B, uint8_t *out)
             uint8_t *dst = out + (size_t)b * hw * s.c + c;
             for (size_t p = 0; p < hw; p++) {
                 float v = src[p] * 255.0f + 0.5f;
-                dst[p * s.c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+                /* written so that NaN, which a hostile file's extreme (yet
+                 * finite) weights can produce, becomes 0: converting NaN
+                 * to an integer is undefined behaviour */
+                dst[p * s.c] = (uint8_t)(v > 0 ? (v < 255 ? v : 255) : 0);
             }
         }
 }

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# make-corpus.sh OUT_DIR - seed corpora for the fuzz targets, made by lgc
+# itself from tiny synthetic datasets (a few seconds of work):
+#   OUT_DIR/lgcfile/  .lgc files: f16 and f32 weights and mixtures, full and
+#                     diagonal covariance, grey and RGB; plus their unpacked form
+#                     (tests/fuzz/fuzz_lgcfile.c) when FUZZ_LGCFILE names the
+#                     fuzz binary that writes it
+#   OUT_DIR/idx/      IDX image, label and float files, raw and gzip
+# LGC names the lgc binary (default: ./lgc, built with make if missing).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${1:?usage: make-corpus.sh OUT_DIR}
+if [ -z "${LGC:-}" ]; then
+    make -s lgc
+    LGC=$PWD/lgc
+fi
+. tests/cli/lib.sh # make_dataset, be32, $TMP (removed on exit)
+
+mkdir -p "$OUT/lgcfile" "$OUT/idx"
+
+# 8x8 grey, 3 classes; 8x8 RGB, 2 classes (IDX ndim 4)
+make_dataset "$TMP/grey" train 60 8 8 3
+mkdir -p "$TMP/rgb"
+{ printf '\x00\x00\x08\x04'; be32 40; be32 8; be32 8; be32 3; head -c $((40 * 8 * 8 * 3)) /dev/urandom; } \
+    >"$TMP/rgb/train-images-idx3-ubyte"
+{ printf '\x00\x00\x08\x01'; be32 40; for ((i = 0; i < 40; i++)); do printf "\\x$(printf %02x $((i % 2)))"; done; } \
+    >"$TMP/rgb/train-labels-idx1-ubyte"
+
+tiny=(--epochs 1 --kmax 2 --latent 2 --batch 16 --threads 1 -q)
+"$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-f16.lgc" "${tiny[@]}"
+"$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-f32.lgc" "${tiny[@]}" --weights f32 --mixtures f32
+"$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-diag.lgc" "${tiny[@]}" --cov diag --latent 3
+"$LGC" compress "$TMP/rgb" -o "$OUT/lgcfile/rgb-f16.lgc" "${tiny[@]}" --mixtures f32
+"$LGC" compress "$TMP/rgb" -o "$OUT/lgcfile/rgb-f32-diag.lgc" "${tiny[@]}" --weights f32 --cov diag
+
+if [ -n "${FUZZ_LGCFILE:-}" ]; then
+    for f in "$OUT"/lgcfile/*.lgc; do
+        "$FUZZ_LGCFILE" --unpack "$f" "${f%.lgc}.unpacked"
+    done
+fi
+
+for split in images labels; do
+    f=$(echo "$TMP"/grey/train-$split-*)
+    cp "$f" "$OUT/idx/grey-$split"
+    gzip -9 -n -c "$f" >"$OUT/idx/grey-$split.gz"
+done
+# a short image file (4 images) keeps the seeds small, raw and gzip
+{ printf '\x00\x00\x08\x03'; be32 4; be32 4; be32 4; head -c 64 /dev/urandom; } >"$OUT/idx/small-images"
+gzip -9 -n -c "$OUT/idx/small-images" >"$OUT/idx/small-images.gz"
+{ printf '\x00\x00\x08\x04'; be32 2; be32 4; be32 4; be32 3; head -c 96 /dev/urandom; } >"$OUT/idx/rgb-images"
+gzip -9 -n -c "$OUT/idx/rgb-images" >"$OUT/idx/rgb-images.gz"
+# a float vector (per-example weights, IDX type 0x0D)
+{ printf '\x00\x00\x0d\x01'; be32 4; head -c 16 /dev/urandom; } >"$OUT/idx/floats"
+gzip -9 -n -c "$OUT/idx/floats" >"$OUT/idx/floats.gz"
+echo "make-corpus: $(find "$OUT" -type f | wc -l) seed files in $OUT"
