@@ -11,6 +11,7 @@ int cmd_compress(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_subset(int argc, char **argv);
 
 /* Parse a whole decimal number in [lo, hi] for option opt; on error records
  * "option '--opt' ..." and returns LGC_EUSAGE. */

@@ -23,6 +23,7 @@ static const command commands[] = {
     {"decompress", cmd_sample, "alias of sample"},
     {"info", cmd_info, "describe a .lgc file: shape, mixtures, bytes, ratio"},
     {"eval", cmd_eval, "train the judge CNN on a training set and score a test set"},
+    {"subset", cmd_subset, "write a baseline: a random or gradient-chosen subset of real images"},
 };
 
 static void usage(FILE *out)
