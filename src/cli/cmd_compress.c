@@ -17,7 +17,7 @@
 #define DEFAULT_EPOCHS 10
 #define DEFAULT_BATCH 128
 #define DEFAULT_LR 1e-3
-#define DEFAULT_KMAX 10
+#define DEFAULT_KMAX 16
 #define DEFAULT_SEED 1
 
 typedef struct {
@@ -122,6 +122,34 @@ static int parse(compress_opts *o, int argc, char **argv)
     return LGC_OK;
 }
 
+/* Warns (even with -q: this is about the result, not progress) about
+ * classes whose latents cannot determine a covariance: identical codes, or
+ * for full covariances no more images than latent dimensions. gmm_fit's
+ * regularisation (reg_covar) still gives them a valid, positive definite
+ * mixture, but its spread then comes from the regulariser, not the data.
+ * zc holds each class's latents (d floats each) from start[c] to
+ * start[c + 1]. */
+static void warn_degenerate(const float *zc, const size_t *start, int K, int d, gmm_cov cov)
+{
+    for (int c = 0; c < K; c++) {
+        const float *z0 = zc + start[c] * d;
+        size_t n = start[c + 1] - start[c], i = 1;
+        while (i < n && !memcmp(z0, z0 + i * d, (size_t)d * sizeof(float)))
+            i++;
+        if (n > 1 && i == n)
+            fprintf(stderr,
+                    "lgc compress: warning: the %zu images of class %d all have the same "
+                    "latent code; its mixture is that point with a regularised spread\n",
+                    n, c);
+        else if (cov == GMM_COV_FULL && n <= (size_t)d)
+            fprintf(stderr,
+                    "lgc compress: warning: class %d has %zu images for %d latent dimensions; "
+                    "its covariance is regularised (a smaller --latent or --cov diag fits it "
+                    "better)\n",
+                    c, n, d);
+    }
+}
+
 /* Fits every class's mixture in parallel, one class per thread with
  * single-threaded BLAS inside. Each class draws from its own rng seeded
  * from (seed, class), so the result does not depend on the thread count. */
@@ -140,6 +168,7 @@ static int fit_mixtures(lgc_model *m, const float *z, const dataset *ds, const c
         int c = ds->labels[i];
         memcpy(zc + (start[c] + fill[c]++) * d, z + (size_t)i * d, (size_t)d * sizeof(float));
     }
+    warn_degenerate(zc, start, K, d, o->gmm.cov);
     int *status = xcalloc((size_t)K, sizeof(int));
     char **why = xcalloc((size_t)K, sizeof(char *)); /* each failing class's message */
     double t0 = now_seconds();

@@ -19,6 +19,9 @@ void adam_update(float *params, const float *grads, float *m, float *v, size_t n
      * factor 1 - beta^step; dividing it out gives unbiased estimates. */
     const float bc1 = (float)(1.0 - pow(b1, (double)step));
     const float bc2 = (float)(1.0 - pow(b2, (double)step));
+    /* The judge has 421k parameters: worth splitting across threads (this
+     * runs outside any BLAS call, so the cores are free). */
+#pragma omp parallel for schedule(static) if (n >= 65536)
     for (size_t i = 0; i < n; i++) {
         const float g = grads[i];
         m[i] = b1 * m[i] + (1.0f - b1) * g;

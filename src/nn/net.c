@@ -351,11 +351,17 @@ void net_backward(net *nt, const float *in, const float *dout, int B, int upto, 
         for (int c = b0; c < b1; c += NET_CHUNK)
             backward_slice(nt, in, dout, c, b1 - c < NET_CHUNK ? b1 - c : NET_CHUNK, upto,
                            want_din, g, nt->col + nt->col_size * t);
-    }
-    for (int t = 1; t < T; t++) {
-        const float *g = nt->thread_grads + nt->n_params * (size_t)(t - 1);
-        for (size_t j = 0; j < nt->n_params; j++)
-            nt->grads[j] += g[j];
+        if (T > 1) {
+            /* Sum the thread buffers into grads, each thread a range of
+             * parameters, adding buffers in thread order. */
+#pragma omp barrier
+            size_t j0 = nt->n_params * (size_t)t / T, j1 = nt->n_params * (size_t)(t + 1) / T;
+            for (int u = 1; u < T; u++) {
+                const float *gu = nt->thread_grads + nt->n_params * (size_t)(u - 1);
+                for (size_t j = j0; j < j1; j++)
+                    nt->grads[j] += gu[j];
+            }
+        }
     }
 }
 

@@ -65,10 +65,35 @@ expect_fail "compress into a missing directory" 1 "$TMP/no/such/dir" \
 assert "no partial output" not test -e "$TMP/no"
 cp "$TMP/m.lgc" "$TMP/flip.lgc"
 size=$(stat -c %s "$TMP/flip.lgc")
-printf '\x55' | dd of="$TMP/flip.lgc" bs=1 seek=$((size / 2)) conv=notrunc status=none
+# invert the middle byte (writing a fixed value would be a no-op 1 time in 256)
+old=$(od -An -tu1 -j $((size / 2)) -N1 "$TMP/flip.lgc" | tr -d ' ')
+printf "\\$(printf %03o $((255 - old)))" | dd of="$TMP/flip.lgc" bs=1 seek=$((size / 2)) conv=notrunc status=none
 expect_fail "sample from a corrupt file" 1 "flip.lgc" "$LGC" sample "$TMP/flip.lgc" -n 5 -o "$TMP/s5"
 assert "no samples from a corrupt file" test ! -e "$TMP/s5/train-images-idx3-ubyte"
 head -c 100 "$TMP/m.lgc" >"$TMP/trunc.lgc"
 expect_fail "info on a truncated file" 1 "trunc.lgc" "$LGC" info "$TMP/trunc.lgc"
+
+# --- colour images (N x H x W x 3), gzip-compressed, 4 classes, 8x12 ---
+C=$TMP/colour
+mkdir -p "$C"
+for split in train:200 t10k:40; do
+    name=${split%%:*} n=${split##*:}
+    { printf '\x00\x00\x08\x04'; be32 "$n"; be32 8; be32 12; be32 3; head -c $((n * 8 * 12 * 3)) /dev/urandom; } \
+        | gzip >"$C/$name-images-idx3-ubyte.gz"
+    { printf '\x00\x00\x08\x01'; be32 "$n"; for ((i = 0; i < n; i++)); do printf "\\x0$((i % 4))"; done; } \
+        | gzip >"$C/$name-labels-idx1-ubyte.gz"
+done
+check "compress colour .gz" "$LGC" compress "$C" -o "$TMP/c.lgc" --epochs 1 --kmax 2 -q
+check "info colour" "$LGC" info "$TMP/c.lgc"
+assert "info shows 8x12x3" grep -q "8x12x3" "$TMP/out"
+check "sample colour" "$LGC" sample "$TMP/c.lgc" -n 20 -o "$TMP/cs" -q
+assert "colour IDX: 4 dimensions, 20 images" test "$(stat -c %s "$TMP/cs/train-images-idx3-ubyte")" -eq $((4 + 4 * 4 + 20 * 8 * 12 * 3))
+check "eval on colour samples" "$LGC" eval "$TMP/cs" --test "$C" --epochs 1 -q
+check "colour png grid" "$LGC" sample "$TMP/c.lgc" --png "$TMP/c.png" -q
+# sizes the autoencoder cannot pool twice are refused, not padded
+O=$TMP/odd
+make_dataset "$O" train 20 10 12 2
+expect_fail "height not divisible by 4" 2 "divisible by 4" "$LGC" compress "$O" -o "$TMP/o.lgc" -q
+assert "no file from a refused size" test ! -e "$TMP/o.lgc"
 
 finish

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# bench-vs-pytorch.sh - lgc and PyTorch (Debian's python3-torch 1.13, through
+# ../shared/bench/torch_models.py) train the same two default models back to
+# back, same batch and thread count, and the ratios are printed.
+#
+#   scripts/bench-vs-pytorch.sh [IMAGES] [THREADS]      (default 20000, all cores)
+#   scripts/bench-vs-pytorch.sh --torch-only IMAGES THREADS   (JSON for bench.sh)
+#
+# Installs python3-torch through apt-get when it is missing (about 230
+# packages). The machines are shared and noisy: compare ratios from one run.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+torch_py=$root/../shared/bench/torch_models.py
+torch_only=0
+if [ "${1:-}" = --torch-only ]; then torch_only=1; shift; fi
+images=${1:-20000}
+threads=${2:-$(nproc)}
+[ -f "$torch_py" ] || { echo "bench-vs-pytorch: $torch_py not found" >&2; exit 1; }
+if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+    $SUDO apt-get install -y -qq python3-torch >&2
+fi
+run_torch() { /usr/bin/python3 "$torch_py" --images "$images" --threads "$threads"; }
+if [ "$torch_only" = 1 ]; then
+    run_torch | awk 'BEGIN { printf "[" } NR > 1 { printf ", " } { printf "%s", $0 } END { print "]" }'
+    exit 0
+fi
+
+make -C "$root" --no-print-directory build/bench/bench >/dev/null
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q avx512f /proc/cpuinfo; then
+    export OPENBLAS_CORETYPE=SkylakeX
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$root/build/bench/bench" --images "$images" --threads "$threads" --parts train \
+    --json "$tmp/lgc.json" >/dev/null
+run_torch >"$tmp/torch.jsonl"
+field() { sed -n "s/.*\"$2\": {[^}]*\"$3\": \\([0-9.]*\\).*/\\1/p" "$1"; }
+torch_ips() { sed -n "s/.*\"model\": \"$1\", \"images_per_s\": \\([0-9.]*\\).*/\\1/p" "$tmp/torch.jsonl"; }
+printf "%-8s %14s %14s %8s\n" model "lgc images/s" "torch images/s" ratio
+for m in ae judge; do
+    l=$(field "$tmp/lgc.json" "$m" images_per_s)
+    t=$(torch_ips "$m")
+    printf "%-8s %14.0f %14.0f %7.2fx\n" "$m" "$l" "$t" "$(awk -v a="$l" -v b="$t" 'BEGIN { print a / b }')"
+done
+echo "($images images per model, $threads threads, $(date -u +%FT%TZ))"
