@@ -22,7 +22,7 @@ endif
 LDLIBS  = -lopenblas -llapacke -lpng -lz -lm
 TEST_LDLIBS = -lcmocka
 
-DEB_PACKAGES  = build-essential libopenblas-dev liblapacke-dev libcmocka-dev zlib1g-dev libpng-dev time
+DEB_PACKAGES  = build-essential libopenblas-dev liblapacke-dev libcmocka-dev zlib1g-dev libpng-dev time gnuplot-nox
 DATA_PACKAGES = npm
 
 SRC      = $(wildcard src/*/*.c)
