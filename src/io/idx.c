@@ -334,8 +334,8 @@ fail:
 static int parse_images(idx_images *out, idx_src *s)
 {
     const char *path = s->name;
-    uint32_t dims[IDX_NDIM_MAX];
-    int ndim;
+    uint32_t dims[IDX_NDIM_MAX] = {0}; /* set by read_header; zeroed for -Wmaybe-uninitialized */
+    int ndim = 0;
     uint8_t *data = NULL;
     int st = read_header(dims, &ndim, s, IDX_TYPE_UBYTE, 3, 4);
     if (st)
@@ -367,8 +367,8 @@ static int parse_images(idx_images *out, idx_src *s)
 /* Parses a label file from s into *labels and *n. */
 static int parse_labels(uint8_t **labels, int *n, idx_src *s)
 {
-    uint32_t dims[IDX_NDIM_MAX];
-    int ndim;
+    uint32_t dims[IDX_NDIM_MAX] = {0}; /* set by read_header; zeroed for -Wmaybe-uninitialized */
+    int ndim = 0;
     uint8_t *data = NULL;
     int st = read_header(dims, &ndim, s, IDX_TYPE_UBYTE, 1, 1);
     if (st == LGC_OK && (st = check_dim(dims[0], IDX_MAX_COUNT, "label count", s->name)) == LGC_OK)
