@@ -138,7 +138,7 @@ static void random_dataset(dataset *ds, int n, rng_t *rng)
 static double bench_ae(const dataset *ds)
 {
     tshape img = {1, 28, 28};
-    ae_arch a = {AE_DEFAULT_LATENT, AE_DEFAULT_C1, AE_DEFAULT_C2};
+    ae_arch a = {.latent = AE_DEFAULT_LATENT, .c1 = AE_DEFAULT_C1, .c2 = AE_DEFAULT_C2};
     layer_spec es[AE_MAX_LAYERS], dsp[AE_MAX_LAYERS];
     int ne = ae_encoder_specs(es, img, &a), nd = ae_decoder_specs(dsp, img, &a);
     net enc, dec;
@@ -150,7 +150,7 @@ static double bench_ae(const dataset *ds)
     net_init_params(&dec, &rng);
     train_opts o = {1, 128, 1e-3f, 1, 1};
     double t0 = now_seconds(), loss;
-    ae_train(&enc, &dec, ds, &o, &loss);
+    ae_train(&enc, &dec, ds, &o, NULL, &loss, NULL);
     double ips = ds->n / (now_seconds() - t0);
     net_free(&enc);
     net_free(&dec);
@@ -242,7 +242,7 @@ int main(int argc, char **argv)
         return 2;
     }
     tshape img = {1, 28, 28};
-    ae_arch a = {AE_DEFAULT_LATENT, AE_DEFAULT_C1, AE_DEFAULT_C2};
+    ae_arch a = {.latent = AE_DEFAULT_LATENT, .c1 = AE_DEFAULT_C1, .c2 = AE_DEFAULT_C2};
     layer_spec es[AE_MAX_LAYERS], dsp[AE_MAX_LAYERS], js[AE_MAX_LAYERS];
     int ne = ae_encoder_specs(es, img, &a), nd = ae_decoder_specs(dsp, img, &a);
     int nj = judge_specs(js, img, 10);

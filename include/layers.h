@@ -73,6 +73,27 @@ double softmax_xent(float *dlogits, float *probs, const float *logits,
 double bce_logits(float *dz, const float *z, const float *t, int B, size_t F);
 /* Mean squared error: l = sum (p - t)^2 / B; dp = 2 (p - t) / B. */
 double mse_loss(float *dpred, const float *pred, const float *t, int B, size_t F);
+/* Contrastive pair loss on latents z (B,Z) with labels (B), over ALL
+ * N = B(B-1)/2 pairs i < j of the batch:
+ *   L = 1/(2N) sum_pairs (1 - y) D^2 + y max(0, M - D)^2,
+ * y = 1 when the two labels differ, D = ||z_i - z_j||, M = margin >= 0.
+ * Returns L (already an average: not divided by B again); writes dz (B,Z).
+ * A different-class pair at D = 0 exactly costs M^2 but gets gradient 0
+ * (no direction to push along), so the result is never NaN. B < 2 has no
+ * pairs: returns 0 and a zero dz. */
+double contrastive_loss(float *dz, const float *z, const int *labels, int B, int Z,
+                        float margin);
+/* VAE: KL(N(mu, exp(logvar)) || N(0, I)) for h (B, 2Z) whose rows are
+ * [mu (Z), logvar (Z)]: per example -1/2 sum (1 + logvar - mu^2 -
+ * exp(logvar)), mean over B; writes dh (B, 2Z). */
+double kl_normal(float *dh, const float *h, int B, int Z);
+
+/* --- VAE reparameterisation: z (B,Z) = mu + exp(logvar/2) * eps ---
+ * h (B, 2Z) rows [mu, logvar]; eps (B,Z) standard normal, drawn by the
+ * caller (fixed for the backward). Backward accumulates into dh (B, 2Z):
+ * dmu += dz, dlogvar += dz * eps * exp(logvar/2) / 2. */
+void reparam_forward(float *z, const float *h, const float *eps, int B, int Z);
+void reparam_backward(float *dh, const float *dz, const float *h, const float *eps, int B, int Z);
 
 /* --- Adam (bias-corrected) over a flat parameter array ---
  * step is 1-based; m and v start zeroed. */

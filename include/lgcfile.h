@@ -1,7 +1,7 @@
 /* lgcfile.h - the .lgc file: everything `lgc sample` needs, nothing more.
  *
  * Contents: data shape, class prior (training count per class), the
- * decoder (layer specs + weights, f32 or f16), one Gaussian mixture per
+ * decoder (layer specs + weights, f32, f16 or int8), one Gaussian mixture per
  * class, and each class's BIC curve (for `lgc info`). Layout, byte by byte,
  * in docs/FORMAT.md. Written atomically; read with every size validated
  * before use and the CRC-32 checked before any section is trusted. */
@@ -25,7 +25,10 @@
  * 660x660 grey, and bounds the memory of decoding one image. */
 #define LGCF_MAX_ACTIVATIONS (16u << 20)
 
-typedef enum { LGCF_F32 = 0, LGCF_F16 = 1 } lgcf_dtype;
+/* Storage of decoder weights (all three) and mixture means and factors
+ * (f32, f16). LGCF_INT8: int8 weights with one f32 scale per output row
+ * (dense) or output channel (conv), and f16 biases (docs/FORMAT.md). */
+typedef enum { LGCF_F32 = 0, LGCF_F16 = 1, LGCF_INT8 = 2 } lgcf_dtype;
 
 typedef struct {
     int h, w, c;      /* image shape */
@@ -69,5 +72,21 @@ int lgcf_read(lgc_model *m, lgcf_sizes *sizes, const char *path);
 int lgcf_read_mem(lgc_model *m, lgcf_sizes *sizes, const uint8_t *buf, size_t len,
                   const char *name);
 void lgc_model_free(lgc_model *m);
+
+/* The exact size lgcf_write would give m, from the same encoding, without
+ * validating or writing anything. Returns LGC_OK or LGC_EFORMAT (a model
+ * the encoder refuses). */
+int lgcf_encoded_size(const lgc_model *m, size_t *bytes);
+/* The size of a file holding this decoder (input (latent,1,1)) in dtype
+ * weights, n_classes mixtures of k components each (cov, gmm_dtype) and,
+ * when kmax > 0, BIC curves of kmax points, if no section shrank under
+ * deflate: the frame, every section header and every raw payload, exactly
+ * as docs/FORMAT.md lays them out. A real file differs by what deflate does
+ * to each payload: it saves a little on weights (7% on lgc's f16 MNIST
+ * decoder) and adds at most ~0.03% + 11 bytes to an incompressible one.
+ * Returns LGC_OK, or LGC_EFORMAT if the decoder does not plan. */
+int lgcf_raw_size(size_t *bytes, int latent, int n_classes, const layer_spec *dec_specs,
+                  int n_layers, lgcf_dtype weights, int k, gmm_cov cov, lgcf_dtype gmm_dtype,
+                  int kmax);
 
 #endif

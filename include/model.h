@@ -1,11 +1,16 @@
-/* model.h - lgc's two fixed architectures and their training loops.
+/* model.h - lgc's architectures and their training loops.
  *
- * Autoencoder (default d = 16), for an image (C, H, W) with H, W divisible
- * by 4:
+ * Autoencoder, conv (the default; d = 16), for an image (C, H, W) with H, W
+ * divisible by 4:
  *   encoder: conv C->c1 + ReLU, max-pool; conv c1->c2 + ReLU, max-pool;
  *            dense (c2*H/4*W/4) -> d
  *   decoder: dense d -> (c2*H/4*W/4) + ReLU; upsample; conv c2->c1 + ReLU;
  *            upsample; conv c1->C; sigmoid
+ * Autoencoder, mlp (any H, W):
+ *   encoder: dense (C*H*W) -> hidden + ReLU; dense hidden -> d
+ *   decoder: dense d -> hidden + ReLU; dense hidden -> (C, H, W); sigmoid
+ * VAE (either kind): the encoder's last dense layer outputs 2d values per
+ * image, the mean and the log-variance of z; the decoder is unchanged.
  * Judge classifier (lgc eval):
  *   conv C->32 + ReLU, max-pool; conv 32->64 + ReLU, max-pool;
  *   dense (64*H/4*W/4) -> 128 + ReLU; dense 128 -> classes */
@@ -17,18 +22,26 @@
 #include "lgcfile.h"
 #include "net.h"
 
+typedef enum { AE_CONV = 0, AE_MLP = 1 } ae_kind;
+
 typedef struct {
-    int latent; /* d */
-    int c1, c2; /* channel widths */
+    int latent;   /* d */
+    int c1, c2;   /* conv: channel widths */
+    ae_kind kind;
+    int hidden;   /* mlp: width of the hidden layers */
+    int vae;      /* encoder outputs (mean, log-variance), 2d values */
 } ae_arch;
 
 #define AE_DEFAULT_LATENT 16
 #define AE_DEFAULT_C1 16
 #define AE_DEFAULT_C2 32
+#define AE_DEFAULT_HIDDEN 256
 #define AE_MAX_LAYERS 16
 
 /* Fill specs (room for AE_MAX_LAYERS) and return the layer count, or
- * LGC_EUSAGE when the image size does not fit the architecture. */
+ * LGC_EUSAGE when the image size does not fit the architecture (conv:
+ * H, W divisible by 4). The encoder's output has d values per image, 2d
+ * for a VAE; the decoder's input is always d. */
 int ae_encoder_specs(layer_spec *specs, tshape img, const ae_arch *a);
 int ae_decoder_specs(layer_spec *specs, tshape img, const ae_arch *a);
 int judge_specs(layer_spec *specs, tshape img, int n_classes);
@@ -41,13 +54,56 @@ typedef struct {
     uint64_t seed; /* shuffling */
 } train_opts;
 
+/* What the autoencoder minimises besides the reconstruction BCE; all off
+ * when zeroed (or NULL). Per batch of B:
+ *   loss = BCE + beta * KL + contrastive * L_CL
+ * BCE summed over pixels and KL over latent dimensions, each averaged over
+ * the batch (beta = 1 is the VAE's ELBO); L_CL is contrastive_loss over
+ * all B(B-1)/2 pairs of the batch (layers.h) with the given margin, on z
+ * (autoencoder) or on the means (VAE). */
+typedef struct {
+    int vae;           /* the encoder outputs (mu, logvar); z = mu + exp(logvar/2) eps */
+    float beta;        /* weight of the KL term (vae only) */
+    float contrastive; /* weight W of the pair loss; 0 = off */
+    float margin;      /* its margin M */
+} ae_loss_opts;
+
+/* Per-term means over the last epoch (per image; bce per pixel). */
+typedef struct {
+    double bce, kl, pairs;
+} ae_train_stats;
+
 /* Trains enc and dec (built with max_batch >= o->batch, parameters
- * initialised) to reconstruct ds with the BCE loss. Returns LGC_OK, or
- * LGC_ENUMERIC if the loss becomes NaN/Inf. *final_loss gets the last
- * epoch's mean BCE per pixel. */
-int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, double *final_loss);
-/* Encodes all n images of ds into z (n, d) in batches of enc->max_batch. */
-void ae_encode(net *enc, const dataset *ds, float *z);
+ * initialised) to reconstruct ds with the BCE loss plus the terms of lo
+ * (NULL: BCE only). A VAE's eps is drawn from an rng seeded with o->seed.
+ * Returns LGC_OK, or LGC_ENUMERIC if the loss becomes NaN/Inf or the BCE
+ * blows up. *final_loss gets the last epoch's mean BCE per pixel; stats,
+ * when not NULL, every term's mean. */
+int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const ae_loss_opts *lo,
+             double *final_loss, ae_train_stats *stats);
+/* One batch of ae_train without the update, for ae_train and the tests:
+ * forward, the loss terms of lo (NULL: BCE only) and the backward pass,
+ * which ZEROES and fills enc's and dec's parameter gradients. x (B, C,H,W)
+ * in [0,1]; labels (B) are needed with a pair loss, eps (B,d) standard
+ * normal with a VAE (else both may be NULL); w from ae_work_init with a
+ * batch >= B and the same lo. Returns BCE + beta KL + W L_CL (BCE summed
+ * over pixels, KL over latent dimensions, both averaged over B) and, when
+ * terms is not NULL, the three terms unweighted. */
+typedef struct {
+    float *dlogits; /* (batch, C*H*W) */
+    float *z;       /* VAE: (batch, d) the sampled latents */
+    float *mu;      /* VAE with pairs: (batch, d) the means, contiguous */
+    float *dcl;     /* pairs: (batch, d) gradient of L_CL */
+    float *dh;      /* VAE or pairs: (batch, enc out) the encoder's output gradient */
+} ae_work;
+void ae_work_init(ae_work *w, const net *enc, const net *dec, int batch, const ae_loss_opts *lo);
+void ae_work_free(ae_work *w);
+double ae_batch(net *enc, net *dec, const float *x, const int *labels, const float *eps, int B,
+                const ae_loss_opts *lo, ae_work *w, double terms[3]);
+/* Encodes all n images of ds into z (n, d) in batches of enc->max_batch:
+ * the encoder's output, or for a VAE (output 2d per image) its means, the
+ * first d values. */
+void ae_encode(net *enc, const dataset *ds, float *z, int d);
 
 /* Trains the judge on ds with softmax cross-entropy for o->epochs epochs,
  * that is judge_train_steps with steps = o->epochs * judge_steps_per_epoch

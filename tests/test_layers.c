@@ -837,6 +837,235 @@ static void mse_loss_gradcheck(void **state)
     free(t);
 }
 
+/* --- latent-space losses: contrastive pairs, KL, reparameterisation --- */
+
+typedef struct {
+    float *z;
+    const int *labels;
+    int B, Z;
+    float margin;
+} pair_case;
+
+static double pair_objective(void *ctx)
+{
+    pair_case *k = ctx;
+    return contrastive_loss(NULL, k->z, k->labels, k->B, k->Z, k->margin);
+}
+
+/* The loss by its definition, pair by pair, for comparison. */
+static double pair_loss_direct(const float *z, const int *labels, int B, int Z, double M)
+{
+    double sum = 0.0;
+    int n = 0;
+    for (int i = 0; i < B; i++)
+        for (int j = i + 1; j < B; j++, n++) {
+            double d2 = 0.0;
+            for (int k = 0; k < Z; k++)
+                d2 += ((double)z[i * Z + k] - z[j * Z + k]) * ((double)z[i * Z + k] - z[j * Z + k]);
+            const double gap = M - sqrt(d2);
+            sum += labels[i] == labels[j] ? d2 : gap > 0 ? gap * gap : 0.0;
+        }
+    return n ? sum / (2.0 * n) : 0.0;
+}
+
+/* Eight latents (Z = 3, margin 1) placed so that the batch holds every
+ * case: a same-class pair at D = 0.0011 (0, 1) and others far apart;
+ * different-class pairs inside the margin, one of them at D = 0.047
+ * (2, 7) where the hinge's gradient turns fastest, and 13 beyond the
+ * margin. No different-class pair is within 4h of D = 0 or D = M, where
+ * the hinge is not twice differentiable and a central difference of step
+ * h would straddle the kink (distances in the comments of the test). */
+static void contrastive_loss_gradcheck(void **state)
+{
+    (void)state;
+    enum { B = 8, Z = 3 };
+    float z[B * Z] = {
+        0.0f,  0.0f,  0.0f,  /* 0, class 0 */
+        1e-3f, -5e-4f, 2e-4f, /* 1, class 0: D(0,1) = 0.0011 */
+        0.5f,  0.2f,  -0.1f, /* 2, class 1: D(0,2) = 0.548 */
+        3.0f,  1.0f,  0.0f,  /* 3, class 1: beyond the margin of 0, 1, 4-7 */
+        -0.3f, 0.6f,  0.9f,  /* 4, class 2: D(0,4) = 1.12 */
+        0.1f,  -0.6f, 0.1f,  /* 5, class 2: D(2,5) = 0.917 */
+        1.2f,  -1.5f, 0.8f,  /* 6, class 0 */
+        0.53f, 0.17f, -0.08f, /* 7, class 0: D(2,7) = 0.047 */
+    };
+    const int labels[B] = {0, 0, 1, 1, 2, 2, 0, 0};
+    pair_case k = {z, labels, B, Z, 1.0f};
+    int inside = 0, beyond = 0;
+    for (int i = 0; i < B; i++)
+        for (int j = i + 1; j < B; j++) {
+            if (labels[i] == labels[j])
+                continue;
+            double d2 = 0.0;
+            for (int c = 0; c < Z; c++)
+                d2 += ((double)z[i * Z + c] - z[j * Z + c]) * ((double)z[i * Z + c] - z[j * Z + c]);
+            const double d = sqrt(d2);
+            assert_true(d > 4 * H_FD && fabs(d - 1.0) > 4 * H_FD); /* the placement holds */
+            inside += d < 1.0;
+            beyond += d > 1.0;
+        }
+    assert_int_equal(inside, 7);
+    assert_int_equal(beyond, 13);
+
+    float dz[B * Z];
+    memset(dz, 0xff, sizeof dz); /* the gradient is written, not accumulated */
+    const double loss = contrastive_loss(dz, z, labels, B, Z, 1.0f);
+    const double want = pair_loss_direct(z, labels, B, Z, 1.0);
+    assert_close(loss, want, 1e-12 * want);
+    const float zero[B * Z] = {0};
+    check_grad("contrastive_loss dz", dz, zero, z, B * Z, pair_objective, &k);
+    /* the same-class pair at D = 0.0011 pulls its two ends together:
+     * d/dz_0 of D^2 / (2N) is (z_0 - z_1) / N plus the other pairs' terms,
+     * finite and small */
+    for (int i = 0; i < B * Z; i++)
+        assert_true(isfinite(dz[i]));
+}
+
+/* Coincident latents: a same-class pair at D = 0 costs nothing and pulls
+ * nowhere; a different-class pair at D = 0 costs M^2 / (2N) and gets
+ * gradient 0 rather than 0/0. A batch of one has no pairs, and pairs all
+ * beyond the margin cost nothing. */
+static void contrastive_loss_degenerate(void **state)
+{
+    (void)state;
+    const float same[2 * 2] = {0.25f, -1.0f, 0.25f, -1.0f};
+    const int l_same[2] = {3, 3}, l_diff[2] = {3, 4};
+    float dz[2 * 2];
+    assert_close(contrastive_loss(dz, same, l_same, 2, 2, 1.5f), 0.0, 0.0);
+    for (int i = 0; i < 4; i++)
+        assert_true(dz[i] == 0.0f);
+    assert_close(contrastive_loss(dz, same, l_diff, 2, 2, 1.5f), 1.5 * 1.5 / 2.0, 1e-12);
+    for (int i = 0; i < 4; i++)
+        assert_true(dz[i] == 0.0f);
+    /* three coincident latents of three classes: loss M^2 / 2, no NaN */
+    const float three[3] = {2.0f, 2.0f, 2.0f};
+    const int l3[3] = {0, 1, 2};
+    float dz3[3];
+    assert_close(contrastive_loss(dz3, three, l3, 3, 1, 1.0f), 0.5, 1e-12);
+    for (int i = 0; i < 3; i++)
+        assert_true(dz3[i] == 0.0f);
+    /* a tiny but non-zero distance gets the full-size push, finite */
+    const float tiny[2] = {0.0f, 1e-30f};
+    float dzt[2];
+    contrastive_loss(dzt, tiny, l_diff, 2, 1, 1.0f);
+    assert_close(dzt[0], 1.0 - 1e-30, 1e-6); /* c (z0 - z1) = (M - D) / N, N = 1 */
+    assert_close(dzt[1], -dzt[0], 0.0);
+    /* one example: no pairs */
+    dz[0] = dz[1] = 7.0f;
+    assert_close(contrastive_loss(dz, same, l_same, 1, 2, 1.0f), 0.0, 0.0);
+    assert_true(dz[0] == 0.0f && dz[1] == 0.0f);
+    /* beyond the margin */
+    const float far[2 * 2] = {0.0f, 0.0f, 3.0f, 4.0f}; /* D = 5 */
+    assert_close(contrastive_loss(dz, far, l_diff, 2, 2, 4.9f), 0.0, 0.0);
+    for (int i = 0; i < 4; i++)
+        assert_true(dz[i] == 0.0f);
+    assert_close(contrastive_loss(dz, far, l_diff, 2, 2, 6.0f), 0.5, 1e-12);
+    assert_close(dz[2], -(6.0 - 5.0) * 3.0 / 5.0, 1e-6); /* pushed away along z1 - z0 */
+}
+
+typedef struct {
+    float *h;
+    const float *eps, *r;
+    int B, Z;
+    float beta;
+} vae_case;
+
+static double kl_objective(void *ctx)
+{
+    vae_case *k = ctx;
+    return kl_normal(NULL, k->h, k->B, k->Z);
+}
+
+static void kl_normal_gradcheck(void **state)
+{
+    (void)state;
+    rng_t rng;
+    rng_seed(&rng, 21);
+    enum { B = 3, Z = 4 };
+    vae_case k = {randn(&rng, B * 2 * Z), NULL, NULL, B, Z, 0.0f};
+    float dh[B * 2 * Z];
+    memset(dh, 0xff, sizeof dh);
+    const double loss = kl_normal(dh, k.h, B, Z);
+    double want = 0.0;
+    for (int b = 0; b < B; b++)
+        for (int j = 0; j < Z; j++) {
+            const double mu = k.h[b * 2 * Z + j], lv = k.h[b * 2 * Z + Z + j];
+            /* KL of N(mu, s^2) from N(0, 1): log(1/s) + (s^2 + mu^2) / 2 - 1/2 */
+            want += (-0.5 * lv + 0.5 * (exp(lv) + mu * mu) - 0.5) / B;
+        }
+    assert_close(loss, want, 1e-9 * fabs(want));
+    const float zero[B * 2 * Z] = {0};
+    check_grad("kl_normal dh", dh, zero, k.h, B * 2 * Z, kl_objective, &k);
+    /* the prior itself costs nothing and is a stationary point */
+    float h0[2 * 2] = {0.0f, 0.0f, 0.0f, 0.0f}, dh0[4];
+    assert_close(kl_normal(dh0, h0, 1, 2), 0.0, 0.0);
+    for (int i = 0; i < 4; i++)
+        assert_true(dh0[i] == 0.0f);
+    free(k.h);
+}
+
+/* <r, z(h)> at fixed eps */
+static double reparam_objective(void *ctx)
+{
+    vae_case *k = ctx;
+    float *z = xmalloc((size_t)k->B * k->Z * sizeof *z);
+    reparam_forward(z, k->h, k->eps, k->B, k->Z);
+    const double v = dot(k->r, z, (size_t)k->B * k->Z);
+    free(z);
+    return v;
+}
+
+/* The VAE's whole latent path as training uses it: L = <r, z> + beta KL,
+ * z = mu + exp(logvar/2) eps, with r standing for dL/dz from the decoder. */
+static double vae_objective(void *ctx)
+{
+    vae_case *k = ctx;
+    return reparam_objective(ctx) + k->beta * kl_normal(NULL, k->h, k->B, k->Z);
+}
+
+static void reparam_gradcheck(void **state)
+{
+    (void)state;
+    rng_t rng;
+    rng_seed(&rng, 22);
+    enum { B = 3, Z = 4 };
+    float *h = randn(&rng, B * 2 * Z), *eps = randn(&rng, B * Z), *r = randn(&rng, B * Z);
+    vae_case k = {h, eps, r, B, Z, 0.7f};
+    float z[B * Z];
+    reparam_forward(z, h, eps, B, Z);
+    for (int b = 0; b < B; b++)
+        for (int j = 0; j < Z; j++)
+            assert_close(z[b * Z + j],
+                         h[b * 2 * Z + j] + exp(0.5 * h[b * 2 * Z + Z + j]) * eps[b * Z + j],
+                         1e-6 * (1 + fabs(z[b * Z + j])));
+    /* d<r,z>/dmu = r and d<r,z>/dlogvar = r eps exp(logvar/2)/2, accumulated */
+    float *base = randn(&rng, B * 2 * Z), *dh = copy_of(base, B * 2 * Z);
+    reparam_backward(dh, r, h, eps, B, Z);
+    check_grad("reparam dh (mu and logvar)", dh, base, h, B * 2 * Z, reparam_objective, &k);
+    /* with the KL term, as in training: dh = reparam_backward(dz) + beta dKL */
+    float dkl[B * 2 * Z];
+    kl_normal(dkl, h, B, Z);
+    for (int i = 0; i < B * 2 * Z; i++)
+        dh[i] = base[i] + k.beta * dkl[i];
+    reparam_backward(dh, r, h, eps, B, Z);
+    check_grad("reparam + beta KL dh", dh, base, h, B * 2 * Z, vae_objective, &k);
+    /* eps = 0 makes z the mean: no gradient reaches logvar through z */
+    const float eps0[B * Z] = {0};
+    float dh0[B * 2 * Z];
+    memset(dh0, 0, sizeof dh0);
+    reparam_backward(dh0, r, h, eps0, B, Z);
+    for (int b = 0; b < B; b++)
+        for (int j = 0; j < Z; j++) {
+            assert_true(dh0[b * 2 * Z + j] == r[b * Z + j]);
+            assert_true(dh0[b * 2 * Z + Z + j] == 0.0f);
+        }
+    free(base);
+    free(dh);
+    free(h);
+    free(eps);
+    free(r);
+}
+
 /* --- adam --- */
 
 static void adam_two_steps_by_hand(void **state)
@@ -943,6 +1172,10 @@ int main(void)
         cmocka_unit_test(bce_logits_gradcheck),
         cmocka_unit_test(bce_logits_is_stable),
         cmocka_unit_test(mse_loss_gradcheck),
+        cmocka_unit_test(contrastive_loss_gradcheck),
+        cmocka_unit_test(contrastive_loss_degenerate),
+        cmocka_unit_test(kl_normal_gradcheck),
+        cmocka_unit_test(reparam_gradcheck),
         cmocka_unit_test(adam_two_steps_by_hand),
         cmocka_unit_test(gradcheck_rejects_wrong_gradients),
     };

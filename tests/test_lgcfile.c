@@ -5,14 +5,16 @@
  *   check that every conversion picks the nearest half.
  * - Round trips: f32 is bit-exact in every field; f16 stores exactly
  *   f16_to_f32(f32_to_f16(w)) and rewriting what was read gives the same
- *   bytes.
+ *   bytes; int8 keeps every weight within half its row's scale, and
+ *   rewriting what was read gives the same bytes (rows of every magnitude,
+ *   zero rows, ties).
  * - Conformance: this file carries its own encoder, written from
  *   docs/FORMAT.md, and lgcf_write must produce the same bytes.
  * - Hostile input: every truncation and every single-byte flip is
  *   rejected, and forged files with a valid CRC are rejected by the check
  *   each one targets (the message is matched, so an earlier incidental
  *   failure does not count as a pass): forged sizes, NaN and Inf in weights
- *   and mixtures, non-positive-definite factors, images and decoders larger
+ *   and mixtures, zero, negative, NaN and huge int8 scales, non-positive-definite factors, images and decoders larger
  *   than lgc sample may allocate. Findings of the fuzz targets in
  *   tests/fuzz/ are kept here as regression tests.
  * - Disk: write/read through a mkdtemp directory; failed writes leave
@@ -176,6 +178,8 @@ static const layer_spec t_specs[T_LAYERS] = {
 /* What each layer outputs and how many parameters it has (by hand). */
 static const tshape t_shapes[T_LAYERS] = {{4, 2, 2}, {4, 2, 2}, {4, 4, 4}, {1, 4, 4}, {1, 4, 4}};
 static const size_t t_counts[T_LAYERS] = {3 * 16 + 16, 0, 0, 1 * 4 * 9 + 1, 0};
+/* Output rows (int8 scales and biases) of each layer with parameters. */
+static const size_t t_rows[T_LAYERS] = {16, 0, 0, 1, 0};
 #define T_KMAX 4
 
 /* A value representable in f32, so that f32 storage is exact. */
@@ -420,6 +424,38 @@ static void tfree(tbuf *b)
     memset(b, 0, sizeof *b);
 }
 
+/* The int8 scale of a row, as docs/FORMAT.md states it: max|w| / 127 in
+ * f32, or FLT_MIN when that is smaller. */
+static float tscale(const float *w, size_t n)
+{
+    float mx = 0.0f;
+    for (size_t j = 0; j < n; j++)
+        mx = fmaxf(mx, fabsf(w[j]));
+    const float s = mx / 127.0f;
+    return s < FLT_MIN ? FLT_MIN : s;
+}
+
+/* round(w / s) to nearest, ties to even, within -127..127 */
+static int tcode(float w, float s)
+{
+    const double q = nearbyint((double)w / s);
+    return q > 127 ? 127 : q < -127 ? -127 : (int)q;
+}
+
+/* An int8 layer (docs/FORMAT.md, DECO): rows f32 scales, then the weights
+ * row by row as two's complement bytes, then rows f16 biases. */
+static void tint8_layer(tbuf *d, const float *p, size_t count, size_t rows)
+{
+    const size_t len = count / rows - 1;
+    for (size_t r = 0; r < rows; r++)
+        tf32(d, tscale(p + r * len, len));
+    for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < len; j++)
+            tu8(d, (unsigned)tcode(p[r * len + j], tscale(p + r * len, len)) & 0xff);
+    for (size_t r = 0; r < rows; r++)
+        tu16(d, f32_to_f16(p[rows * len + r]));
+}
+
 enum { T_SHAP, T_PRIO, T_DECO, T_GMMS, T_BICS, T_NSEC };
 static const char *const t_tags[T_NSEC] = {"SHAP", "PRIO", "DECO", "GMMS", "BICS"};
 
@@ -446,11 +482,19 @@ static void encode_payloads(tbuf raw[T_NSEC], const lgc_model *m)
         tu32(d, (uint32_t)t_shapes[i].h);
         tu32(d, (uint32_t)t_shapes[i].w);
     }
-    for (int j = 0; j < T_PARAMS; j++) {
-        if (m->weight_dtype == LGCF_F16)
-            tu16(d, f32_to_f16(m->dec_params[j]));
-        else
-            tu32(d, bits_of(m->dec_params[j]));
+    const float *p = m->dec_params;
+    for (int i = 0; i < T_LAYERS; p += t_counts[i], i++) {
+        if (m->weight_dtype == LGCF_INT8) {
+            if (t_counts[i])
+                tint8_layer(d, p, t_counts[i], t_rows[i]);
+            continue;
+        }
+        for (size_t j = 0; j < t_counts[i]; j++) {
+            if (m->weight_dtype == LGCF_F16)
+                tu16(d, f32_to_f16(p[j]));
+            else
+                tu32(d, bits_of(p[j]));
+        }
     }
 
     for (int c = 0; c < m->n_classes; c++) {
@@ -646,6 +690,208 @@ static void test_roundtrip_f16_mixtures(void **state)
     lgc_model_free(&m);
 }
 
+/* Checks r (read back from an int8 file of m) against m: every weight
+ * within half its row's scale of the original, plus the rounding of the
+ * f32 product q * s (half an ulp of the result); biases f16-rounded. */
+static void assert_int8_close(const lgc_model *m, const lgc_model *r, const size_t *counts,
+                              const size_t *rows, int n_layers)
+{
+    assert_int_equal(r->weight_dtype, LGCF_INT8);
+    size_t at = 0;
+    for (int i = 0; i < n_layers; at += counts[i], i++) {
+        if (!counts[i])
+            continue;
+        const size_t len = counts[i] / rows[i] - 1;
+        for (size_t row = 0; row < rows[i]; row++) {
+            const float *w = m->dec_params + at + row * len, *q = r->dec_params + at + row * len;
+            const float s = tscale(w, len);
+            for (size_t j = 0; j < len; j++) {
+                const double err = fabs((double)w[j] - q[j]);
+                const double bound = s / 2.0 + fabs((double)q[j]) * 0x1p-24;
+                if (!(err <= bound)) {
+                    print_error("layer %d row %zu weight %zu: %a read back as %a, scale %a: "
+                                "error %g > %g\n", i, row, j, (double)w[j], (double)q[j],
+                                (double)s, err, bound);
+                    fail();
+                }
+            }
+        }
+        for (size_t row = 0; row < rows[i]; row++) {
+            const size_t b = at + rows[i] * len + row;
+            assert_true(r->dec_params[b] == f16_to_f32(f32_to_f16(m->dec_params[b])));
+        }
+    }
+}
+
+/* int8 on the test model: the error bound, and a rewrite of what was read
+ * is byte for byte the file. */
+static void test_roundtrip_int8(void **state)
+{
+    (void)state;
+    lgc_model m, r, r2;
+    make_model(&m, LGCF_INT8);
+    size_t len, len2;
+    uint8_t *buf = written_bytes(&m, &len);
+    assert_int_equal(lgcf_read_mem(&r, NULL, buf, len, "m.lgc"), LGC_OK);
+    assert_int8_close(&m, &r, t_counts, t_rows, T_LAYERS);
+    assert_true(signbit(r.dec_params[3]) || r.dec_params[3] == 0);
+    uint8_t *buf2 = written_bytes(&r, &len2);
+    assert_int_equal(len2, len);
+    assert_same_bits(buf, buf2, len, "rewritten int8 file");
+    /* and once more from the rewrite: the parameters are a fixed point */
+    assert_int_equal(lgcf_read_mem(&r2, NULL, buf2, len2, "m2.lgc"), LGC_OK);
+    assert_same_bits(r.dec_params, r2.dec_params, r.n_dec_params * sizeof(float),
+                     "parameters read from the rewrite");
+    lgc_model_free(&r2);
+    free(buf2);
+    free(buf);
+    lgc_model_free(&r);
+    lgc_model_free(&m);
+}
+
+/* int8 rows of every kind: a dense decoder 3 -> (1, 16, 16) has 256 rows
+ * of 3 weights; rows are zero, subnormal-sized, tiny, huge, exact ties of
+ * the rounding, or random of random magnitude. Every row's error is within
+ * the bound and the rewrite is byte-identical. */
+static void test_roundtrip_int8_rows(void **state)
+{
+    (void)state;
+    enum { ROWS = 256, LEN = 3, N = ROWS * LEN + ROWS };
+    lgc_model m, r;
+    make_model(&m, LGCF_INT8);
+    m.h = m.w = 16;
+    m.n_layers = 1;
+    m.dec_specs[0] = (layer_spec){LAYER_DENSE, {1, 16, 16}};
+    m.n_dec_params = N;
+    m.dec_params = xrealloc(m.dec_params, N * sizeof(float));
+    rng_t rng;
+    rng_seed(&rng, 8);
+    for (int row = 0; row < ROWS; row++) {
+        float *w = m.dec_params + row * LEN;
+        for (int j = 0; j < LEN; j++) {
+            const double g = rng_normal(&rng);
+            switch (row % 8) {
+            case 0: w[j] = 0.0f; break;
+            case 1: w[j] = (float)(g * 1e-39); break; /* subnormal: scale FLT_MIN */
+            case 2: w[j] = (float)(g * 1e-30); break;
+            case 3: w[j] = (float)(g * 1e30); break;
+            case 4: w[j] = (float)(j == 0 ? 127.0 : j == 1 ? 0.5 : -2.5); break; /* ties */
+            default: w[j] = (float)(g * pow(10.0, (double)rng_below(&rng, 11) - 5.0)); break;
+            }
+        }
+        m.dec_params[ROWS * LEN + row] = (float)rng_normal(&rng);
+    }
+    size_t len, len2;
+    uint8_t *buf = written_bytes(&m, &len);
+    assert_int_equal(lgcf_read_mem(&r, NULL, buf, len, "rows.lgc"), LGC_OK);
+    const size_t counts[1] = {N}, rows[1] = {ROWS};
+    assert_int8_close(&m, &r, counts, rows, 1);
+    /* ties go to even: 0.5 -> 0, -2.5 -> -2 (scale exactly 1) */
+    assert_true(r.dec_params[4 * LEN + 1] == 0.0f && r.dec_params[4 * LEN + 2] == -2.0f);
+    for (int j = 0; j < LEN; j++)
+        assert_true(r.dec_params[j] == 0.0f); /* a zero row stays zero */
+    uint8_t *buf2 = written_bytes(&r, &len2);
+    assert_int_equal(len2, len);
+    assert_same_bits(buf, buf2, len, "rewritten int8 file");
+    free(buf2);
+    free(buf);
+    lgc_model_free(&r);
+    lgc_model_free(&m);
+}
+
+/* lgcf_encoded_size is the size lgcf_write gives; lgcf_raw_size is the
+ * frame plus every section header and raw payload of the test encoder,
+ * for mixtures that all have k components (each dtype and covariance). */
+static void test_sizes(void **state)
+{
+    (void)state;
+    for (int dt = LGCF_F32; dt <= LGCF_INT8; dt++)
+        for (int cov = GMM_COV_FULL; cov <= GMM_COV_DIAG; cov++) {
+            lgc_model m;
+            make_model(&m, (lgcf_dtype)dt);
+            m.gmm_dtype = dt == LGCF_F32 ? LGCF_F32 : LGCF_F16;
+            rng_t rng;
+            rng_seed(&rng, 9);
+            for (int c = 0; c < m.n_classes; c++) {
+                gmm_free(&m.gmms[c]);
+                make_gmm(&m.gmms[c], 2, (gmm_cov)cov, &rng);
+            }
+            size_t len, enc, raw;
+            uint8_t *buf = written_bytes(&m, &len);
+            assert_int_equal(lgcf_encoded_size(&m, &enc), LGC_OK);
+            assert_int_equal(enc, len);
+            tbuf p[T_NSEC];
+            encode_payloads(p, &m);
+            size_t want = 8 + 4 + 4 + 4; /* magic, version, count, CRC */
+            for (int i = 0; i < T_NSEC; i++)
+                want += 12 + p[i].len;
+            assert_int_equal(lgcf_raw_size(&raw, m.latent, m.n_classes, m.dec_specs, m.n_layers,
+                                           (lgcf_dtype)dt, 2, (gmm_cov)cov, m.gmm_dtype, m.kmax),
+                             LGC_OK);
+            assert_int_equal(raw, want);
+            for (int i = 0; i < T_NSEC; i++)
+                tfree(&p[i]);
+            free(buf);
+            lgc_model_free(&m);
+        }
+}
+
+/* Hostile int8 layers, encoded by the test encoder and patched: the first
+ * scale of the dense layer (payload offset 8 + 16 * 5), and a scale so
+ * large that 127 times it overflows. */
+static void test_forged_int8(void **state)
+{
+    (void)state;
+    lgc_model m;
+    make_model(&m, LGCF_INT8);
+    m.gmm_dtype = LGCF_F16;
+    tbuf raw[T_NSEC], f;
+    encode_payloads(raw, &m);
+    const size_t scale0 = 8 + 16 * T_LAYERS;
+    static const struct {
+        float v;
+        const char *want;
+    } cases[] = {
+        {0.0f, "decoder layer 0 scale 0 is 0, not finite and positive"},
+        {-0.0f, "decoder layer 0 scale 0 is -0, not finite and positive"},
+        {-0.25f, "decoder layer 0 scale 0 is -0.25, not finite and positive"},
+        {NAN, "decoder layer 0 scale 0 is nan, not finite and positive"},
+        {INFINITY, "decoder layer 0 scale 0 is inf, not finite and positive"},
+        {3e38f, "decoder layer 0 parameter"}, /* finite, but 127 * 3e38 is not */
+    };
+    uint32_t old = tget32(&raw[T_DECO], scale0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tpatch32(&raw[T_DECO], scale0, bits_of(cases[i].v));
+        assemble_std(&f, raw, NULL);
+        expect_reject(&f, cases[i].want);
+        tfree(&f);
+    }
+    tpatch32(&raw[T_DECO], scale0, old);
+    /* the conv layer's only scale, after the dense layer's 16 scales, 48
+     * codes and 16 f16 biases */
+    const size_t conv_scale = scale0 + 16 * 4 + 48 + 16 * 2;
+    tpatch32(&raw[T_DECO], conv_scale, bits_of(-1.0f));
+    assemble_std(&f, raw, NULL);
+    expect_reject(&f, "decoder layer 3 scale 0 is -1, not finite and positive");
+    tfree(&f);
+    /* one byte short of the layout */
+    raw[T_DECO].len -= 1;
+    assemble_std(&f, raw, NULL);
+    expect_reject(&f, "truncated in section DECO");
+    tfree(&f);
+    /* the unpatched payloads are accepted (the patches were the cause) */
+    raw[T_DECO].len += 1;
+    tpatch32(&raw[T_DECO], conv_scale, bits_of(tscale(m.dec_params + t_counts[0], 36)));
+    assemble_std(&f, raw, NULL);
+    lgc_model r;
+    assert_int_equal(lgcf_read_mem(&r, NULL, f.p, f.len, "ok.lgc"), LGC_OK);
+    lgc_model_free(&r);
+    tfree(&f);
+    for (int i = 0; i < T_NSEC; i++)
+        tfree(&raw[i]);
+    lgc_model_free(&m);
+}
+
 static void test_deterministic(void **state)
 {
     (void)state;
@@ -664,10 +910,11 @@ static void test_deterministic(void **state)
 static void test_conformance(void **state)
 {
     (void)state;
-    for (int dt = LGCF_F32; dt <= LGCF_F16; dt++) {
+    for (int dt = LGCF_F32; dt <= LGCF_INT8; dt++) {
         lgc_model m;
         make_model(&m, (lgcf_dtype)dt);
-        m.gmm_dtype = (lgcf_dtype)dt; /* both dtypes for decoder and mixtures */
+        /* both dtypes for decoder and mixtures (mixtures have no int8) */
+        m.gmm_dtype = dt == LGCF_INT8 ? LGCF_F16 : (lgcf_dtype)dt;
         tbuf f;
         forge_model(&f, &m);
         size_t len;
@@ -682,11 +929,10 @@ static void test_conformance(void **state)
 
 /* --- hostile files --- */
 
-static void test_truncated_everywhere(void **state)
+static void truncated_everywhere(lgcf_dtype dt)
 {
-    (void)state;
     lgc_model m, r;
-    make_model(&m, LGCF_F16);
+    make_model(&m, dt);
     size_t len;
     uint8_t *buf = written_bytes(&m, &len);
     for (size_t n = 0; n < len; n++) {
@@ -703,6 +949,13 @@ static void test_truncated_everywhere(void **state)
     }
     free(buf);
     lgc_model_free(&m);
+}
+
+static void test_truncated_everywhere(void **state)
+{
+    (void)state;
+    for (int dt = LGCF_F16; dt <= LGCF_INT8; dt++)
+        truncated_everywhere((lgcf_dtype)dt);
 }
 
 static void test_flipped_everywhere(void **state)
@@ -949,7 +1202,7 @@ static void test_forged_counts(void **state)
         {T_DECO, DECO_LAYER(1) + 4, 5,
          "decoder layer 1 outputs 4x2x2 (c x h x w), file says 5x2x2"},
         {T_DECO, DECO_LAYER(1), 9, "decoder layer 1 has unknown type 9"},
-        {T_DECO, DECO_LAYER(1), 0x200 | LAYER_RELU, "decoder layer 1 has unknown weight type 2"},
+        {T_DECO, DECO_LAYER(1), 0x300 | LAYER_RELU, "decoder layer 1 has unknown weight type 3"},
         {T_DECO, DECO_LAYER(1), 0x10000 | LAYER_RELU, "decoder layer 1 has reserved field 1"},
         {T_DECO, DECO_LAYER(3) + 8, 0x7fffffffu,
          "decoder layer 3 output 1x2147483647x4 is out of range"},
@@ -1189,6 +1442,9 @@ int main(void)
         cmocka_unit_test(test_roundtrip_f32),
         cmocka_unit_test(test_roundtrip_f16),
         cmocka_unit_test(test_roundtrip_f16_mixtures),
+        cmocka_unit_test(test_roundtrip_int8),
+        cmocka_unit_test(test_roundtrip_int8_rows),
+        cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_conformance),
         cmocka_unit_test(test_truncated_everywhere),
@@ -1199,6 +1455,7 @@ int main(void)
         cmocka_unit_test(test_forged_accepted),
         cmocka_unit_test(test_forged_counts),
         cmocka_unit_test(test_forged_values),
+        cmocka_unit_test(test_forged_int8),
         cmocka_unit_test(test_forged_limits),
         cmocka_unit_test(test_decode_overflow),
         cmocka_unit_test(test_disk),

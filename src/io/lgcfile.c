@@ -17,10 +17,16 @@
  * The writer builds the complete byte image in memory, reads it back with
  * the same validator (a file lgc writes is always a file lgc reads), and
  * only then writes it atomically. Output is deterministic for a given zlib:
- * the same model gives the same bytes. */
+ * the same model gives the same bytes.
+ *
+ * Decoder weights are stored as f32, f16, or int8 with one f32 scale per
+ * output row (dense) or output channel (conv) and f16 biases; the int8
+ * scale rule (int8_scale) is chosen so that rewriting a model read from a
+ * file reproduces the file byte for byte. */
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,6 +227,58 @@ static int plan_layers(tshape *shapes, size_t *counts, const layer_spec *specs, 
 
 static int tshape_eq(tshape a, tshape b) { return a.c == b.c && a.h == b.h && a.w == b.w; }
 
+/* Output rows of a layer with parameters, one bias and one int8 scale each:
+ * the output units of a dense layer, the output channels of a conv. Its
+ * weights are rows x (count / rows - 1) row-major, then the rows biases. */
+static size_t layer_rows(layer_type t, tshape out)
+{
+    return t == LAYER_DENSE ? tshape_size(out) : (size_t)out.c;
+}
+
+/* Bytes a layer's count parameters (rows of them biases) take in dtype t. */
+static size_t layer_bytes(lgcf_dtype t, size_t count, size_t rows)
+{
+    if (!count)
+        return 0;
+    switch (t) {
+    case LGCF_F32: return count * 4;
+    case LGCF_F16: return count * 2;
+    case LGCF_INT8: return rows * 4 + (count - rows) + rows * 2; /* scales, w, b */
+    }
+    return 0;
+}
+
+/* --- int8 weights ---
+ * One row w[0..n) of a layer's weights is stored as q[j] = round(w[j] / s)
+ * in -127..127 (ties to even) and read back as q[j] * s in f32 arithmetic,
+ * with the scale
+ *   s = max_j |w[j]| / 127  (rounded to f32),  or FLT_MIN if that is less.
+ * Rewriting what was read reproduces the file: the row read back has
+ * maximum fl(127 s), and fl(fl(127 s) / 127) == s for every s that is an
+ * f32 quotient x / 127 (checked for every finite f32 x except FLT_MAX, for
+ * which 127 s overflows and the reader rejects the infinite weight), so the
+ * rewrite finds the same s and then the same codes. The floor FLT_MIN keeps
+ * s positive and normal for all-zero and tiny rows (stored with s =
+ * FLT_MIN and codes 0 or small, still within s/2). */
+static float int8_scale(const float *w, size_t n)
+{
+    float mx = 0.0f;
+    for (size_t j = 0; j < n; j++)
+        mx = fabsf(w[j]) > mx ? fabsf(w[j]) : mx;
+    const float s = mx / 127.0f;
+    return s < FLT_MIN ? FLT_MIN : s;
+}
+
+/* The code of w at scale s (finite w, normal s > 0): w / s in double is
+ * within 2^-52 of the real quotient, so |w - q s| <= s / 2 up to that;
+ * the row's largest |w| lands within 1e-6 of 127 and rounds to it. */
+static int8_t int8_code(float w, float s)
+{
+    double q = nearbyint((double)w / s);
+    q = q > 127.0 ? 127.0 : q < -127.0 ? -127.0 : q;
+    return (int8_t)q;
+}
+
 /* --- section payloads: encoders --- */
 
 static int enc_shap(bytebuf *b, const lgc_model *m, const char *name)
@@ -269,11 +327,36 @@ static int enc_deco(bytebuf *b, const lgc_model *m, const char *name)
         put_u32(b, (uint32_t)shapes[i].h);
         put_u32(b, (uint32_t)shapes[i].w);
     }
-    for (size_t j = 0; j < total; j++) {
-        if (m->weight_dtype == LGCF_F16)
-            put_u16(b, f32_to_f16(m->dec_params[j]));
-        else
-            put_f32(b, m->dec_params[j]);
+    const float *p = m->dec_params;
+    for (int i = 0; i < m->n_layers; p += counts[i], i++) {
+        if (m->weight_dtype != LGCF_INT8) {
+            for (size_t j = 0; j < counts[i]; j++) {
+                if (m->weight_dtype == LGCF_F16)
+                    put_u16(b, f32_to_f16(p[j]));
+                else
+                    put_f32(b, p[j]);
+            }
+            continue;
+        }
+        if (!counts[i])
+            continue;
+        size_t rows = layer_rows(m->dec_specs[i].type, shapes[i]);
+        size_t len = counts[i] / rows - 1; /* weights per row */
+        /* A non-finite weight would make a non-finite scale (and its code
+         * undefined): refuse it here with the reader's message. */
+        for (size_t j = 0; j < counts[i]; j++)
+            if (!isfinite(p[j]))
+                return lgc_fail(LGC_EFORMAT, "'%s': decoder layer %d parameter %zu is not finite",
+                                name, i, j);
+        for (size_t r = 0; r < rows; r++)
+            put_f32(b, int8_scale(p + r * len, len));
+        for (size_t r = 0; r < rows; r++) {
+            const float s = int8_scale(p + r * len, len);
+            for (size_t j = 0; j < len; j++)
+                put_u8(b, (uint8_t)int8_code(p[r * len + j], s));
+        }
+        for (size_t r = 0; r < rows; r++)
+            put_u16(b, f32_to_f16(p[rows * len + r]));
     }
     return LGC_OK;
 }
@@ -291,6 +374,7 @@ static int enc_gmms(bytebuf *b, const lgc_model *m, const char *name)
 {
     (void)name;
     const lgcf_dtype t = m->gmm_dtype;
+    assert(t == LGCF_F32 || t == LGCF_F16);
     for (int i = 0; i < m->n_classes; i++) {
         const gmm_t *g = &m->gmms[i];
         size_t kd = (size_t)g->k * g->d;
@@ -381,6 +465,58 @@ static int parse_prio(lgc_model *m, cursor *c, const char *name)
     return LGC_OK;
 }
 
+/* count f32 or f16 parameters of layer i into p, each finite; j0 is the
+ * index of p[0] within the layer (for messages). */
+static int parse_float_layer(float *p, cursor *c, size_t count, int f16, int i, size_t j0,
+                             const char *name)
+{
+    for (size_t j = 0; j < count; j++) {
+        if (f16 ? get_f16(c, &p[j]) : get_f32(c, &p[j]))
+            return TRUNCATED;
+        if (!isfinite(p[j]))
+            return lgc_fail(LGC_EFORMAT, "'%s': decoder layer %d parameter %zu is not finite",
+                            name, i, j0 + j);
+    }
+    return LGC_OK;
+}
+
+/* An int8 layer of count parameters and rows output rows into p: rows f32
+ * scales (finite, > 0), the int8 weights row by row, rows f16 biases.
+ * Every dequantised value must be finite (a huge scale times 127 is not).
+ * The caller checked that the bytes are present. */
+static int parse_int8_layer(float *p, cursor *c, size_t count, size_t rows, int i,
+                            const char *name)
+{
+    assert(rows >= 1 && count > rows);
+    size_t len = count / rows - 1;
+    float *scale = xmalloc(rows * sizeof *scale);
+    int st = LGC_OK;
+    for (size_t r = 0; r < rows && st == LGC_OK; r++) {
+        if (get_f32(c, &scale[r]))
+            st = TRUNCATED;
+        else if (!(isfinite(scale[r]) && scale[r] > 0.0f))
+            st = lgc_fail(LGC_EFORMAT,
+                          "'%s': decoder layer %d scale %zu is %g, not finite and positive", name,
+                          i, r, (double)scale[r]);
+    }
+    for (size_t j = 0; j < rows * len && st == LGC_OK; j++) {
+        uint8_t u;
+        if (get_u8(c, &u)) {
+            st = TRUNCATED;
+            break;
+        }
+        /* two's complement: 0x80..0xff are -128..-1 */
+        p[j] = (float)(u < 128 ? (int)u : (int)u - 256) * scale[j / len];
+        if (!isfinite(p[j]))
+            st = lgc_fail(LGC_EFORMAT, "'%s': decoder layer %d parameter %zu is not finite", name,
+                          i, j);
+    }
+    free(scale);
+    if (st)
+        return st;
+    return parse_float_layer(p + rows * len, c, rows, 1, i, rows * len, name);
+}
+
 static int parse_deco(lgc_model *m, cursor *c, const char *name)
 {
     uint32_t n_layers, n_params;
@@ -407,7 +543,7 @@ static int parse_deco(lgc_model *m, cursor *c, const char *name)
         if (type < LAYER_DENSE || type > LAYER_SIGMOID)
             return lgc_fail(LGC_EFORMAT, "'%s': decoder layer %d has unknown type %u", name, i,
                             type);
-        if (dtypes[i] > LGCF_F16)
+        if (dtypes[i] > LGCF_INT8)
             return lgc_fail(LGC_EFORMAT, "'%s': decoder layer %d has unknown weight type %u",
                             name, i, dtypes[i]);
         if (reserved)
@@ -437,7 +573,8 @@ static int parse_deco(lgc_model *m, cursor *c, const char *name)
                             name, i, planned[i].c, planned[i].h, planned[i].w, stored[i].c,
                             stored[i].h, stored[i].w);
         total += counts[i];
-        bytes += counts[i] * (dtypes[i] == LGCF_F16 ? 2 : 4);
+        bytes += layer_bytes((lgcf_dtype)dtypes[i], counts[i],
+                             counts[i] ? layer_rows(specs[i].type, planned[i]) : 0);
         acts += tshape_size(planned[i]); /* < 2^48 * NET_MAX_LAYERS: no overflow */
     }
     /* What decoding one image needs: a tiny file must not be able to ask
@@ -463,19 +600,21 @@ static int parse_deco(lgc_model *m, cursor *c, const char *name)
     memcpy(m->dec_specs, specs, (size_t)n * sizeof(layer_spec));
     m->n_dec_params = total;
     m->dec_params = xmalloc(total * sizeof(float));
+    /* Reported as the widest change from f32 any layer makes: int8 if any
+     * layer is int8, else f16 if any is (lgc writes one dtype throughout). */
     m->weight_dtype = LGCF_F32;
     float *p = m->dec_params;
     for (int i = 0; i < n; i++) {
-        int f16 = dtypes[i] == LGCF_F16;
-        if (f16 && counts[i])
-            m->weight_dtype = LGCF_F16; /* reported as f16 if any layer is */
-        for (size_t j = 0; j < counts[i]; j++, p++) {
-            if (f16 ? get_f16(c, p) : get_f32(c, p))
-                return TRUNCATED;
-            if (!isfinite(*p))
-                return lgc_fail(LGC_EFORMAT, "'%s': decoder layer %d parameter %zu is not finite",
-                                name, i, j);
-        }
+        lgcf_dtype t = (lgcf_dtype)dtypes[i];
+        if (counts[i] && t != LGCF_F32 && m->weight_dtype != LGCF_INT8)
+            m->weight_dtype = t;
+        int st_layer = t == LGCF_INT8 && counts[i]
+                           ? parse_int8_layer(p, c, counts[i],
+                                              layer_rows(specs[i].type, planned[i]), i, name)
+                           : parse_float_layer(p, c, counts[i], t == LGCF_F16, i, 0, name);
+        if (st_layer)
+            return st_layer;
+        p += counts[i];
     }
     return LGC_OK;
 }
@@ -664,6 +803,41 @@ static int fail_write(int code)
     char why[1024];
     snprintf(why, sizeof why, "%s", lgc_errmsg());
     return lgc_fail(code, "cannot write %s", why);
+}
+
+int lgcf_encoded_size(const lgc_model *m, size_t *bytes)
+{
+    bytebuf img = {0};
+    int st = encode_model(&img, m, "(in memory)");
+    *bytes = img.len;
+    free(img.p);
+    return st;
+}
+
+int lgcf_raw_size(size_t *bytes, int latent, int n_classes, const layer_spec *dec_specs,
+                  int n_layers, lgcf_dtype weights, int k, gmm_cov cov, lgcf_dtype gmm_dtype,
+                  int kmax)
+{
+    assert(n_classes >= 1 && k >= 1 && kmax >= 0 && latent >= 1);
+    assert(gmm_dtype == LGCF_F32 || gmm_dtype == LGCF_F16);
+    tshape shapes[NET_MAX_LAYERS];
+    size_t counts[NET_MAX_LAYERS];
+    int st = plan_layers(shapes, counts, dec_specs, n_layers, latent, "(estimate)");
+    if (st)
+        return st;
+    size_t deco = 8 + 16 * (size_t)n_layers;
+    for (int i = 0; i < n_layers; i++)
+        deco += layer_bytes(weights, counts[i],
+                            counts[i] ? layer_rows(dec_specs[i].type, shapes[i]) : 0);
+    const size_t d = (size_t)latent, es = gmm_dtype == LGCF_F16 ? 2 : 4;
+    const size_t per = cov == GMM_COV_FULL ? d * (d + 1) / 2 : d;
+    const size_t gmms = (size_t)n_classes * (12 + (size_t)k * (4 + (d + per) * es));
+    size_t total = HEADER_BYTES + TRAILER_BYTES + 4 * SECTION_HEADER_BYTES + 20 /* SHAP */ +
+                   4 * (size_t)n_classes /* PRIO */ + deco + gmms;
+    if (kmax)
+        total += SECTION_HEADER_BYTES + 4 + 4 * (size_t)n_classes * kmax; /* BICS */
+    *bytes = total;
+    return LGC_OK;
 }
 
 int lgcf_write(const char *path, const lgc_model *m)

@@ -1,4 +1,5 @@
-/* arch.c - the layer lists of the autoencoder and the judge (model.h). */
+/* arch.c - the layer lists of the autoencoders (conv, mlp; plain or VAE)
+ * and of the judge (model.h). */
 #include "model.h"
 #include "util.h"
 
@@ -8,38 +9,71 @@ static layer_spec spec(layer_type t, int c, int h, int w)
     return s;
 }
 
-/* Both architectures pool twice, so H and W must be multiples of 4. */
-static int check_size(tshape img, const char *what)
+/* The conv autoencoder and the judge pool twice, so H and W must be
+ * multiples of 4. */
+static int check_size(tshape img, const char *what, const char *hint)
 {
     if (img.h % 4 || img.w % 4 || img.h < 4 || img.w < 4)
         return lgc_fail(LGC_EUSAGE,
-                        "%s needs image height and width divisible by 4, got %dx%d", what,
-                        img.h, img.w);
+                        "%s needs image height and width divisible by 4, got %dx%d%s", what,
+                        img.h, img.w, hint);
+    return LGC_OK;
+}
+
+/* The encoder's output width: d, or 2d (mean, log-variance) for a VAE. */
+static int enc_out(const ae_arch *a) { return a->vae ? 2 * a->latent : a->latent; }
+
+/* The mlp autoencoder: no pooling, so any image size; one hidden layer of
+ * a->hidden units on each side. */
+static int mlp_check(const ae_arch *a)
+{
+    if (a->hidden < 1)
+        return lgc_fail(LGC_EUSAGE, "the mlp autoencoder needs a hidden width >= 1, got %d",
+                        a->hidden);
     return LGC_OK;
 }
 
 int ae_encoder_specs(layer_spec *s, tshape img, const ae_arch *a)
 {
-    int st = check_size(img, "the autoencoder");
+    int n = 0;
+    if (a->kind == AE_MLP) {
+        int st = mlp_check(a);
+        if (st)
+            return st;
+        s[n++] = spec(LAYER_DENSE, a->hidden, 1, 1);
+        s[n++] = spec(LAYER_RELU, 0, 0, 0);
+        s[n++] = spec(LAYER_DENSE, enc_out(a), 1, 1);
+        return n;
+    }
+    int st = check_size(img, "the conv autoencoder", " (--model mlp takes any size)");
     if (st)
         return st;
-    int n = 0;
     s[n++] = spec(LAYER_CONV3, a->c1, 0, 0);
     s[n++] = spec(LAYER_RELU, 0, 0, 0);
     s[n++] = spec(LAYER_MAXPOOL2, 0, 0, 0);
     s[n++] = spec(LAYER_CONV3, a->c2, 0, 0);
     s[n++] = spec(LAYER_RELU, 0, 0, 0);
     s[n++] = spec(LAYER_MAXPOOL2, 0, 0, 0);
-    s[n++] = spec(LAYER_DENSE, a->latent, 1, 1);
+    s[n++] = spec(LAYER_DENSE, enc_out(a), 1, 1);
     return n;
 }
 
 int ae_decoder_specs(layer_spec *s, tshape img, const ae_arch *a)
 {
-    int st = check_size(img, "the autoencoder");
+    int n = 0;
+    if (a->kind == AE_MLP) {
+        int st = mlp_check(a);
+        if (st)
+            return st;
+        s[n++] = spec(LAYER_DENSE, a->hidden, 1, 1);
+        s[n++] = spec(LAYER_RELU, 0, 0, 0);
+        s[n++] = spec(LAYER_DENSE, img.c, img.h, img.w); /* NCHW, as the images */
+        s[n++] = spec(LAYER_SIGMOID, 0, 0, 0);
+        return n;
+    }
+    int st = check_size(img, "the conv autoencoder", " (--model mlp takes any size)");
     if (st)
         return st;
-    int n = 0;
     s[n++] = spec(LAYER_DENSE, a->c2, img.h / 4, img.w / 4);
     s[n++] = spec(LAYER_RELU, 0, 0, 0);
     s[n++] = spec(LAYER_UPSAMPLE2, 0, 0, 0);
@@ -53,7 +87,7 @@ int ae_decoder_specs(layer_spec *s, tshape img, const ae_arch *a)
 
 int judge_specs(layer_spec *s, tshape img, int n_classes)
 {
-    int st = check_size(img, "the judge classifier");
+    int st = check_size(img, "the judge classifier", "");
     if (st)
         return st;
     int n = 0;

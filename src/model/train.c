@@ -1,4 +1,5 @@
-/* train.c - minibatch training loops for the autoencoder and the judge.
+/* train.c - minibatch training loops for the autoencoder (plain, VAE,
+ * with or without the contrastive pair loss) and the judge.
  *
  * The dataset stays uint8; each batch is converted to float on the fly into
  * buffers allocated once per call. Shuffling uses the seeded rng so runs
@@ -12,6 +13,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "model.h"
 #include "progress.h"
@@ -36,65 +38,177 @@ static int *shuffled_order(int n, rng_t *rng)
     return order;
 }
 
-int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, double *final_loss)
+/* The autoencoder's loss on one batch, in the order the gradient flows:
+ *   h = enc(x)                        (B, d) or, VAE, (B, 2d) = [mu, logvar]
+ *   z = h, or mu + exp(logvar/2) eps  (B, d)
+ *   logits = dec(z)                   BCE fused with the final sigmoid
+ *   dz  = dBCE/dz                     (dec->din after the decoder backward)
+ *   dh  = dz (through the reparameterisation for a VAE)
+ *       + beta dKL/dh + W dL_CL/d(z or mu)
+ * The plain autoencoder without a pair loss hands dec->din straight to the
+ * encoder, exactly as before these variants existed. */
+
+void ae_work_init(ae_work *w, const net *enc, const net *dec, int batch, const ae_loss_opts *lo)
 {
-    tshape img = enc->in;
-    size_t F = tshape_size(img);
-    int n_enc = enc->n_layers, n_dec = dec->n_layers;
+    const size_t d = tshape_size(dec->in), dout = tshape_size(net_out_shape(enc));
+    const int pairs = lo && lo->contrastive > 0.0f, vae = lo && lo->vae;
+    assert(dout == (vae ? 2 * d : d));
+    memset(w, 0, sizeof *w);
+    w->dlogits = xmalloc((size_t)batch * tshape_size(enc->in) * sizeof(float));
+    w->z = vae ? xmalloc((size_t)batch * d * sizeof(float)) : NULL;
+    w->mu = vae && pairs ? xmalloc((size_t)batch * d * sizeof(float)) : NULL;
+    w->dcl = pairs ? xmalloc((size_t)batch * d * sizeof(float)) : NULL;
+    w->dh = vae || pairs ? xmalloc((size_t)batch * dout * sizeof(float)) : NULL;
+}
+
+void ae_work_free(ae_work *w)
+{
+    free(w->dlogits);
+    free(w->z);
+    free(w->mu);
+    free(w->dcl);
+    free(w->dh);
+    memset(w, 0, sizeof *w);
+}
+
+double ae_batch(net *enc, net *dec, const float *x, const int *labels, const float *eps, int B,
+                const ae_loss_opts *lo, ae_work *w, double terms[3])
+{
+    static const ae_loss_opts plain = {0, 0.0f, 0.0f, 0.0f};
+    if (!lo)
+        lo = &plain;
+    const size_t F = tshape_size(enc->in);
+    const int d = (int)tshape_size(dec->in), dout = (int)tshape_size(net_out_shape(enc));
+    const int pairs = lo->contrastive > 0.0f;
+    assert(dout == (lo->vae ? 2 * d : d) && (!pairs || labels) && (!lo->vae || eps));
     /* dec's last layer is the sigmoid folded into the loss */
-    int upto_dec = dec->layers[n_dec - 1].spec.type == LAYER_SIGMOID ? n_dec - 1 : n_dec;
+    const int n_dec = dec->n_layers;
+    const int upto_dec = dec->layers[n_dec - 1].spec.type == LAYER_SIGMOID ? n_dec - 1 : n_dec;
+    const float *h = net_forward(enc, x, B, enc->n_layers);
+    const float *z = h;
+    if (lo->vae) {
+        reparam_forward(w->z, h, eps, B, d);
+        z = w->z;
+    }
+    const float *logits = net_forward(dec, z, B, upto_dec);
+    const double bce = bce_logits(w->dlogits, logits, x, B, F);
+    double kl = 0, cl = 0;
+    if (lo->vae)
+        kl = kl_normal(w->dh, h, B, d); /* writes dh: the KL part first */
+    if (pairs) {
+        /* on the means for a VAE: they are what the mixtures are fitted
+         * to, and they do not move with eps */
+        const float *zc = z;
+        if (lo->vae) {
+            for (int b = 0; b < B; b++)
+                memcpy(w->mu + (size_t)b * d, h + (size_t)b * dout, (size_t)d * sizeof(float));
+            zc = w->mu;
+        }
+        cl = contrastive_loss(w->dcl, zc, labels, B, d, lo->margin);
+    }
+    net_zero_grad(enc);
+    net_zero_grad(dec);
+    net_backward(dec, z, w->dlogits, B, upto_dec, 1);
+    const float *denc = dec->din; /* (B, dout): what the encoder gets */
+    if (w->dh) {
+        const size_t n = (size_t)B * dout;
+        if (lo->vae) {
+            for (size_t i = 0; i < n; i++)
+                w->dh[i] *= lo->beta;
+            reparam_backward(w->dh, dec->din, h, eps, B, d);
+        } else {
+            memcpy(w->dh, dec->din, n * sizeof(float));
+        }
+        /* the pair loss's gradient lands on z, or on mu (the first d of
+         * each VAE row) */
+        for (int b = 0; b < B && pairs; b++)
+            for (int k = 0; k < d; k++)
+                w->dh[(size_t)b * dout + k] += lo->contrastive * w->dcl[(size_t)b * d + k];
+        denc = w->dh;
+    }
+    net_backward(enc, x, denc, B, enc->n_layers, 0);
+    if (terms) {
+        terms[0] = bce;
+        terms[1] = kl;
+        terms[2] = cl;
+    }
+    return bce + lo->beta * kl + lo->contrastive * cl;
+}
+
+int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const ae_loss_opts *lo,
+             double *final_loss, ae_train_stats *stats)
+{
+    static const ae_loss_opts plain = {0, 0.0f, 0.0f, 0.0f};
+    if (!lo)
+        lo = &plain;
+    const size_t F = tshape_size(enc->in);
+    const int d = (int)tshape_size(dec->in), pairs = lo->contrastive > 0.0f;
     float *x = xmalloc((size_t)o->batch * F * sizeof(float));
-    float *dlogits = xmalloc((size_t)o->batch * F * sizeof(float));
+    int *labels = pairs ? xmalloc((size_t)o->batch * sizeof(int)) : NULL;
+    float *eps = lo->vae ? xmalloc((size_t)o->batch * d * sizeof(float)) : NULL; /* (B,d) */
+    ae_work w;
+    ae_work_init(&w, enc, dec, o->batch, lo);
     rng_t rng;
     rng_seed(&rng, o->seed);
     adam_cfg adam = {o->lr, 0.9f, 0.999f, 1e-8f};
     progress pr;
     progress_start(&pr, "compress: train", o->epochs, ds->n, o->quiet);
     int status = LGC_OK;
-    double epoch_loss = 0;
+    double epoch_loss = 0, epoch_kl = 0, epoch_pairs = 0;
     for (int e = 1; e <= o->epochs && status == LGC_OK; e++) {
         int *order = shuffled_order(ds->n, &rng);
-        double sum = 0;
-        long seen = 0;
+        double sum = 0, sum_kl = 0, sum_pairs = 0;
+        long seen = 0, batches = 0;
         progress_epoch(&pr, e);
         for (int s = 0; s < ds->n; s += o->batch) {
             int B = ds->n - s < o->batch ? ds->n - s : o->batch;
             dataset_batch(x, ds, order + s, B);
-            const float *z = net_forward(enc, x, B, n_enc);
-            const float *logits = net_forward(dec, z, B, upto_dec);
-            double loss = bce_logits(dlogits, logits, x, B, F);
-            if (!isfinite(loss) || loss / F > AE_LOSS_DIVERGED) {
+            if (pairs)
+                dataset_batch_labels(labels, ds, order + s, B);
+            /* eps from the shuffling rng, so the seed fixes both */
+            for (size_t i = 0; lo->vae && i < (size_t)B * d; i++)
+                eps[i] = (float)rng_normal(&rng);
+            double terms[3];
+            const double total = ae_batch(enc, dec, x, labels, eps, B, lo, &w, terms);
+            const double loss = terms[0];
+            if (!isfinite(total) || loss / F > AE_LOSS_DIVERGED) {
                 status = lgc_fail(LGC_ENUMERIC,
                                   "training diverged: loss is %g per pixel at epoch %d (try a "
                                   "lower --lr)",
-                                  loss / F, e);
+                                  total / F, e);
                 break;
             }
-            net_zero_grad(enc);
-            net_zero_grad(dec);
-            net_backward(dec, z, dlogits, B, upto_dec, 1);
-            net_backward(enc, x, dec->din, B, n_enc, 0);
             net_adam_step(enc, &adam);
             net_adam_step(dec, &adam);
             sum += loss * B;
+            sum_kl += terms[1] * B;
+            sum_pairs += terms[2]; /* already a mean over the batch's pairs */
             seen += B;
+            batches++;
             progress_update(&pr, seen, sum / seen / F);
         }
         free(order);
         epoch_loss = sum / (seen ? seen : 1) / F;
+        epoch_kl = sum_kl / (seen ? seen : 1);
+        epoch_pairs = sum_pairs / (batches ? batches : 1);
         if (status == LGC_OK)
             progress_epoch_end(&pr, epoch_loss);
     }
     free(x);
-    free(dlogits);
+    free(labels);
+    free(eps);
+    ae_work_free(&w);
     if (final_loss)
         *final_loss = epoch_loss;
+    if (stats)
+        *stats = (ae_train_stats){epoch_loss, epoch_kl, epoch_pairs};
     return status;
 }
 
-void ae_encode(net *enc, const dataset *ds, float *z)
+void ae_encode(net *enc, const dataset *ds, float *z, int d)
 {
-    int d = (int)tshape_size(net_out_shape(enc));
+    int dout = (int)tshape_size(net_out_shape(enc));
+    assert(dout == d || dout == 2 * d);
     int bs = enc->max_batch;
     float *x = xmalloc((size_t)bs * tshape_size(enc->in) * sizeof(float));
     int *idx = xmalloc((size_t)bs * sizeof(int));
@@ -104,8 +218,9 @@ void ae_encode(net *enc, const dataset *ds, float *z)
             idx[i] = s + i;
         dataset_batch(x, ds, idx, B);
         const float *out = net_forward(enc, x, B, enc->n_layers);
-        for (size_t i = 0; i < (size_t)B * d; i++)
-            z[(size_t)s * d + i] = out[i];
+        /* the first d values of each row: z, or a VAE's mean */
+        for (int b = 0; b < B; b++)
+            memcpy(z + (size_t)(s + b) * d, out + (size_t)b * dout, (size_t)d * sizeof(float));
     }
     free(x);
     free(idx);

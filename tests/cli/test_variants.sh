@@ -1,0 +1,137 @@
+# test_variants.sh - the model variants and compact storage of `lgc compress`
+# as a black box: --weights int8, --contrastive/--margin, --vae/--beta,
+# --model mlp and --budget each work end to end on a tiny dataset (compress,
+# info, sample), misuse exits 2 with a message, and budgets are honoured.
+. "$(dirname "$0")/lib.sh"
+
+D=$TMP/data
+make_dataset "$D" train 300 16 16 3
+make_dataset "$D" t10k 60 16 16 3
+fast=(--epochs 1 --kmax 2 -q)
+bfast=(--epochs 1 -q) # --budget chooses kmax itself
+
+# --- misuse: exit 2, a message, no file ---
+expect_fail "--weights int4" 2 "'--weights' expects f16, f32 or int8, got 'int4'" \
+    "$LGC" compress "$D" -o "$TMP/x.lgc" --weights int4
+expect_fail "--model cnn" 2 "'--model' expects conv or mlp, got 'cnn'" \
+    "$LGC" compress "$D" -o "$TMP/x.lgc" --model cnn
+expect_fail "--beta without --vae" 2 "'--beta' needs --vae" \
+    "$LGC" compress "$D" -o "$TMP/x.lgc" --beta 2
+expect_fail "--margin without --contrastive" 2 "'--margin' needs --contrastive" \
+    "$LGC" compress "$D" -o "$TMP/x.lgc" --margin 2
+expect_fail "--margin with --contrastive 0" 2 "'--margin' needs --contrastive" \
+    "$LGC" compress "$D" -o "$TMP/x.lgc" --contrastive 0 --margin 2
+expect_fail "negative --contrastive" 2 "'--contrastive' must be in" \
+    "$LGC" compress "$D" -o "$TMP/x.lgc" --contrastive -1
+expect_fail "negative --beta" 2 "'--beta' must be in" \
+    "$LGC" compress "$D" -o "$TMP/x.lgc" --vae --beta -0.5
+expect_fail "--contrastive not a number" 2 "'--contrastive' expects a number" \
+    "$LGC" compress "$D" -o "$TMP/x.lgc" --contrastive lots
+expect_fail "--vae takes no value" 2 "vae" \
+    "$LGC" compress "$D" -o "$TMP/x.lgc" --vae=1
+for bad in 12Q 0 -5 K 1.5K 2G " 8K" 2000M; do
+    expect_fail "--budget '$bad'" 2 "option '--budget'" \
+        "$LGC" compress "$D" -o "$TMP/x.lgc" --budget "$bad"
+done
+for opt in "--latent 4" "--kmax 3" "--weights int8"; do
+    # shellcheck disable=SC2086
+    expect_fail "--budget with $opt" 2 "'${opt%% *}' cannot be combined with --budget" \
+        "$LGC" compress "$D" -o "$TMP/x.lgc" --budget 32K $opt
+done
+assert "no file from misuse" test ! -e "$TMP/x.lgc"
+
+# --- --help names every option and its default ---
+check "compress --help" "$LGC" compress --help
+for word in "--model (conv|mlp)" "--vae" "--beta <b>" "KL term [1]" "--contrastive <w>" \
+    "--margin <m>" "the margin [1]" "(f16|f32|int8)" "--budget <bytes>" "K = 1024"; do
+    assert "compress --help mentions $word" grep -qF -- "$word" "$TMP/out"
+done
+
+# --- int8 weights ---
+check "compress --weights f16" "$LGC" compress "$D" -o "$TMP/f16.lgc" "${fast[@]}"
+check "compress --weights int8" "$LGC" compress "$D" -o "$TMP/int8.lgc" "${fast[@]}" --weights int8
+assert "int8 file is smaller than f16" \
+    test "$(stat -c %s "$TMP/int8.lgc")" -lt "$(stat -c %s "$TMP/f16.lgc")"
+check "info int8" "$LGC" info "$TMP/int8.lgc"
+assert "info says int8" grep -q "stored as int8 (one f32 scale per output channel, f16 biases)" "$TMP/out"
+assert "info shows the decoder's bytes" grep -qE "decoder [0-9]+, mixtures" "$TMP/out"
+check "info --json int8" "$LGC" info --json "$TMP/int8.lgc"
+assert "info --json weights int8" grep -q '"weights": "int8"' "$TMP/out"
+check "sample int8" "$LGC" sample "$TMP/int8.lgc" -n 30 -o "$TMP/s8" -q
+assert "int8 samples written" test "$(stat -c %s "$TMP/s8/train-images-idx3-ubyte")" -eq $((16 + 30 * 256))
+
+# --- contrastive, VAE, both, and the mlp ---
+variants=(
+    "contrastive:--contrastive 10"
+    "margin:--contrastive 5 --margin 2.5"
+    "vae:--vae"
+    "beta:--vae --beta 0.25"
+    "vae-contrastive:--vae --contrastive 10 --margin 0.5"
+    "mlp:--model mlp"
+    "mlp-vae-int8:--model mlp --vae --contrastive 1 --weights int8"
+)
+for v in "${variants[@]}"; do
+    name=${v%%:*} args=${v#*:}
+    # shellcheck disable=SC2086
+    check "compress $name" "$LGC" compress "$D" -o "$TMP/$name.lgc" "${fast[@]}" $args
+    check "info $name" "$LGC" info "$TMP/$name.lgc"
+    check "sample $name" "$LGC" sample "$TMP/$name.lgc" -n 20 -o "$TMP/s-$name" -q
+    assert "$name samples written" test -s "$TMP/s-$name/train-images-idx3-ubyte"
+done
+# the decoder is the same shape with and without --vae: same file layout
+"$LGC" info --json "$TMP/vae.lgc" >"$TMP/vae.json"
+"$LGC" info --json "$TMP/f16.lgc" >"$TMP/ae.json"
+assert "vae decoder has the autoencoder's parameter count" \
+    test "$(grep -o '"decoder_params": [0-9]*' "$TMP/vae.json")" = "$(grep -o '"decoder_params": [0-9]*' "$TMP/ae.json")"
+"$LGC" info --json "$TMP/mlp.lgc" >"$TMP/mlp.json"
+assert "mlp decoder: 4 layers" grep -q '"decoder_layers": 4' "$TMP/mlp.json"
+# progress reports the extra terms
+check "vae + contrastive, not quiet" "$LGC" compress "$D" -o "$TMP/loud.lgc" --epochs 1 --kmax 2 \
+    --vae --contrastive 10
+assert "stderr names the variational autoencoder" grep -q "conv variational autoencoder" "$TMP/err"
+assert "stderr reports KL and pair loss" grep -qE "KL [0-9.]+ per image, pair loss [0-9.]+" "$TMP/err"
+# the VAE's noise comes from the seed: same seed, same file
+check "vae again, same seed" "$LGC" compress "$D" -o "$TMP/vae2.lgc" "${fast[@]}" --vae
+assert "vae is reproducible" cmp -s "$TMP/vae.lgc" "$TMP/vae2.lgc"
+check "vae, other seed" "$LGC" compress "$D" -o "$TMP/vae3.lgc" "${fast[@]}" --vae --seed 9
+assert "vae seed matters" not cmp -s "$TMP/vae.lgc" "$TMP/vae3.lgc"
+# a weight of 0 is the plain autoencoder
+check "--contrastive 0" "$LGC" compress "$D" -o "$TMP/cl0.lgc" "${fast[@]}" --contrastive 0
+assert "--contrastive 0 is the plain model" cmp -s "$TMP/cl0.lgc" "$TMP/f16.lgc"
+
+# the mlp takes any image size; the conv model refuses it with a hint
+O=$TMP/odd
+make_dataset "$O" train 60 10 6 2
+expect_fail "conv on 10x6" 2 "divisible by 4, got 10x6 \(--model mlp takes any size\)" \
+    "$LGC" compress "$O" -o "$TMP/odd.lgc" -q
+check "mlp on 10x6" "$LGC" compress "$O" -o "$TMP/odd.lgc" "${fast[@]}" --model mlp --latent 3
+check "info 10x6" "$LGC" info "$TMP/odd.lgc"
+assert "info shows 10x6x1" grep -q "10x6x1" "$TMP/out"
+check "sample 10x6" "$LGC" sample "$TMP/odd.lgc" -n 7 -o "$TMP/sodd" -q
+assert "10x6 samples" test "$(stat -c %s "$TMP/sodd/train-images-idx3-ubyte")" -eq $((16 + 7 * 60))
+
+# --- budgets are honoured ---
+for b in 64K 20000 8K 3K 1500; do
+    bytes=$b
+    case $b in *K) bytes=$((${b%K} * 1024)) ;; esac
+    check "--budget $b" "$LGC" compress "$D" -o "$TMP/b.lgc" "${bfast[@]}" --budget "$b"
+    size=$(stat -c %s "$TMP/b.lgc")
+    assert "--budget $b: $size <= $bytes bytes" test "$size" -le "$bytes"
+    assert "--budget $b prints its choices" grep -qE "budget $bytes bytes: conv autoencoder, latent [0-9]+, widths" "$TMP/err"
+    assert "--budget $b prints what it wrote" grep -qE "budget $bytes bytes: kmax [0-9]+, (f16|int8) weights: $size bytes" "$TMP/err"
+    check "info on the --budget $b file" "$LGC" info "$TMP/b.lgc"
+    rm -f "$TMP/b.lgc"
+done
+# a generous budget is the default model
+check "--budget 1M" "$LGC" compress "$D" -o "$TMP/b.lgc" "${bfast[@]}" --budget 1M
+assert "a generous budget trains the default model" grep -q "latent 16, widths 16/32" "$TMP/err"
+check "--budget with the mlp" "$LGC" compress "$D" -o "$TMP/bm.lgc" "${bfast[@]}" --model mlp --budget 40K
+assert "mlp budget honoured" test "$(stat -c %s "$TMP/bm.lgc")" -le 40960
+assert "mlp budget prints its choices" grep -q "mlp autoencoder, latent" "$TMP/err"
+# an impossible budget: exit 2 before training, nothing written
+expect_fail "impossible budget" 2 "budget of 900 bytes is too small" \
+    "$LGC" compress "$D" -o "$TMP/tiny.lgc" "${bfast[@]}" --budget 900
+assert "no file from an impossible budget" test ! -e "$TMP/tiny.lgc"
+assert "nothing trained for an impossible budget" not grep -q "epoch" "$TMP/err"
+
+finish
