@@ -20,6 +20,13 @@ int cli_parse_int(int *out, const char *opt, const char *arg, int lo, int hi);
 int cli_parse_u64(uint64_t *out, const char *opt, const char *arg);
 int cli_parse_float(float *out, const char *opt, const char *arg, double lo, double hi);
 
+/* The error for getopt_long's ':' (option without its value) and '?'
+ * (unknown option) returns; c is what getopt_long returned. */
+int cli_option_error(int c, char **argv);
+/* After the options, exactly one operand must remain (named name in the
+ * messages, e.g. "<file.lgc>"): stores it in *out or returns LGC_EUSAGE. */
+int cli_one_operand(const char **out, int argc, char **argv, const char *name);
+
 /* Threads for OpenBLAS and OpenMP; 0 means all cores. */
 void cli_set_threads(int n);
 int cli_threads(void);

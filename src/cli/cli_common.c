@@ -61,6 +61,23 @@ int cli_parse_float(float *out, const char *opt, const char *arg, double lo, dou
     return LGC_OK;
 }
 
+int cli_option_error(int c, char **argv)
+{
+    if (c == ':')
+        return lgc_fail(LGC_EUSAGE, "option '%s' needs a value", argv[optind - 1]);
+    return lgc_fail(LGC_EUSAGE, "unknown option '%s'", argv[optind - 1]);
+}
+
+int cli_one_operand(const char **out, int argc, char **argv, const char *name)
+{
+    if (optind >= argc)
+        return lgc_fail(LGC_EUSAGE, "missing %s", name);
+    if (optind != argc - 1)
+        return lgc_fail(LGC_EUSAGE, "expected one %s, got more", name);
+    *out = argv[optind];
+    return LGC_OK;
+}
+
 static int n_threads;
 
 void cli_set_threads(int n)

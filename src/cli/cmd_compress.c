@@ -196,8 +196,7 @@ static int parse(compress_opts *o, int argc, char **argv)
         case OPT_THREADS: st = cli_parse_int(&o->threads, "threads", optarg, 0, 1024); break;
         case 'q': o->train.quiet = 1; break;
         case 'h': usage(stdout); return 1;
-        case ':': st = lgc_fail(LGC_EUSAGE, "option '%s' needs a value", argv[optind - 1]); break;
-        default: st = lgc_fail(LGC_EUSAGE, "unknown option '%s'", argv[optind - 1]); break;
+        default: st = cli_option_error(c, argv); break;
         }
     }
     if (st)
@@ -211,10 +210,8 @@ static int parse(compress_opts *o, int argc, char **argv)
                         "option '%s' cannot be combined with --budget, which chooses the latent "
                         "size, kmax and the weight precision",
                         chosen_set);
-    if (optind != argc - 1)
-        return lgc_fail(LGC_EUSAGE, optind >= argc ? "missing <dataset-dir>"
-                                                   : "expected one <dataset-dir>, got more");
-    o->dir = argv[optind];
+    if ((st = cli_one_operand(&o->dir, argc, argv, "<dataset-dir>")))
+        return st;
     if (!o->out)
         return lgc_fail(LGC_EUSAGE, "missing '-o <file.lgc>'");
     return LGC_OK;

@@ -106,16 +106,13 @@ static int parse(eval_opts *o, int argc, char **argv)
         case OPT_JSON: o->json = 1; break;
         case 'q': o->train.quiet = 1; break;
         case 'h': usage(stdout); return 1;
-        case ':': st = lgc_fail(LGC_EUSAGE, "option '%s' needs a value", argv[optind - 1]); break;
-        default: st = lgc_fail(LGC_EUSAGE, "unknown option '%s'", argv[optind - 1]); break;
+        default: st = cli_option_error(c, argv); break;
         }
     }
     if (st)
         return st;
-    if (optind != argc - 1)
-        return lgc_fail(LGC_EUSAGE, optind >= argc ? "missing <train-dir>"
-                                                   : "expected one <train-dir>, got more");
-    o->train_dir = argv[optind];
+    if ((st = cli_one_operand(&o->train_dir, argc, argv, "<train-dir>")))
+        return st;
     if (!o->test_dir)
         return lgc_fail(LGC_EUSAGE, "missing '--test <dataset-dir>'");
     if (o->steps && o->epochs_set)

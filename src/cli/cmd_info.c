@@ -142,22 +142,22 @@ int cmd_info(int argc, char **argv)
         switch (c) {
         case 'j': json = 1; break;
         case 'h': usage(stdout); return cli_close_stdout("info");
-        default: st = lgc_fail(LGC_EUSAGE, "unknown option '%s'", argv[optind - 1]); break;
+        default: st = cli_option_error(c, argv); break;
         }
     }
-    if (st == LGC_OK && optind != argc - 1)
-        st = lgc_fail(LGC_EUSAGE, optind >= argc ? "missing <file.lgc>"
-                                                 : "expected one <file.lgc>, got more");
+    const char *path = NULL;
+    if (st == LGC_OK)
+        st = cli_one_operand(&path, argc, argv, "<file.lgc>");
     if (st)
         return cli_report("info", st);
     lgc_model m = {0};
     lgcf_sizes sizes;
-    if ((st = lgcf_read(&m, &sizes, argv[optind])))
+    if ((st = lgcf_read(&m, &sizes, path)))
         return cli_report("info", st);
     if (json)
-        print_json(argv[optind], &m, &sizes);
+        print_json(path, &m, &sizes);
     else
-        print_text(argv[optind], &m, &sizes);
+        print_text(path, &m, &sizes);
     lgc_model_free(&m);
     return cli_close_stdout("info");
 }

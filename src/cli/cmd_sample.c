@@ -87,16 +87,13 @@ static int parse(sample_opts *o, int argc, char **argv)
         case OPT_THREADS: st = cli_parse_int(&o->threads, "threads", optarg, 0, 1024); break;
         case 'q': o->quiet = 1; break;
         case 'h': usage(stdout); return 1;
-        case ':': st = lgc_fail(LGC_EUSAGE, "option '%s' needs a value", argv[optind - 1]); break;
-        default: st = lgc_fail(LGC_EUSAGE, "unknown option '%s'", argv[optind - 1]); break;
+        default: st = cli_option_error(c, argv); break;
         }
     }
     if (st)
         return st;
-    if (optind != argc - 1)
-        return lgc_fail(LGC_EUSAGE, optind >= argc ? "missing <file.lgc>"
-                                                   : "expected one <file.lgc>, got more");
-    o->file = argv[optind];
+    if ((st = cli_one_operand(&o->file, argc, argv, "<file.lgc>")))
+        return st;
     if (o->n > 0 && o->per_class > 0)
         return lgc_fail(LGC_EUSAGE, "give either -n or --per-class, not both");
     int want_set = o->n > 0 || o->per_class > 0;
