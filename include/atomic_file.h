@@ -27,4 +27,8 @@ void atomic_abort(atomic_file *af);
  * temporaries before dying; called once from main. */
 void atomic_install_signal_handlers(void);
 
+/* Makes dir (one level) unless it exists as a directory; LGC_EIO with a
+ * message naming dir otherwise. For commands that write into a directory. */
+int output_dir(const char *dir);
+
 #endif

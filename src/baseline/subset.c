@@ -273,17 +273,6 @@ void subset_gzip_fit(long *n_out, size_t *bytes_out, const dataset *ds, size_t b
 
 /* --- writing --- */
 
-static int make_dir(const char *dir)
-{
-    if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
-        struct stat sb;
-        if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
-            return LGC_OK;
-        return lgc_fail(LGC_EIO, "cannot use '%s' as output directory: not a directory", dir);
-    }
-    return lgc_fail(LGC_EIO, "cannot create directory '%s': %s", dir, strerror(errno));
-}
-
 /* <dir>/<name><suffix> in a new string. */
 static char *path_in(const char *dir, const char *name, const char *suffix)
 {
@@ -332,7 +321,7 @@ int subset_write(const char *dir, const dataset *ds, const int *idx, long n,
     char *w_path = path_in(dir, SUBSET_WEIGHTS, "");
     uint8_t *img = NULL, *lab = NULL;
     size_t total = 0;
-    int st = make_dir(dir);
+    int st = output_dir(dir);
     if (st)
         goto done;
     struct stat sb;

@@ -228,21 +228,10 @@ static int write_images(FILE *f, net *dec, const lgc_model *m, const long *quota
     return st;
 }
 
-static int make_dir(const char *dir)
-{
-    if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
-        struct stat sb;
-        if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
-            return LGC_OK;
-        return lgc_fail(LGC_EIO, "cannot use '%s' as output directory: not a directory", dir);
-    }
-    return lgc_fail(LGC_EIO, "cannot create directory '%s': %s", dir, strerror(errno));
-}
-
 static int sample_to_dir(net *dec, const lgc_model *m, const long *quota, long n,
                          const sample_opts *o)
 {
-    int st = make_dir(o->out);
+    int st = output_dir(o->out);
     if (st)
         return st;
     size_t len = strlen(o->out) + 32;

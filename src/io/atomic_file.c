@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
@@ -141,4 +142,15 @@ int atomic_commit(atomic_file *af)
 void atomic_abort(atomic_file *af)
 {
     release(af, 0);
+}
+
+int output_dir(const char *dir)
+{
+    if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
+        struct stat sb;
+        if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+            return LGC_OK;
+        return lgc_fail(LGC_EIO, "cannot use '%s' as output directory: not a directory", dir);
+    }
+    return lgc_fail(LGC_EIO, "cannot create directory '%s': %s", dir, strerror(errno));
 }
