@@ -96,7 +96,17 @@ const float *net_forward(net *nt, const float *in, int B, int upto);
  * into grads and, when want_din, writes nt->din. */
 void net_backward(net *nt, const float *in, const float *dout, int B, int upto, int want_din);
 void net_zero_grad(net *nt);
+/* One layer alone on images [0, B), on the calling thread, for benchmarks
+ * that time layers one by one: forward reads the previous layer's output
+ * (in, for layer 0) and writes this layer's; backward reads this layer's
+ * output gradient buffer (layer i's dact, so the caller fills it for the
+ * last layer) and writes the previous layer's (nt->din for layer 0 when
+ * want_din), accumulating into grads. Run a whole forward first. */
+void net_layer_forward(net *nt, int i, const float *in, int B);
+void net_layer_backward(net *nt, int i, const float *in, int B, int want_din);
 void net_adam_step(net *nt, const adam_cfg *cfg);
+/* "dense", "conv3x3", ... for messages and reports. */
+const char *layer_type_name(layer_type t);
 /* Output shape of the whole network. */
 tshape net_out_shape(const net *nt);
 

@@ -310,10 +310,11 @@ static void conv3x3_direct(float *out, const float *in, const float *w, const fl
 static void conv3x3_sizes(void **state)
 {
     (void)state;
-    /* the larger of im2col's col (C*9, HW) and kn2row's Z (9*OC, HW) + Wk (9*OC, C) */
+    /* the larger of im2col's col (C*9, HW) and, for kn2row or the backward
+     * through im2col(dY), (9*OC, HW) plus two (9*OC, C) matrices */
+    assert_int_equal(conv3x3_col_size(3, 4, 5, 4), (size_t)4 * 9 * (5 * 4 + 2 * 3));
     assert_int_equal(conv3x3_col_size(8, 2, 5, 4), (size_t)8 * 9 * 5 * 4);
-    assert_int_equal(conv3x3_col_size(3, 4, 5, 4), (size_t)4 * 9 * (5 * 4 + 3));
-    assert_int_equal(conv3x3_col_size(3, 2, 1, 1), (size_t)2 * 9 * (1 + 3));
+    assert_int_equal(conv3x3_col_size(3, 2, 1, 1), (size_t)2 * 9 * (1 + 2 * 3));
 }
 
 static void conv3x3_forward_matches_direct(void **state)
@@ -321,10 +322,11 @@ static void conv3x3_forward_matches_direct(void **state)
     (void)state;
     rng_t rng;
     rng_seed(&rng, 4);
-    /* C > OC runs the kn2row path, C <= OC im2col (conv3x3.c); both at
+    /* 4 OC <= C runs the kn2row path, else im2col (conv3x3.c); both at
      * the edges H = 1 and W = 1. */
     static const int shapes[][5] = {{2, 3, 5, 4, 2},  {3, 4, 7, 6, 5},    {1, 1, 1, 1, 1},
                                     {2, 5, 1, 4, 2},  {2, 4, 3, 1, 1},    {2, 1, 1, 3, 3},
+                                    {2, 8, 1, 4, 2},  {2, 9, 3, 1, 2},
                                     {2, 32, 14, 14, 16}, {4, 16, 14, 14, 32}, {1, 16, 28, 28, 1}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         const int B = shapes[s][0], C = shapes[s][1], H = shapes[s][2], W = shapes[s][3],
@@ -387,8 +389,12 @@ static void conv3x3_backward_gradcheck(void **state)
     (void)state;
     rng_t rng;
     rng_seed(&rng, 5);
-    /* C > OC (kn2row forward) and C < OC (im2col forward) */
-    static const int cases[][5] = {{2, 3, 5, 4, 2}, {2, 2, 4, 3, 3}};
+    /* every forward (kn2row when 4 OC <= C, else im2col) and backward
+     * (through im2col of dY when OC <= 2C, else col2im; without din when
+     * OC < C) formulation, each also at the edges H = 1, W = 1 */
+    static const int cases[][5] = {{2, 3, 5, 4, 2}, {2, 2, 4, 3, 3}, {3, 4, 6, 5, 1},
+                                   {2, 3, 1, 4, 2}, {2, 3, 4, 1, 1}, {2, 2, 1, 1, 5},
+                                   {2, 3, 1, 1, 3}, {2, 8, 3, 4, 2}, {2, 2, 3, 3, 7}};
     for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
         const int B = cases[t][0], C = cases[t][1], H = cases[t][2], W = cases[t][3],
                   OC = cases[t][4];

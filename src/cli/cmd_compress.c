@@ -9,6 +9,7 @@
  * section "byte budget" below). */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,21 @@ static int parse(compress_opts *o, int argc, char **argv)
     return LGC_OK;
 }
 
+/* Two latent codes are the same up to float rounding: identical images can
+ * encode a few ulps apart when they sit at different positions of a batch
+ * (BLAS may round a row differently depending on its neighbours). */
+static int same_code(const float *a, const float *b, int d)
+{
+    /* rounding errors scale with the code's largest value, not each one's */
+    float scale = 0.0f;
+    for (int k = 0; k < d; k++)
+        scale = fmaxf(scale, fmaxf(fabsf(a[k]), fabsf(b[k])));
+    for (int k = 0; k < d; k++)
+        if (fabsf(a[k] - b[k]) > 1e-5f * scale)
+            return 0;
+    return 1;
+}
+
 /* Warns (even with -q: this is about the result, not progress) about
  * classes whose latents cannot determine a covariance: identical codes, or
  * for full covariances no more images than latent dimensions. gmm_fit's
@@ -229,7 +245,7 @@ static void warn_degenerate(const float *zc, const size_t *start, int K, int d, 
     for (int c = 0; c < K; c++) {
         const float *z0 = zc + start[c] * d;
         size_t n = start[c + 1] - start[c], i = 1;
-        while (i < n && !memcmp(z0, z0 + i * d, (size_t)d * sizeof(float)))
+        while (i < n && same_code(z0, z0 + i * d, d))
             i++;
         if (n > 1 && i == n)
             fprintf(stderr,

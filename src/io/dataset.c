@@ -90,6 +90,8 @@ void dataset_batch(float *out, const dataset *ds, const int *idx, int B)
 {
     const size_t C = (size_t)ds->c, HW = (size_t)ds->h * ds->w;
     const float scale = 1.0f / 255.0f;
+    /* every training step starts here: split the images over the threads */
+#pragma omp parallel for schedule(static) if (B * HW * C >= 16384)
     for (int b = 0; b < B; b++) {
         assert(idx[b] >= 0 && idx[b] < ds->n);
         const uint8_t *src = ds->images + (size_t)idx[b] * HW * C; /* (H, W, C) */

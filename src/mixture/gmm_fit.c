@@ -489,13 +489,21 @@ static int em_run(gmm_t *g, double *loglik, fit_ws *ws, const float *xf, int n,
 }
 
 /* Mean per-dimension variance of the centred data xc (n, d): the unit of
- * reg_covar, or 1 when the data are constant and have no scale. */
-static double data_scale(const double *xc, int n, int d)
+ * reg_covar. Data with no spread beyond float rounding (a variance below
+ * 1e-8 of the mean square of the values themselves, shift (d) being their
+ * mean) count as constant and get the unit 1: identical images encoded at
+ * different positions of a batch can differ in the last bits (BLAS kernels
+ * may round a row differently depending on the rows around it), and a
+ * regulariser scaled to that noise would be too small to store. */
+static double data_scale(const double *xc, const double *shift, int n, int d)
 {
-    double ss = 0;
+    double ss = 0, ms = 0;
     for (size_t e = 0; e < (size_t)n * d; e++)
         ss += xc[e] * xc[e];
-    return ss > 0 ? ss / ((double)n * d) : 1.0;
+    for (int c = 0; c < d; c++)
+        ms += shift[c] * shift[c];
+    const double var = ss / ((double)n * d), mean_sq = var + ms / d;
+    return var > 1e-8 * mean_sq ? var : 1.0;
 }
 
 int gmm_fit(gmm_t *g, double *loglik, const float *x, int n, int d, int k, const gmm_opts *o,
@@ -517,7 +525,7 @@ int gmm_fit(gmm_t *g, double *loglik, const float *x, int n, int d, int k, const
     int st = centre_data(ws.x, ws.shift, x, n, d);
     if (st)
         goto fail;
-    double reg = o->reg_covar * data_scale(ws.x, n, d);
+    double reg = o->reg_covar * data_scale(ws.x, ws.shift, n, d);
     /* With k = 1 every seed leads to the same fixed point (the sample mean
      * and covariance), so restarts would only repeat it. */
     int n_init = k == 1 ? 1 : o->n_init;

@@ -10,6 +10,15 @@
 
 #include "gemm.h"
 
+static gemm_observer observer;
+static void *observer_ctx;
+
+void lgc_sgemm_observe(gemm_observer fn, void *ctx)
+{
+    observer = fn;
+    observer_ctx = ctx;
+}
+
 /* C (M,N) = op(A) (M,K) . op(B) (K,N) + beta C.
  * A stored (M,K), or (K,M) when trans_a; B stored (K,N), or (N,K) when trans_b.
  * beta 0 makes C write-only (BLAS does not read it). */
@@ -17,6 +26,8 @@ void lgc_sgemm(int trans_a, int trans_b, int M, int N, int K,
                const float *A, const float *B, float beta, float *C)
 {
     assert(M > 0 && N > 0 && K > 0);
+    if (observer)
+        observer(observer_ctx, trans_a, trans_b, M, N, K, beta);
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                 trans_b ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A, trans_a ? M : K, B,
                 trans_b ? K : N, beta, C, N);

@@ -9,6 +9,9 @@
 #include <assert.h>
 #include <math.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "layers.h"
 
@@ -45,23 +48,49 @@ double softmax_xent(float *dlogits, float *probs, const float *logits,
 
 /* z (B,F) logits, t (B,F) targets in [0,1] -> dz (B,F) (may be NULL)
  * l = softplus(z) - t z = max(z,0) - t z + log1p(exp(-|z|));
- * dl/dz = (sigmoid(z) - t) / B */
+ * dl/dz = (sigmoid(z) - t) / B
+ * The decoder's whole output goes through here once per step (an exp and a
+ * log1p per pixel), so the rows are split over the OpenMP threads. Each
+ * thread sums a contiguous block of rows and the blocks are added in thread
+ * order: the total depends on the thread count, never on scheduling. */
+#define BCE_MAX_THREADS 256
 double bce_logits(float *dz, const float *z, const float *t, int B, size_t F)
 {
     assert(B > 0);
-    const size_t n = (size_t)B * F;
-    double total = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        const double x = z[i];
-        /* e = exp(-|z|) <= 1 never overflows and gives both the softplus
-         * tail and a sigmoid that is stable on either side of 0. */
-        const double e = exp(-fabs(x));
-        total += (x > 0.0 ? x : 0.0) - t[i] * x + log1p(e);
-        if (dz) {
-            const double s = x >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
-            dz[i] = (float)((s - t[i]) / B);
+    double part[BCE_MAX_THREADS] = {0};
+    int want = 1, used = 1;
+#ifdef _OPENMP
+    want = omp_get_max_threads();
+#endif
+    want = want < B ? want : B;
+    want = want < BCE_MAX_THREADS ? want : BCE_MAX_THREADS;
+#pragma omp parallel num_threads(want) if (want > 1)
+    {
+        int id = 0, nt = 1;
+#ifdef _OPENMP
+        id = omp_get_thread_num();
+        nt = omp_get_num_threads();
+#endif
+        if (id == 0)
+            used = nt;
+        const size_t i0 = (size_t)B * id / nt * F, i1 = (size_t)B * (id + 1) / nt * F;
+        double sum = 0.0;
+        for (size_t i = i0; i < i1; i++) {
+            const double x = z[i];
+            /* e = exp(-|z|) <= 1 never overflows and gives both the
+             * softplus tail and a sigmoid that is stable on either side of 0. */
+            const double e = exp(-fabs(x));
+            sum += (x > 0.0 ? x : 0.0) - t[i] * x + log1p(e);
+            if (dz) {
+                const double s = x >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+                dz[i] = (float)((s - t[i]) / B);
+            }
         }
+        part[id] = sum;
     }
+    double total = 0.0;
+    for (int i = 0; i < used; i++)
+        total += part[i];
     return total / B;
 }
 

@@ -5,13 +5,19 @@
  * activations, activation gradients) and one convolution workspace per
  * thread sized to the largest layer; nothing is allocated per step.
  *
- * Threads: a batch is split into one contiguous slice per OpenMP thread and
- * each thread runs every layer on its slice (NCHW is batch-major, so a slice
- * is a plain offset into each buffer). One fork/join per pass instead of one
- * per layer, and each GEMM is single-threaded and small enough to stay in
- * cache. In backward, thread t > 0 accumulates parameter gradients into its
- * own buffer, summed into grads in thread order afterwards, so results
- * depend on the thread count but not on scheduling. */
+ * Threads: a batch is cut into chunks of NET_CHUNK images at fixed offsets
+ * (0, NET_CHUNK, 2 NET_CHUNK, ...), each OpenMP thread takes a contiguous
+ * run of chunks and pushes each chunk through every layer (NCHW is
+ * batch-major, so a chunk is a plain offset into each buffer). One
+ * fork/join per pass instead of one per layer, and each GEMM is
+ * single-threaded and small enough to stay in cache. Because the chunks do
+ * not depend on the thread count, every image goes through the same GEMM
+ * calls whatever the thread count (OpenBLAS's result for a row can depend on
+ * the other rows of the call), so outputs and input gradients are identical
+ * for any thread count. In backward, thread t > 0 accumulates parameter
+ * gradients into its own buffer, summed into grads in thread order
+ * afterwards, so those depend on the thread count (through the order of
+ * the sum) but not on scheduling. */
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
@@ -24,7 +30,7 @@
 #include "net.h"
 #include "util.h"
 
-static const char *layer_name(layer_type t)
+const char *layer_type_name(layer_type t)
 {
     switch (t) {
     case LAYER_DENSE: return "dense";
@@ -81,7 +87,7 @@ static int layer_plan(const layer_spec *s, tshape in, int i, tshape *out, size_t
     }
     /* Bound every tensor so that sizes computed from a file cannot overflow. */
     if (tshape_size(*out) > (size_t)1 << 28 || *n_w > (size_t)1 << 28)
-        return lgc_fail(LGC_EFORMAT, "layer %d (%s): tensor too large", i, layer_name(s->type));
+        return lgc_fail(LGC_EFORMAT, "layer %d (%s): tensor too large", i, layer_type_name(s->type));
     return LGC_OK;
 }
 
@@ -217,11 +223,23 @@ void net_init_params(net *nt, rng_t *rng)
     }
 }
 
-/* The slice [*b0, *b1) of a batch of B that thread t of T works on. */
+static int n_chunks(int B) { return (B + NET_CHUNK - 1) / NET_CHUNK; }
+
+/* The images [*b0, *b1) of a batch of B that thread t of T works on: whole
+ * chunks, as evenly as the chunk count allows. */
 static void batch_slice(int B, int t, int T, int *b0, int *b1)
 {
-    *b0 = (int)((long)B * t / T);
-    *b1 = (int)((long)B * (t + 1) / T);
+    const int nc = n_chunks(B);
+    *b0 = (int)((long)nc * t / T) * NET_CHUNK;
+    *b1 = (int)((long)nc * (t + 1) / T) * NET_CHUNK;
+    *b1 = *b1 < B ? *b1 : B;
+    *b0 = *b0 < *b1 ? *b0 : *b1;
+}
+
+/* Threads worth starting for a batch of B: one per chunk at most. */
+static int batch_threads(const net *nt, int B)
+{
+    return nt->n_threads < n_chunks(B) ? nt->n_threads : n_chunks(B);
 }
 
 static int thread_id(void)
@@ -233,44 +251,49 @@ static int thread_id(void)
 #endif
 }
 
+/* Layer i forward on images [b0, b0 + B), x its input at image b0. */
+static void layer_forward(net *nt, int i, const float *x, int b0, int B, float *col)
+{
+    layer *L = &nt->layers[i];
+    size_t n = tshape_size(L->out) * (size_t)B;
+    float *y = L->act + (size_t)b0 * tshape_size(L->out);
+    switch (L->spec.type) {
+    case LAYER_DENSE:
+        dense_forward(y, x, L->w, L->b, B, (int)tshape_size(L->in), (int)tshape_size(L->out));
+        break;
+    case LAYER_CONV3:
+        conv3x3_forward(y, x, L->w, L->b, col, B, L->in.c, L->in.h, L->in.w, L->out.c);
+        break;
+    case LAYER_MAXPOOL2:
+        maxpool2_forward(y, L->argmax + (size_t)b0 * tshape_size(L->out), x, B, L->in.c,
+                         L->in.h, L->in.w);
+        break;
+    case LAYER_UPSAMPLE2:
+        upsample2_forward(y, x, B, L->in.c, L->in.h, L->in.w);
+        break;
+    case LAYER_RELU:
+        relu_forward(y, x, n);
+        break;
+    case LAYER_SIGMOID:
+        sigmoid_forward(y, x, n);
+        break;
+    }
+}
+
 /* Layers [0, upto) on images [b0, b0 + B) of the batch. */
 static void forward_slice(net *nt, const float *in, int b0, int B, int upto, float *col)
 {
     const float *x = in + (size_t)b0 * tshape_size(nt->in);
     for (int i = 0; i < upto; i++) {
-        layer *L = &nt->layers[i];
-        size_t n = tshape_size(L->out) * (size_t)B;
-        float *y = L->act + (size_t)b0 * tshape_size(L->out);
-        switch (L->spec.type) {
-        case LAYER_DENSE:
-            dense_forward(y, x, L->w, L->b, B, (int)tshape_size(L->in),
-                          (int)tshape_size(L->out));
-            break;
-        case LAYER_CONV3:
-            conv3x3_forward(y, x, L->w, L->b, col, B, L->in.c, L->in.h, L->in.w, L->out.c);
-            break;
-        case LAYER_MAXPOOL2:
-            maxpool2_forward(y, L->argmax + (size_t)b0 * tshape_size(L->out), x, B, L->in.c,
-                             L->in.h, L->in.w);
-            break;
-        case LAYER_UPSAMPLE2:
-            upsample2_forward(y, x, B, L->in.c, L->in.h, L->in.w);
-            break;
-        case LAYER_RELU:
-            relu_forward(y, x, n);
-            break;
-        case LAYER_SIGMOID:
-            sigmoid_forward(y, x, n);
-            break;
-        }
-        x = y;
+        layer_forward(nt, i, x, b0, B, col);
+        x = nt->layers[i].act + (size_t)b0 * tshape_size(nt->layers[i].out);
     }
 }
 
 const float *net_forward(net *nt, const float *in, int B, int upto)
 {
     assert(B >= 1 && B <= nt->max_batch && upto >= 1 && upto <= nt->n_layers);
-    int T = nt->n_threads < B ? nt->n_threads : B;
+    int T = batch_threads(nt, B);
 #pragma omp parallel num_threads(T) if (T > 1)
     {
         int t = thread_id(), b0, b1;
@@ -282,65 +305,92 @@ const float *net_forward(net *nt, const float *in, int B, int upto)
     return nt->layers[upto - 1].act;
 }
 
+/* Layer i backward on images [b0, b0 + B): x its input and dy its output
+ * gradient at image b0; dx (NULL: not wanted) is cleared, then receives
+ * the input gradient; parameter gradients go to grads (laid out like
+ * nt->grads). */
+static void layer_backward(net *nt, int i, const float *x, const float *dy, float *dx, int b0,
+                           int B, float *grads, float *col)
+{
+    layer *L = &nt->layers[i];
+    size_t in_size = tshape_size(L->in);
+    /* layers accumulate into dx, so clear it first */
+    if (dx)
+        memset(dx, 0, in_size * (size_t)B * sizeof(float));
+    size_t n = tshape_size(L->out) * (size_t)B;
+    const float *y = L->act + (size_t)b0 * tshape_size(L->out);
+    float *dw = L->n_w ? grads + (L->dw - nt->grads) : NULL;
+    float *db = L->n_w ? grads + (L->db - nt->grads) : NULL;
+    switch (L->spec.type) {
+    case LAYER_DENSE:
+        dense_backward(dx, dw, db, dy, x, L->w, B, (int)in_size, (int)tshape_size(L->out));
+        break;
+    case LAYER_CONV3:
+        conv3x3_backward(dx, dw, db, dy, x, L->w, col, B, L->in.c, L->in.h, L->in.w, L->out.c);
+        break;
+    case LAYER_MAXPOOL2:
+        if (dx)
+            maxpool2_backward(dx, dy, L->argmax + (size_t)b0 * tshape_size(L->out), B, L->in.c,
+                              L->in.h, L->in.w);
+        break;
+    case LAYER_UPSAMPLE2:
+        if (dx)
+            upsample2_backward(dx, dy, B, L->in.c, L->in.h, L->in.w);
+        break;
+    case LAYER_RELU:
+        if (dx)
+            relu_backward(dx, dy, y, n);
+        break;
+    case LAYER_SIGMOID:
+        if (dx)
+            sigmoid_backward(dx, dy, y, n);
+        break;
+    }
+}
+
+/* The input gradient buffer of layer i at image b0: the output gradient of
+ * layer i-1, or for layer 0 nt->din when the caller wants it (encoder <-
+ * decoder), else NULL (the work is skipped). */
+static float *input_grad(net *nt, int i, int b0, int want_din)
+{
+    size_t off = (size_t)b0 * tshape_size(nt->layers[i].in);
+    if (i > 0)
+        return nt->layers[i - 1].dact + off;
+    return want_din ? nt->din + off : NULL;
+}
+
 /* Back-propagates images [b0, b0 + B) through layers [0, upto), with
  * parameter gradients going to grads (a buffer laid out like nt->grads). */
 static void backward_slice(net *nt, const float *in, const float *dout, int b0, int B, int upto,
                            int want_din, float *grads, float *col)
 {
-    size_t out_size = tshape_size(nt->layers[upto - 1].out);
-    const float *dy = dout + (size_t)b0 * out_size;
+    const float *dy = dout + (size_t)b0 * tshape_size(nt->layers[upto - 1].out);
     for (int i = upto - 1; i >= 0; i--) {
-        layer *L = &nt->layers[i];
-        size_t in_size = tshape_size(L->in);
-        const float *x = (i ? nt->layers[i - 1].act : in) + (size_t)b0 * in_size;
-        /* The input gradient of layer i is the output gradient of layer
-         * i-1 (or nt->din); layers accumulate, so clear it first. Layer 0
-         * skips it entirely unless the caller wants it (encoder <- decoder). */
-        float *dx = NULL;
-        if (i > 0)
-            dx = nt->layers[i - 1].dact + (size_t)b0 * in_size;
-        else if (want_din)
-            dx = nt->din + (size_t)b0 * in_size;
-        if (dx)
-            memset(dx, 0, in_size * (size_t)B * sizeof(float));
-        size_t n = tshape_size(L->out) * (size_t)B;
-        const float *y = L->act + (size_t)b0 * tshape_size(L->out);
-        float *dw = L->n_w ? grads + (L->dw - nt->grads) : NULL;
-        float *db = L->n_w ? grads + (L->db - nt->grads) : NULL;
-        switch (L->spec.type) {
-        case LAYER_DENSE:
-            dense_backward(dx, dw, db, dy, x, L->w, B, (int)in_size, (int)tshape_size(L->out));
-            break;
-        case LAYER_CONV3:
-            conv3x3_backward(dx, dw, db, dy, x, L->w, col, B, L->in.c, L->in.h, L->in.w,
-                             L->out.c);
-            break;
-        case LAYER_MAXPOOL2:
-            if (dx)
-                maxpool2_backward(dx, dy, L->argmax + (size_t)b0 * tshape_size(L->out), B,
-                                  L->in.c, L->in.h, L->in.w);
-            break;
-        case LAYER_UPSAMPLE2:
-            if (dx)
-                upsample2_backward(dx, dy, B, L->in.c, L->in.h, L->in.w);
-            break;
-        case LAYER_RELU:
-            if (dx)
-                relu_backward(dx, dy, y, n);
-            break;
-        case LAYER_SIGMOID:
-            if (dx)
-                sigmoid_backward(dx, dy, y, n);
-            break;
-        }
+        size_t in_off = (size_t)b0 * tshape_size(nt->layers[i].in);
+        const float *x = (i ? nt->layers[i - 1].act : in) + in_off;
+        float *dx = input_grad(nt, i, b0, want_din);
+        layer_backward(nt, i, x, dy, dx, b0, B, grads, col);
         dy = dx;
     }
+}
+
+void net_layer_forward(net *nt, int i, const float *in, int B)
+{
+    assert(i >= 0 && i < nt->n_layers && B >= 1 && B <= nt->max_batch);
+    layer_forward(nt, i, i ? nt->layers[i - 1].act : in, 0, B, nt->col);
+}
+
+void net_layer_backward(net *nt, int i, const float *in, int B, int want_din)
+{
+    assert(i >= 0 && i < nt->n_layers && B >= 1 && B <= nt->max_batch);
+    layer_backward(nt, i, i ? nt->layers[i - 1].act : in, nt->layers[i].dact,
+                   input_grad(nt, i, 0, want_din), 0, B, nt->grads, nt->col);
 }
 
 void net_backward(net *nt, const float *in, const float *dout, int B, int upto, int want_din)
 {
     assert(B >= 1 && B <= nt->max_batch && upto >= 1 && upto <= nt->n_layers);
-    int T = nt->n_threads < B ? nt->n_threads : B;
+    int T = batch_threads(nt, B);
 #pragma omp parallel num_threads(T) if (T > 1)
     {
         int t = thread_id(), b0, b1;
