@@ -46,7 +46,7 @@ typedef struct {
     int ta, tb, M, N, K;
 } gemm_shape;
 
-static double sgemm_gflops(const gemm_shape *s, int threads)
+static double sgemm_gflops(const gemm_shape *s, int threads, float beta)
 {
     openblas_set_num_threads(threads);
     size_t na = (size_t)s->M * s->K, nb = (size_t)s->K * s->N, nc = (size_t)s->M * s->N;
@@ -63,7 +63,7 @@ static double sgemm_gflops(const gemm_shape *s, int threads)
         long reps = 0;
         double t0 = now_seconds(), t;
         do {
-            lgc_sgemm(s->ta, s->tb, s->M, s->N, s->K, A, B, 1.0f, C);
+            lgc_sgemm(s->ta, s->tb, s->M, s->N, s->K, A, B, beta, C);
             reps++;
         } while ((t = now_seconds() - t0) < 0.1);
         double g = flop * reps / t / 1e9;
@@ -75,49 +75,47 @@ static double sgemm_gflops(const gemm_shape *s, int threads)
     return best;
 }
 
-/* The GEMMs a network runs in one training step, as net.c calls them. */
-static int net_gemm_shapes(gemm_shape *out, const char *name, const layer_spec *specs, int n,
-                           tshape in)
+/* The GEMMs a training step really runs, recorded through lgc_sgemm's
+ * observer while one batch goes forward and backward on one thread: every
+ * distinct (op, M, N, K, beta 0 or not) with its number of calls. */
+typedef struct {
+    gemm_shape s;
+    int beta0;
+    long calls;
+} traced_gemm;
+
+typedef struct {
+    traced_gemm g[64];
+    int n;
+    const char *where;
+} gemm_trace;
+
+static void record_gemm(void *ctx, int ta, int tb, int M, int N, int K, float beta)
 {
-    net nt;
-    if (net_init(&nt, in, specs, n, 1))
-        return 0;
-    int m = 0;
-    for (int i = 0; i < n; i++) {
-        const layer *L = &nt.layers[i];
-        if (L->spec.type == LAYER_CONV3) {
-            int HW = L->in.h * L->in.w, C9 = L->in.c * 9, OC = L->out.c;
-            out[m++] = (gemm_shape){name, 0, 0, OC, HW, C9};
-            out[m++] = (gemm_shape){name, 0, 1, OC, C9, HW};
-            if (i > 0)
-                out[m++] = (gemm_shape){name, 1, 0, C9, HW, OC};
-        } else if (L->spec.type == LAYER_DENSE) {
-            int F = (int)tshape_size(L->in), O = (int)tshape_size(L->out);
-            out[m++] = (gemm_shape){name, 0, 1, NET_CHUNK, O, F};
-            out[m++] = (gemm_shape){name, 1, 0, O, F, NET_CHUNK};
-            if (i > 0)
-                out[m++] = (gemm_shape){name, 0, 0, NET_CHUNK, F, O};
+    gemm_trace *t = ctx;
+    for (int i = 0; i < t->n; i++) {
+        const gemm_shape *s = &t->g[i].s;
+        if (s->ta == ta && s->tb == tb && s->M == M && s->N == N && s->K == K &&
+            t->g[i].beta0 == (beta == 0.0f)) {
+            t->g[i].calls++;
+            return;
         }
     }
-    net_free(&nt);
-    return m;
+    if (t->n < 64)
+        t->g[t->n++] = (traced_gemm){{t->where, ta, tb, M, N, K}, beta == 0.0f, 1};
 }
 
 /* Forward multiply-adds of one image. */
-static double forward_macs(const layer_spec *specs, int n, tshape in)
+static double forward_macs(const net *nt)
 {
-    net nt;
-    if (net_init(&nt, in, specs, n, 1))
-        return 0;
     double macs = 0;
-    for (int i = 0; i < n; i++) {
-        const layer *L = &nt.layers[i];
+    for (int i = 0; i < nt->n_layers; i++) {
+        const layer *L = &nt->layers[i];
         if (L->spec.type == LAYER_CONV3)
             macs += (double)tshape_size(L->out) * L->in.c * 9;
         else if (L->spec.type == LAYER_DENSE)
             macs += (double)tshape_size(L->out) * tshape_size(L->in);
     }
-    net_free(&nt);
     return macs;
 }
 
@@ -135,19 +133,36 @@ static void random_dataset(dataset *ds, int n, rng_t *rng)
         ds->labels[i] = (uint8_t)rng_below(rng, 10);
 }
 
-static double bench_ae(const dataset *ds)
+static const tshape img = {1, 28, 28};
+
+/* The default models, built for batches up to `batch`, parameters drawn. */
+static void build_ae(net *enc, net *dec, int batch)
 {
-    tshape img = {1, 28, 28};
     ae_arch a = {.latent = AE_DEFAULT_LATENT, .c1 = AE_DEFAULT_C1, .c2 = AE_DEFAULT_C2};
     layer_spec es[AE_MAX_LAYERS], dsp[AE_MAX_LAYERS];
     int ne = ae_encoder_specs(es, img, &a), nd = ae_decoder_specs(dsp, img, &a);
-    net enc, dec;
-    net_init(&enc, img, es, ne, 128);
-    net_init(&dec, (tshape){a.latent, 1, 1}, dsp, nd, 128);
+    net_init(enc, img, es, ne, batch);
+    net_init(dec, (tshape){a.latent, 1, 1}, dsp, nd, batch);
     rng_t rng;
     rng_seed(&rng, 1);
-    net_init_params(&enc, &rng);
-    net_init_params(&dec, &rng);
+    net_init_params(enc, &rng);
+    net_init_params(dec, &rng);
+}
+
+static void build_judge(net *judge, int batch)
+{
+    layer_spec js[AE_MAX_LAYERS];
+    int nj = judge_specs(js, img, 10);
+    net_init(judge, img, js, nj, batch);
+    rng_t rng;
+    rng_seed(&rng, 2);
+    net_init_params(judge, &rng);
+}
+
+static double bench_ae(const dataset *ds)
+{
+    net enc, dec;
+    build_ae(&enc, &dec, 128);
     train_opts o = {1, 128, 1e-3f, 1, 1};
     double t0 = now_seconds(), loss;
     ae_train(&enc, &dec, ds, &o, NULL, &loss, NULL);
@@ -159,20 +174,118 @@ static double bench_ae(const dataset *ds)
 
 static double bench_judge(const dataset *ds)
 {
-    tshape img = {1, 28, 28};
-    layer_spec js[AE_MAX_LAYERS];
-    int nj = judge_specs(js, img, 10);
     net judge;
-    net_init(&judge, img, js, nj, 64);
-    rng_t rng;
-    rng_seed(&rng, 2);
-    net_init_params(&judge, &rng);
+    build_judge(&judge, 64);
     train_opts o = {1, 64, 1e-3f, 1, 1};
     double t0 = now_seconds();
     judge_train(&judge, ds, &o);
     double ips = ds->n / (now_seconds() - t0);
     net_free(&judge);
     return ips;
+}
+
+/* One training batch of each model on one thread with the GEMM observer
+ * on: the shapes and call counts of a real step. */
+static void trace_ae(gemm_trace *t, const float *x, int B)
+{
+    net enc, dec;
+    build_ae(&enc, &dec, B);
+    ae_work w;
+    ae_work_init(&w, &enc, &dec, B, NULL);
+    t->where = "autoencoder";
+    lgc_sgemm_observe(record_gemm, t);
+    ae_batch(&enc, &dec, x, NULL, NULL, B, NULL, &w, NULL);
+    lgc_sgemm_observe(NULL, NULL);
+    ae_work_free(&w);
+    net_free(&enc);
+    net_free(&dec);
+}
+
+static void trace_judge(gemm_trace *t, const float *x, const int *labels, int B)
+{
+    net judge;
+    build_judge(&judge, B);
+    float *dlogits = xmalloc((size_t)B * 10 * sizeof(float));
+    t->where = "judge";
+    lgc_sgemm_observe(record_gemm, t);
+    const float *logits = net_forward(&judge, x, B, judge.n_layers);
+    softmax_xent(dlogits, NULL, logits, labels, B, 10);
+    net_zero_grad(&judge);
+    net_backward(&judge, x, dlogits, B, judge.n_layers, 0);
+    lgc_sgemm_observe(NULL, NULL);
+    free(dlogits);
+    net_free(&judge);
+}
+
+/* Seconds on one thread that the traced GEMMs of one batch take at their
+ * measured rates (filled into rate[]): the step's floor if nothing but the
+ * GEMMs cost time. */
+static double trace_floor(const gemm_trace *t, double *rate)
+{
+    double secs = 0;
+    for (int i = 0; i < t->n; i++) {
+        const traced_gemm *g = &t->g[i];
+        rate[i] = sgemm_gflops(&g->s, 1, g->beta0 ? 0.0f : 1.0f);
+        secs += g->calls * 2.0 * g->s.M * g->s.N * g->s.K / (rate[i] * 1e9);
+    }
+    return secs;
+}
+
+/* Per-layer time on one thread for one chunk of NET_CHUNK images: each
+ * layer alone, forward and backward. The machine is shared and has slow
+ * spells longer than one layer's timing loop, so the layers are timed in
+ * turn, round after round, and each keeps its best round. */
+static double time_layer(net *nt, const float *x, int i, int backward, int want_din)
+{
+    double t0 = now_seconds();
+    if (backward)
+        net_layer_backward(nt, i, x, NET_CHUNK, want_din);
+    else
+        net_layer_forward(nt, i, x, NET_CHUNK);
+    return now_seconds() - t0;
+}
+
+static void profile_layers(const char *name, net *nt, int want_din, rng_t *rng)
+{
+    size_t n_in = tshape_size(nt->in) * NET_CHUNK;
+    size_t n_out = tshape_size(net_out_shape(nt)) * NET_CHUNK;
+    float *x = xmalloc(n_in * sizeof(float)), *dout = xmalloc(n_out * sizeof(float));
+    for (size_t i = 0; i < n_in; i++)
+        x[i] = (float)rng_uniform(rng);
+    for (size_t i = 0; i < n_out; i++)
+        dout[i] = (float)rng_normal(rng) * 1e-3f;
+    /* fill every activation and every layer's output gradient once */
+    net_forward(nt, x, NET_CHUNK, nt->n_layers);
+    net_backward(nt, x, dout, NET_CHUNK, nt->n_layers, want_din);
+    memcpy(nt->layers[nt->n_layers - 1].dact, dout, n_out * sizeof(float));
+    double best[NET_MAX_LAYERS][2];
+    for (int i = 0; i < nt->n_layers; i++)
+        best[i][0] = best[i][1] = 1e30;
+    for (int r = 0; r < 300; r++)
+        for (int i = 0; i < nt->n_layers; i++)
+            for (int bw = 0; bw < 2; bw++) {
+                double t = time_layer(nt, x, i, bw, want_din);
+                best[i][bw] = t < best[i][bw] ? t : best[i][bw];
+            }
+    for (int i = 0; i < nt->n_layers; i++) {
+        const layer *L = &nt->layers[i];
+        double f = best[i][0] / NET_CHUNK * 1e6, b = best[i][1] / NET_CHUNK * 1e6;
+        double macs = 0;
+        if (L->spec.type == LAYER_CONV3)
+            macs = (double)tshape_size(L->out) * L->in.c * 9;
+        else if (L->spec.type == LAYER_DENSE)
+            macs = (double)tshape_size(L->out) * tshape_size(L->in);
+        char shape[48];
+        snprintf(shape, sizeof shape, "%dx%dx%d -> %dx%dx%d", L->in.c, L->in.h, L->in.w,
+                 L->out.c, L->out.h, L->out.w);
+        printf("%-11s %2d %-10s %-24s %8.1f %8.1f", name, i, layer_type_name(L->spec.type),
+               shape, f, b);
+        if (macs > 0)
+            printf("  %6.1f", 6 * macs / ((f + b) * 1e-6) / 1e9);
+        printf("\n");
+    }
+    free(x);
+    free(dout);
 }
 
 /* --- mixtures --- */
@@ -217,6 +330,23 @@ static double bench_gmm(int kmax)
     return secs;
 }
 
+static void print_trace(const gemm_trace *t, const double *rate, int B, FILE *js, int *first)
+{
+    for (int i = 0; i < t->n; i++) {
+        const traced_gemm *g = &t->g[i];
+        const gemm_shape *s = &g->s;
+        printf("%-11s %c%c  %6d %6d %6d  %4s %9.2f  %8.1f\n", s->where, s->ta ? 'T' : 'N',
+               s->tb ? 'T' : 'N', s->M, s->N, s->K, g->beta0 ? "0" : "1",
+               (double)g->calls / B, rate[i]);
+        if (js)
+            fprintf(js, "%s{\"net\": \"%s\", \"op\": \"%c%c\", \"M\": %d, \"N\": %d, "
+                        "\"K\": %d, \"beta\": %d, \"calls_per_image\": %.4f, \"gflops\": %.2f}",
+                    *first ? "" : ", ", s->where, s->ta ? 'T' : 'N', s->tb ? 'T' : 'N', s->M,
+                    s->N, s->K, g->beta0 ? 0 : 1, (double)g->calls / B, rate[i]);
+        *first = 0;
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *json_path = NULL;
@@ -232,8 +362,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             n_threads = atoi(argv[++i]);
         else {
-            fprintf(stderr, "usage: bench [--images N] [--threads T] [--parts gemm,train|ae|judge,gmm] "
-                            "[--json FILE]\n");
+            fprintf(stderr, "usage: bench [--images N] [--threads T] "
+                            "[--parts gemm,train|ae|judge,layers,gmm] [--json FILE]\n");
             return 2;
         }
     }
@@ -241,81 +371,135 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench: --images must be >= 256 and --threads >= 1\n");
         return 2;
     }
-    tshape img = {1, 28, 28};
-    ae_arch a = {.latent = AE_DEFAULT_LATENT, .c1 = AE_DEFAULT_C1, .c2 = AE_DEFAULT_C2};
-    layer_spec es[AE_MAX_LAYERS], dsp[AE_MAX_LAYERS], js[AE_MAX_LAYERS];
-    int ne = ae_encoder_specs(es, img, &a), nd = ae_decoder_specs(dsp, img, &a);
-    int nj = judge_specs(js, img, 10);
-    tshape zin = {a.latent, 1, 1};
-
-    gemm_shape shapes[64];
-    int ns = 0;
-    ns += net_gemm_shapes(shapes + ns, "ae-encoder", es, ne, img);
-    ns += net_gemm_shapes(shapes + ns, "ae-decoder", dsp, nd, zin);
-    ns += net_gemm_shapes(shapes + ns, "judge", js, nj, img);
-    gemm_shape big = {"reference", 0, 0, 2048, 2048, 2048};
-    /* --parts without gemm (for profiling) skips the reference too */
-    int gemm = strstr(parts, "gemm") != NULL;
-    double peak = gemm ? sgemm_gflops(&big, n_threads) : NAN;
-    double peak1 = gemm ? sgemm_gflops(&big, 1) : NAN;
-    FILE *js_out = json_path ? fopen(json_path, "w") : NULL;
-    if (json_path && !js_out) {
+    FILE *js = json_path ? fopen(json_path, "w") : NULL;
+    if (json_path && !js) {
         fprintf(stderr, "bench: cannot write '%s'\n", json_path);
         return 1;
     }
-    printf("sgemm 2048^3: %.1f GFLOP/s on %d threads, %.1f on 1 thread\n\n", peak, n_threads,
-           peak1);
-    printf("%-11s %-3s %6s %6s %6s  %s\n", "gemm of", "op", "M", "N", "K", "GFLOP/s (1 thread)");
-    if (js_out)
-        fprintf(js_out, "{\"threads\": %d, \"sgemm_2048\": {\"gflops\": %.2f, \"gflops_1thread\": "
-                        "%.2f}, \"gemm_shapes\": [",
-                n_threads, gemm ? peak : 0.0, gemm ? peak1 : 0.0);
-    for (int i = 0; i < ns && gemm; i++) {
-        const gemm_shape *s = &shapes[i];
-        double g = sgemm_gflops(s, 1);
-        printf("%-11s %c%c  %6d %6d %6d  %.1f\n", s->where, s->ta ? 'T' : 'N', s->tb ? 'T' : 'N',
-               s->M, s->N, s->K, g);
-        if (js_out)
-            fprintf(js_out, "%s{\"net\": \"%s\", \"op\": \"%c%c\", \"M\": %d, \"N\": %d, \"K\": %d, "
-                            "\"gflops\": %.2f}",
-                    i ? ", " : "", s->where, s->ta ? 'T' : 'N', s->tb ? 'T' : 'N', s->M, s->N,
-                    s->K, g);
-    }
-
-    set_threads_for_lgc();
     rng_t rng;
     rng_seed(&rng, 4);
     dataset ds;
     random_dataset(&ds, images, &rng);
-    double ae_macs = forward_macs(es, ne, img) + forward_macs(dsp, nd, zin);
-    double judge_macs = forward_macs(js, nj, img);
-    int train = strstr(parts, "train") != NULL;
+    enum { AE_B = 128, JUDGE_B = 64 };
+    float *x = xmalloc((size_t)AE_B * 784 * sizeof(float));
+    int *labels = xmalloc(AE_B * sizeof(int));
+    int idx[AE_B];
+    for (int i = 0; i < AE_B; i++)
+        idx[i] = i;
+    dataset_batch(x, &ds, idx, AE_B);
+    dataset_batch_labels(labels, &ds, idx, AE_B);
+
+    /* --- the machine's sgemm rate, and the GEMMs of one training step --- */
+    /* --parts without gemm (for profiling) skips the reference too */
+    const int gemm = strstr(parts, "gemm") != NULL;
+    gemm_shape big = {"reference", 0, 0, 2048, 2048, 2048};
+    double peak = NAN, peak1 = NAN, ae_floor = NAN, judge_floor = NAN;
+    if (js)
+        fprintf(js, "{\"threads\": %d, ", n_threads);
+    if (gemm) {
+        peak = sgemm_gflops(&big, n_threads, 1.0f);
+        peak1 = sgemm_gflops(&big, 1, 1.0f);
+        printf("sgemm 2048^3: %.1f GFLOP/s on %d threads, %.1f on 1 thread\n\n", peak,
+               n_threads, peak1);
+        openblas_set_num_threads(1);
+#ifdef _OPENMP
+        omp_set_num_threads(1);
+#endif
+        gemm_trace ta = {.n = 0}, tj = {.n = 0};
+        trace_ae(&ta, x, AE_B);
+        trace_judge(&tj, x, labels, JUDGE_B);
+        double rate_a[64], rate_j[64];
+        ae_floor = trace_floor(&ta, rate_a) / AE_B;
+        judge_floor = trace_floor(&tj, rate_j) / JUDGE_B;
+        printf("GEMMs of one training step, as run (one thread, per chunk of %d images)\n",
+               NET_CHUNK);
+        printf("%-11s %-3s %6s %6s %6s  %4s %9s  %8s\n", "model", "op", "M", "N", "K", "beta",
+               "per image", "GFLOP/s");
+        if (js)
+            fprintf(js, "\"sgemm_2048\": {\"gflops\": %.2f, \"gflops_1thread\": %.2f}, "
+                        "\"gemms\": [",
+                    peak, peak1);
+        int first = 1;
+        print_trace(&ta, rate_a, AE_B, js, &first);
+        print_trace(&tj, rate_j, JUDGE_B, js, &first);
+        if (js)
+            fprintf(js, "], ");
+    }
+
+    set_threads_for_lgc();
+    double ae_macs, judge_macs;
+    {
+        net enc, dec, judge;
+        build_ae(&enc, &dec, 1);
+        build_judge(&judge, 1);
+        ae_macs = forward_macs(&enc) + forward_macs(&dec);
+        judge_macs = forward_macs(&judge);
+        net_free(&enc);
+        net_free(&dec);
+        net_free(&judge);
+    }
+    const int train = strstr(parts, "train") != NULL;
     double ae_ips = train || strstr(parts, "ae") ? bench_ae(&ds) : 0;
     double judge_ips = train || strstr(parts, "judge") ? bench_judge(&ds) : 0;
     double ae_gf = ae_ips * 6 * ae_macs / 1e9, judge_gf = judge_ips * 6 * judge_macs / 1e9;
-    printf("\n%-26s %10s %9s %9s\n", "training (1 epoch)", "images/s", "GFLOP/s", "of sgemm");
-    printf("%-26s %10.0f %9.1f %8.1f%%\n", "autoencoder, batch 128", ae_ips, ae_gf,
-           100 * ae_gf / peak);
-    printf("%-26s %10.0f %9.1f %8.1f%%\n", "judge, batch 64", judge_ips, judge_gf,
-           100 * judge_gf / peak);
+    /* the GEMM floor on T threads, if they split perfectly, against the
+     * real time per image */
+    double ae_gemm_share = ae_floor / n_threads * ae_ips;
+    double judge_gemm_share = judge_floor / n_threads * judge_ips;
+    printf("\n%-24s %9s %8s %9s %12s\n", "training (1 epoch)", "images/s", "GFLOP/s",
+           "of sgemm", "GEMM share");
+    printf("%-24s %9.0f %8.1f %8.1f%% %11.1f%%\n", "autoencoder, batch 128", ae_ips, ae_gf,
+           100 * ae_gf / peak, 100 * ae_gemm_share);
+    printf("%-24s %9.0f %8.1f %8.1f%% %11.1f%%\n", "judge, batch 64", judge_ips, judge_gf,
+           100 * judge_gf / peak, 100 * judge_gemm_share);
+    if (gemm)
+        printf("(GEMM share: the time the step's GEMMs take at the rates above, split over %d "
+               "threads,\n as a fraction of the measured time per image)\n",
+               n_threads);
+
+    if (strstr(parts, "layers")) {
+        openblas_set_num_threads(1);
+#ifdef _OPENMP
+        omp_set_num_threads(1);
+#endif
+        printf("\nper layer, one thread, microseconds per image (chunks of %d)\n", NET_CHUNK);
+        printf("%-11s %2s %-10s %-24s %8s %8s  %6s\n", "net", "#", "layer", "shape", "forward",
+               "backward", "GFLOP/s");
+        net enc, dec, judge;
+        build_ae(&enc, &dec, NET_CHUNK);
+        build_judge(&judge, NET_CHUNK);
+        profile_layers("ae-encoder", &enc, 0, &rng);
+        profile_layers("ae-decoder", &dec, 1, &rng);
+        profile_layers("judge", &judge, 0, &rng);
+        net_free(&enc);
+        net_free(&dec);
+        net_free(&judge);
+        set_threads_for_lgc();
+    }
+
     double gmm_secs = strstr(parts, "gmm") ? bench_gmm(10) : 0;
-    printf("\nmixtures, 10 classes x 6000 x d=16, k=1..10, full: %.2f s\n", gmm_secs);
-    if (js_out) {
+    if (strstr(parts, "gmm"))
+        printf("\nmixtures, 10 classes x 6000 x d=16, k=1..10, full: %.2f s\n", gmm_secs);
+    if (js) {
         /* fractions are null when the sgemm reference was not measured */
-        char ae_of[32] = "null", judge_of[32] = "null";
+        char ae_of[32] = "null", judge_of[32] = "null", ae_sh[32] = "null", judge_sh[32] = "null";
         if (gemm) {
             snprintf(ae_of, sizeof ae_of, "%.4f", ae_gf / peak);
             snprintf(judge_of, sizeof judge_of, "%.4f", judge_gf / peak);
+            snprintf(ae_sh, sizeof ae_sh, "%.4f", ae_gemm_share);
+            snprintf(judge_sh, sizeof judge_sh, "%.4f", judge_gemm_share);
         }
-        fprintf(js_out, "], \"train\": {\"images\": %d, "
-                        "\"ae\": {\"images_per_s\": %.1f, \"gflops\": %.2f, \"of_sgemm\": %s, "
-                        "\"forward_macs\": %.0f}, "
-                        "\"judge\": {\"images_per_s\": %.1f, \"gflops\": %.2f, \"of_sgemm\": %s, "
-                        "\"forward_macs\": %.0f}}, \"gmm_fit_seconds\": %.3f}\n",
-                images, ae_ips, ae_gf, ae_of, ae_macs, judge_ips, judge_gf, judge_of, judge_macs,
-                gmm_secs);
-        fclose(js_out);
+        fprintf(js, "\"train\": {\"images\": %d, "
+                    "\"ae\": {\"images_per_s\": %.1f, \"gflops\": %.2f, \"of_sgemm\": %s, "
+                    "\"gemm_share\": %s, \"forward_macs\": %.0f}, "
+                    "\"judge\": {\"images_per_s\": %.1f, \"gflops\": %.2f, \"of_sgemm\": %s, "
+                    "\"gemm_share\": %s, \"forward_macs\": %.0f}}, \"gmm_fit_seconds\": %.3f}\n",
+                images, ae_ips, ae_gf, ae_of, ae_sh, ae_macs, judge_ips, judge_gf, judge_of,
+                judge_sh, judge_macs, gmm_secs);
+        fclose(js);
     }
+    free(x);
+    free(labels);
     dataset_free(&ds);
     return 0;
 }
