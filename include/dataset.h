@@ -25,6 +25,9 @@ typedef enum { DATASET_TRAIN, DATASET_TEST } dataset_split;
  * LGC_OK, or LGC_EIO / LGC_EFORMAT with a message naming the file. */
 int dataset_load(dataset *ds, const char *dir, dataset_split split);
 void dataset_free(dataset *ds);
+/* Whether dir holds the images file of split (raw or .gz); says nothing of
+ * whether it is valid. */
+int dataset_has_split(const char *dir, dataset_split split);
 
 /* Converts the images idx[0..B) to float (B, C, H, W) in [0, 1]. */
 void dataset_batch(float *out, const dataset *ds, const int *idx, int B);

@@ -37,6 +37,7 @@ typedef struct {
 #define AE_DEFAULT_C2 32
 #define AE_DEFAULT_HIDDEN 256
 #define AE_MAX_LAYERS 16
+#define AE_MAX_WIDTH 4096 /* bound on --widths and --hidden */
 
 /* Fill specs (room for AE_MAX_LAYERS) and return the layer count, or
  * LGC_EUSAGE when the image size does not fit the architecture (conv:
@@ -104,6 +105,10 @@ double ae_batch(net *enc, net *dec, const float *x, const int *labels, const flo
  * the encoder's output, or for a VAE (output 2d per image) its means, the
  * first d values. */
 void ae_encode(net *enc, const dataset *ds, float *z, int d);
+
+/* Mean squared error per pixel (values in [0, 1]) of dec(enc(x)) over ds:
+ * the encoder's output, or a VAE's mean, decoded with the final sigmoid. */
+double ae_reconstruction_mse(net *enc, net *dec, const dataset *ds);
 
 /* Trains the judge on ds with softmax cross-entropy for o->epochs epochs,
  * that is judge_train_steps with steps = o->epochs * judge_steps_per_epoch

@@ -58,6 +58,8 @@ static void usage(FILE *f)
             "      --model (conv|mlp)  autoencoder: convolutional, or dense with one hidden\n"
             "                          layer of %d units [conv]\n"
             "      --latent <d>        latent dimension [%d]\n"
+            "      --widths <c1>,<c2>  conv: channels of the two conv layers [%d,%d]\n"
+            "      --hidden <n>        mlp: width of the hidden layers [%d]\n"
             "      --vae               variational: the encoder outputs a mean and a\n"
             "                          log-variance, z = mean + exp(logvar/2) * N(0,1);\n"
             "                          the mixtures are fitted to the means\n"
@@ -76,13 +78,15 @@ static void usage(FILE *f)
             "                          f32 scale per output channel and f16 biases [f16]\n"
             "      --mixtures (f16|f32) mixture means and factors in the file [f16]\n"
             "      --budget <bytes>    make the file at most this size (suffix K = 1024,\n"
-            "                          M = 1024^2): lgc picks --latent, the widths, --kmax\n"
-            "                          and --weights, and prints its choices\n"
+            "                          M = 1024^2): lgc picks --latent, --widths or\n"
+            "                          --hidden, --kmax and --weights, and prints its\n"
+            "                          choices\n"
             "      --seed <n>          random seed [%d]\n"
             "      --threads <n>       threads, 0 = all cores [0]\n"
             "  -q, --quiet             no progress on stderr\n"
             "  -h, --help              show this help\n",
-            AE_DEFAULT_HIDDEN, AE_DEFAULT_LATENT, DEFAULT_BETA, DEFAULT_MARGIN, DEFAULT_EPOCHS,
+            AE_DEFAULT_HIDDEN, AE_DEFAULT_LATENT, AE_DEFAULT_C1, AE_DEFAULT_C2, AE_DEFAULT_HIDDEN,
+            DEFAULT_BETA, DEFAULT_MARGIN, DEFAULT_EPOCHS,
             DEFAULT_BATCH, DEFAULT_LR, DEFAULT_KMAX, DEFAULT_SEED);
 }
 
@@ -111,11 +115,30 @@ static int parse_bytes(long *out, const char *opt, const char *arg)
     return LGC_OK;
 }
 
+/* --widths C1,C2: the conv autoencoder's two channel widths. */
+static int parse_widths(ae_arch *a, const char *arg)
+{
+    char *end;
+    errno = 0;
+    long c1 = strtol(arg, &end, 10), c2 = -1;
+    if (!errno && end != arg && *end == ',' && end[1] >= '0' && end[1] <= '9')
+        c2 = strtol(end + 1, &end, 10);
+    if (errno || c2 < 0 || *end)
+        return lgc_fail(LGC_EUSAGE, "option '--widths' expects two numbers such as 16,32, got '%s'",
+                        arg);
+    if (c1 < 1 || c1 > AE_MAX_WIDTH || c2 < 1 || c2 > AE_MAX_WIDTH)
+        return lgc_fail(LGC_EUSAGE, "option '--widths' takes widths in 1..%d, got '%s'",
+                        AE_MAX_WIDTH, arg);
+    a->c1 = (int)c1;
+    a->c2 = (int)c2;
+    return LGC_OK;
+}
+
 static int parse(compress_opts *o, int argc, char **argv)
 {
     enum { OPT_LATENT = 256, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_KMAX, OPT_COV, OPT_WEIGHTS,
            OPT_MIXTURES, OPT_SEED, OPT_THREADS, OPT_MODEL, OPT_VAE, OPT_BETA, OPT_CONTRASTIVE,
-           OPT_MARGIN, OPT_BUDGET };
+           OPT_MARGIN, OPT_BUDGET, OPT_WIDTHS, OPT_HIDDEN };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},   {"latent", required_argument, 0, OPT_LATENT},
         {"epochs", required_argument, 0, OPT_EPOCHS}, {"batch", required_argument, 0, OPT_BATCH},
@@ -128,6 +151,7 @@ static int parse(compress_opts *o, int argc, char **argv)
         {"contrastive", required_argument, 0, OPT_CONTRASTIVE},
         {"margin", required_argument, 0, OPT_MARGIN},
         {"budget", required_argument, 0, OPT_BUDGET},
+        {"widths", required_argument, 0, OPT_WIDTHS}, {"hidden", required_argument, 0, OPT_HIDDEN},
         {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
@@ -141,6 +165,7 @@ static int parse(compress_opts *o, int argc, char **argv)
     o->gmm_dtype = LGCF_F16;
     /* options that only make sense with another, and those --budget sets */
     const char *beta_set = NULL, *margin_set = NULL, *chosen_set = NULL;
+    const char *widths_set = NULL, *hidden_set = NULL;
     int st = LGC_OK, c;
     optind = 0; /* glibc: full reset, so cmd_* can run more than once */
     opterr = 0;
@@ -193,6 +218,16 @@ static int parse(compress_opts *o, int argc, char **argv)
             margin_set = "--margin";
             break;
         case OPT_BUDGET: st = parse_bytes(&o->budget, "budget", optarg); break;
+        case OPT_WIDTHS:
+            st = parse_widths(&o->arch, optarg);
+            chosen_set = "--widths";
+            widths_set = "--widths";
+            break;
+        case OPT_HIDDEN:
+            st = cli_parse_int(&o->arch.hidden, "hidden", optarg, 1, AE_MAX_WIDTH);
+            chosen_set = "--hidden";
+            hidden_set = "--hidden";
+            break;
         case OPT_SEED: st = cli_parse_u64(&o->train.seed, "seed", optarg); break;
         case OPT_THREADS: st = cli_parse_int(&o->threads, "threads", optarg, 0, 1024); break;
         case 'q': o->train.quiet = 1; break;
@@ -206,10 +241,14 @@ static int parse(compress_opts *o, int argc, char **argv)
         return lgc_fail(LGC_EUSAGE, "option '--beta' needs --vae");
     if (margin_set && !(o->loss.contrastive > 0.0f))
         return lgc_fail(LGC_EUSAGE, "option '--margin' needs --contrastive <w> with w > 0");
+    if (widths_set && o->arch.kind != AE_CONV)
+        return lgc_fail(LGC_EUSAGE, "option '--widths' is for --model conv");
+    if (hidden_set && o->arch.kind != AE_MLP)
+        return lgc_fail(LGC_EUSAGE, "option '--hidden' is for --model mlp");
     if (o->budget && chosen_set)
         return lgc_fail(LGC_EUSAGE,
                         "option '%s' cannot be combined with --budget, which chooses the latent "
-                        "size, kmax and the weight precision",
+                        "size, the widths, kmax and the weight precision",
                         chosen_set);
     if ((st = cli_one_operand(&o->dir, argc, argv, "<dataset-dir>")))
         return st;
@@ -378,6 +417,33 @@ static int decoder_specs_checked(layer_spec *specs, int *n, tshape img, const ae
     return LGC_OK;
 }
 
+/* How well the trained autoencoder reconstructs the test split of dir,
+ * when dir has one (t10k-*): MSE per pixel and PSNR = 10 log10(1 / MSE),
+ * on stderr with the progress. The file keeps no encoder, so this is the
+ * only moment it can be measured. A missing test split is skipped; a
+ * malformed one is reported and skipped (compress does not need it). */
+static void report_test_reconstruction(net *enc, net *dec, const dataset *train, const char *dir)
+{
+    dataset test;
+    if (!dataset_has_split(dir, DATASET_TEST))
+        return;
+    if (dataset_load(&test, dir, DATASET_TEST) != LGC_OK) {
+        fprintf(stderr, "compress: test split not used: %s\n", lgc_errmsg());
+        return;
+    }
+    if (test.h == train->h && test.w == train->w && test.c == train->c) {
+        double mse = ae_reconstruction_mse(enc, dec, &test);
+        fprintf(stderr,
+                "compress: test set reconstruction: MSE %.5f per pixel, PSNR %.2f dB "
+                "(%d images)\n",
+                mse, 10.0 * log10(1.0 / (mse > 1e-12 ? mse : 1e-12)), test.n);
+    } else {
+        fprintf(stderr, "compress: test split not used: its images are %dx%dx%d\n", test.h,
+                test.w, test.c);
+    }
+    dataset_free(&test);
+}
+
 /* Trains arch a on ds and encodes it into t. */
 static int train_ae(trained *t, const ae_arch *a, const dataset *ds, const compress_opts *o)
 {
@@ -418,6 +484,8 @@ static int train_ae(trained *t, const ae_arch *a, const dataset *ds, const compr
     }
     t->z = xmalloc((size_t)ds->n * a->latent * sizeof(float));
     ae_encode(&enc, ds, t->z, a->latent);
+    if (!o->train.quiet)
+        report_test_reconstruction(&enc, &t->dec, ds, o->dir);
 done:
     net_free(&enc);
     return st;

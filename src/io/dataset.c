@@ -41,6 +41,20 @@ static int find_file(char **out, const char *dir, const char *name)
     return st;
 }
 
+int dataset_has_split(const char *dir, dataset_split split)
+{
+    const char *prefix = split == DATASET_TEST ? "t10k" : "train";
+    static const char *const suffix[2] = {"", ".gz"};
+    for (int s = 0; s < 2; s++) {
+        char path[4096];
+        struct stat sb;
+        int len = snprintf(path, sizeof path, "%s/%s-images-idx3-ubyte%s", dir, prefix, suffix[s]);
+        if (len > 0 && (size_t)len < sizeof path && stat(path, &sb) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 int dataset_load(dataset *ds, const char *dir, dataset_split split)
 {
     const char *prefix = split == DATASET_TRAIN ? "train" : "t10k";

@@ -226,6 +226,34 @@ void ae_encode(net *enc, const dataset *ds, float *z, int d)
     free(idx);
 }
 
+double ae_reconstruction_mse(net *enc, net *dec, const dataset *ds)
+{
+    const int d = (int)tshape_size(dec->in), dout = (int)tshape_size(net_out_shape(enc));
+    const int bs = enc->max_batch < dec->max_batch ? enc->max_batch : dec->max_batch;
+    const size_t F = tshape_size(enc->in);
+    assert(dout == d || dout == 2 * d);
+    float *x = xmalloc((size_t)bs * F * sizeof(float));
+    float *z = xmalloc((size_t)bs * d * sizeof(float));
+    int *idx = xmalloc((size_t)bs * sizeof(int));
+    double sse = 0;
+    for (int s = 0; s < ds->n; s += bs) {
+        int B = ds->n - s < bs ? ds->n - s : bs;
+        for (int i = 0; i < B; i++)
+            idx[i] = s + i;
+        dataset_batch(x, ds, idx, B);
+        const float *h = net_forward(enc, x, B, enc->n_layers);
+        for (int b = 0; b < B; b++) /* z, or a VAE's mean */
+            memcpy(z + (size_t)b * d, h + (size_t)b * dout, (size_t)d * sizeof(float));
+        const float *y = net_forward(dec, z, B, dec->n_layers);
+        for (size_t i = 0; i < (size_t)B * F; i++)
+            sse += ((double)y[i] - x[i]) * ((double)y[i] - x[i]);
+    }
+    free(x);
+    free(z);
+    free(idx);
+    return sse / ((double)ds->n * F);
+}
+
 /* Progress of the judge: one line per epoch (the progress module) while a
  * run has at most JUDGE_EPOCH_LINES epochs; a tiny set cycled for
  * thousands of epochs gets a line every 1/JUDGE_STEP_LINES of the steps

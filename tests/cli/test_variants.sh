@@ -33,7 +33,17 @@ for bad in 12Q 0 -5 K 1.5K 2G " 8K" 2000M; do
     expect_fail "--budget '$bad'" 2 "option '--budget'" \
         "$LGC" compress "$D" -o "$TMP/x.lgc" --budget "$bad"
 done
-for opt in "--latent 4" "--kmax 3" "--weights int8"; do
+for bad in 8 8,0 8,x ,16 8,16,32 -8,16 8,5000; do
+    expect_fail "--widths '$bad'" 2 "option '--widths'" \
+        "$LGC" compress "$D" -o "$TMP/x.lgc" --widths "$bad"
+done
+expect_fail "--widths with the mlp" 2 "'--widths' is for --model conv" \
+    "$LGC" compress "$D" -o "$TMP/x.lgc" --model mlp --widths 8,16
+expect_fail "--hidden with the conv model" 2 "'--hidden' is for --model mlp" \
+    "$LGC" compress "$D" -o "$TMP/x.lgc" --hidden 64
+expect_fail "--hidden 0" 2 "'--hidden' must be in" \
+    "$LGC" compress "$D" -o "$TMP/x.lgc" --model mlp --hidden 0
+for opt in "--latent 4" "--kmax 3" "--weights int8" "--widths 8,16"; do
     # shellcheck disable=SC2086
     expect_fail "--budget with $opt" 2 "'${opt%% *}' cannot be combined with --budget" \
         "$LGC" compress "$D" -o "$TMP/x.lgc" --budget 32K $opt
@@ -43,7 +53,8 @@ assert "no file from misuse" test ! -e "$TMP/x.lgc"
 # --- --help names every option and its default ---
 check "compress --help" "$LGC" compress --help
 for word in "--model (conv|mlp)" "--vae" "--beta <b>" "KL term [1]" "--contrastive <w>" \
-    "--margin <m>" "the margin [1]" "(f16|f32|int8)" "--budget <bytes>" "K = 1024"; do
+    "--margin <m>" "the margin [1]" "(f16|f32|int8)" "--budget <bytes>" "K = 1024" \
+    "--widths <c1>,<c2>" "layers [16,32]" "--hidden <n>" "hidden layers [256]"; do
     assert "compress --help mentions $word" grep -qF -- "$word" "$TMP/out"
 done
 
@@ -59,6 +70,21 @@ check "info --json int8" "$LGC" info --json "$TMP/int8.lgc"
 assert "info --json weights int8" grep -q '"weights": "int8"' "$TMP/out"
 check "sample int8" "$LGC" sample "$TMP/int8.lgc" -n 30 -o "$TMP/s8" -q
 assert "int8 samples written" test "$(stat -c %s "$TMP/s8/train-images-idx3-ubyte")" -eq $((16 + 30 * 256))
+
+# --- widths: the conv layers' channels, the mlp's hidden width ---
+check "compress --widths 4,8" "$LGC" compress "$D" -o "$TMP/w48.lgc" "${fast[@]}" --widths 4,8
+check "info --json of --widths 4,8" "$LGC" info --json "$TMP/w48.lgc"
+# decoder: dense 16 -> 8*4*4 (2048 + 128), conv 8 -> 4 (288 + 4), conv 4 -> 1 (36 + 1)
+assert "--widths 4,8 sets the decoder's size" grep -q '"decoder_params": 2505' "$TMP/out"
+check "compress --model mlp --hidden 32" "$LGC" compress "$D" -o "$TMP/h32.lgc" "${fast[@]}" \
+    --model mlp --hidden 32
+check "info --json of --hidden 32" "$LGC" info --json "$TMP/h32.lgc"
+# decoder: dense 16 -> 32 (512 + 32), dense 32 -> 256 (8192 + 256)
+assert "--hidden 32 sets the decoder's size" grep -q '"decoder_params": 8992' "$TMP/out"
+check "compress reports the test set's reconstruction" "$LGC" compress "$D" -o "$TMP/rec.lgc" \
+    --epochs 1 --kmax 2
+assert "reconstruction MSE and PSNR on stderr" \
+    grep -qE "test set reconstruction: MSE [0-9.]+ per pixel, PSNR [0-9.]+ dB \(60 images\)" "$TMP/err"
 
 # --- contrastive, VAE, both, and the mlp ---
 variants=(
