@@ -57,6 +57,10 @@ void upsample2_backward(float *din, const float *dout, int B, int C, int H, int 
  * so the input need not be kept. */
 void relu_forward(float *out, const float *in, size_t n);
 void relu_backward(float *din, const float *dout, const float *out, size_t n);
+/* The same gradient WRITTEN rather than accumulated: din = dout where
+ * out > 0, else 0. din may alias dout (and out may alias the forward's
+ * input), so a network can run ReLU in place (net.c). */
+void relu_mask(float *din, const float *dout, const float *out, size_t n);
 void sigmoid_forward(float *out, const float *in, size_t n);
 void sigmoid_backward(float *din, const float *dout, const float *out, size_t n);
 

@@ -26,8 +26,9 @@
 #define LGCF_MAX_ACTIVATIONS (16u << 20)
 
 /* Storage of decoder weights (all three) and mixture means and factors
- * (f32, f16). LGCF_INT8: int8 weights with one f32 scale per output row
- * (dense) or output channel (conv), and f16 biases (docs/FORMAT.md). */
+ * (f32, f16). LGCF_INT8: int8 weights with one f32 scale per output
+ * channel, and f16 biases (docs/FORMAT.md; on disk it is dtype code 3, and
+ * code 2, one scale per output unit of a dense layer, is read too). */
 typedef enum { LGCF_F32 = 0, LGCF_F16 = 1, LGCF_INT8 = 2 } lgcf_dtype;
 
 typedef struct {

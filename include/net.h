@@ -51,8 +51,9 @@ typedef struct {
     size_t n_w, n_b; /* parameter counts (0 for parameter-free layers) */
     float *w, *b;    /* views into net.params */
     float *dw, *db;  /* views into net.grads */
-    float *act;      /* (B, out) output, view into net.acts */
-    float *dact;     /* (B, out) gradient of the output */
+    float *act;      /* (B, out) output, view into net.acts; a ReLU after
+                      * another layer shares that layer's (runs in place) */
+    float *dact;     /* (B, out) gradient of the output; shared likewise */
     int *argmax;     /* (B, out) max-pool cache, else NULL */
 } layer;
 

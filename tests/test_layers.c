@@ -660,6 +660,19 @@ static void relu_backward_gradcheck(void **state)
         assert_true(k.out[i] == (k.in[i] > 0.0f ? k.in[i] : 0.0f));
     relu_backward(din, k.r, k.out, n);
     check_grad("relu din", din, din0, k.in, n, act_objective, &k);
+    /* relu_mask writes the same gradient, also in place: forward and
+     * backward on one buffer, as the network runs it */
+    float *mask = randn(&rng, n), *inplace = copy_of(k.in, n), *g = copy_of(k.r, n);
+    relu_mask(mask, k.r, k.out, n);
+    relu_forward(inplace, inplace, n);
+    relu_mask(g, g, inplace, n);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(inplace[i] == k.out[i]);
+        assert_true(mask[i] == (k.out[i] > 0.0f ? k.r[i] : 0.0f) && g[i] == mask[i]);
+    }
+    free(g);
+    free(inplace);
+    free(mask);
     free(din);
     free(din0);
     free(k.r);

@@ -178,8 +178,14 @@ static const layer_spec t_specs[T_LAYERS] = {
 /* What each layer outputs and how many parameters it has (by hand). */
 static const tshape t_shapes[T_LAYERS] = {{4, 2, 2}, {4, 2, 2}, {4, 4, 4}, {1, 4, 4}, {1, 4, 4}};
 static const size_t t_counts[T_LAYERS] = {3 * 16 + 16, 0, 0, 1 * 4 * 9 + 1, 0};
-/* Output rows (int8 scales and biases) of each layer with parameters. */
-static const size_t t_rows[T_LAYERS] = {16, 0, 0, 1, 0};
+/* Biases (one per output unit of a dense layer, per channel of a conv) and
+ * int8 scale groups (one per output channel) of each layer. */
+static const size_t t_biases[T_LAYERS] = {16, 0, 0, 1, 0};
+static const size_t t_groups[T_LAYERS] = {4, 0, 0, 1, 0};
+/* DECO dtype codes of int8 layers: per output channel (written), and the
+ * first layout, per output unit (read) */
+#define T_INT8_CHANNELS 3
+#define T_INT8_UNITS 2
 #define T_KMAX 4
 
 /* A value representable in f32, so that f32 storage is exact. */
@@ -442,19 +448,22 @@ static int tcode(float w, float s)
     return q > 127 ? 127 : q < -127 ? -127 : (int)q;
 }
 
-/* An int8 layer (docs/FORMAT.md, DECO): rows f32 scales, then the weights
- * row by row as two's complement bytes, then rows f16 biases. */
-static void tint8_layer(tbuf *d, const float *p, size_t count, size_t rows)
+/* An int8 layer (docs/FORMAT.md, DECO): groups f32 scales, then the
+ * weights group by group as two's complement bytes, then the f16 biases. */
+static void tint8_layer(tbuf *d, const float *p, size_t count, size_t biases, size_t groups)
 {
-    const size_t len = count / rows - 1;
-    for (size_t r = 0; r < rows; r++)
-        tf32(d, tscale(p + r * len, len));
-    for (size_t r = 0; r < rows; r++)
+    const size_t n_w = count - biases, len = n_w / groups;
+    for (size_t g = 0; g < groups; g++)
+        tf32(d, tscale(p + g * len, len));
+    for (size_t g = 0; g < groups; g++)
         for (size_t j = 0; j < len; j++)
-            tu8(d, (unsigned)tcode(p[r * len + j], tscale(p + r * len, len)) & 0xff);
-    for (size_t r = 0; r < rows; r++)
-        tu16(d, f32_to_f16(p[rows * len + r]));
+            tu8(d, (unsigned)tcode(p[g * len + j], tscale(p + g * len, len)) & 0xff);
+    for (size_t r = 0; r < biases; r++)
+        tu16(d, f32_to_f16(p[n_w + r]));
 }
+
+/* int8 files of the first layout: one scale per output unit */
+static int t_int8_units;
 
 enum { T_SHAP, T_PRIO, T_DECO, T_GMMS, T_BICS, T_NSEC };
 static const char *const t_tags[T_NSEC] = {"SHAP", "PRIO", "DECO", "GMMS", "BICS"};
@@ -476,7 +485,10 @@ static void encode_payloads(tbuf raw[T_NSEC], const lgc_model *m)
     tu32(d, T_PARAMS);
     for (int i = 0; i < T_LAYERS; i++) {
         tu8(d, t_specs[i].type);
-        tu8(d, t_counts[i] ? m->weight_dtype : 0);
+        const unsigned code = m->weight_dtype != LGCF_INT8 ? m->weight_dtype
+                              : t_int8_units             ? T_INT8_UNITS
+                                                         : T_INT8_CHANNELS;
+        tu8(d, t_counts[i] ? code : 0);
         tu16(d, 0);
         tu32(d, (uint32_t)t_shapes[i].c);
         tu32(d, (uint32_t)t_shapes[i].h);
@@ -486,7 +498,8 @@ static void encode_payloads(tbuf raw[T_NSEC], const lgc_model *m)
     for (int i = 0; i < T_LAYERS; p += t_counts[i], i++) {
         if (m->weight_dtype == LGCF_INT8) {
             if (t_counts[i])
-                tint8_layer(d, p, t_counts[i], t_rows[i]);
+                tint8_layer(d, p, t_counts[i], t_biases[i],
+                            t_int8_units ? t_biases[i] : t_groups[i]);
             continue;
         }
         for (size_t j = 0; j < t_counts[i]; j++) {
@@ -691,33 +704,33 @@ static void test_roundtrip_f16_mixtures(void **state)
 }
 
 /* Checks r (read back from an int8 file of m) against m: every weight
- * within half its row's scale of the original, plus the rounding of the
+ * within half its group's scale of the original, plus the rounding of the
  * f32 product q * s (half an ulp of the result); biases f16-rounded. */
 static void assert_int8_close(const lgc_model *m, const lgc_model *r, const size_t *counts,
-                              const size_t *rows, int n_layers)
+                              const size_t *biases, const size_t *groups, int n_layers)
 {
     assert_int_equal(r->weight_dtype, LGCF_INT8);
     size_t at = 0;
     for (int i = 0; i < n_layers; at += counts[i], i++) {
         if (!counts[i])
             continue;
-        const size_t len = counts[i] / rows[i] - 1;
-        for (size_t row = 0; row < rows[i]; row++) {
-            const float *w = m->dec_params + at + row * len, *q = r->dec_params + at + row * len;
+        const size_t n_w = counts[i] - biases[i], len = n_w / groups[i];
+        for (size_t g = 0; g < groups[i]; g++) {
+            const float *w = m->dec_params + at + g * len, *q = r->dec_params + at + g * len;
             const float s = tscale(w, len);
             for (size_t j = 0; j < len; j++) {
                 const double err = fabs((double)w[j] - q[j]);
                 const double bound = s / 2.0 + fabs((double)q[j]) * 0x1p-24;
                 if (!(err <= bound)) {
-                    print_error("layer %d row %zu weight %zu: %a read back as %a, scale %a: "
-                                "error %g > %g\n", i, row, j, (double)w[j], (double)q[j],
+                    print_error("layer %d group %zu weight %zu: %a read back as %a, scale %a: "
+                                "error %g > %g\n", i, g, j, (double)w[j], (double)q[j],
                                 (double)s, err, bound);
                     fail();
                 }
             }
         }
-        for (size_t row = 0; row < rows[i]; row++) {
-            const size_t b = at + rows[i] * len + row;
+        for (size_t row = 0; row < biases[i]; row++) {
+            const size_t b = at + n_w + row;
             assert_true(r->dec_params[b] == f16_to_f32(f32_to_f16(m->dec_params[b])));
         }
     }
@@ -733,7 +746,7 @@ static void test_roundtrip_int8(void **state)
     size_t len, len2;
     uint8_t *buf = written_bytes(&m, &len);
     assert_int_equal(lgcf_read_mem(&r, NULL, buf, len, "m.lgc"), LGC_OK);
-    assert_int8_close(&m, &r, t_counts, t_rows, T_LAYERS);
+    assert_int8_close(&m, &r, t_counts, t_biases, t_groups, T_LAYERS);
     assert_true(signbit(r.dec_params[3]) || r.dec_params[3] == 0);
     uint8_t *buf2 = written_bytes(&r, &len2);
     assert_int_equal(len2, len);
@@ -749,43 +762,83 @@ static void test_roundtrip_int8(void **state)
     lgc_model_free(&m);
 }
 
-/* int8 rows of every kind: a dense decoder 3 -> (1, 16, 16) has 256 rows
- * of 3 weights; rows are zero, subnormal-sized, tiny, huge, exact ties of
- * the rounding, or random of random magnitude. Every row's error is within
- * the bound and the rewrite is byte-identical. */
+/* A file of the first int8 layout (DECO dtype code 2: one scale per output
+ * unit of the dense layer) reads within its own bounds; a rewrite uses the
+ * current layout (code 3), and an unknown code 4 is refused. */
+static void test_read_int8_units(void **state)
+{
+    (void)state;
+    lgc_model m, r;
+    make_model(&m, LGCF_INT8);
+    m.gmm_dtype = LGCF_F16;
+    tbuf f;
+    t_int8_units = 1;
+    forge_model(&f, &m);
+    t_int8_units = 0;
+    assert_int_equal(lgcf_read_mem(&r, NULL, f.p, f.len, "units.lgc"), LGC_OK);
+    assert_int8_close(&m, &r, t_counts, t_biases, t_biases, T_LAYERS);
+    /* the rewrite is the current layout: what the test encoder makes of r */
+    size_t len;
+    uint8_t *buf = written_bytes(&r, &len);
+    tfree(&f);
+    forge_model(&f, &r);
+    assert_int_equal(len, f.len);
+    assert_same_bits(buf, f.p, len, "rewrite of a per-unit int8 file");
+    free(buf);
+    tfree(&f);
+    /* dtype code 4 does not exist */
+    tbuf raw[T_NSEC];
+    encode_payloads(raw, &m);
+    raw[T_DECO].p[8 + 1] = 4;
+    assemble_std(&f, raw, NULL);
+    expect_reject(&f, "decoder layer 0 has unknown weight type 4");
+    tfree(&f);
+    for (int i = 0; i < T_NSEC; i++)
+        tfree(&raw[i]);
+    lgc_model_free(&r);
+    lgc_model_free(&m);
+}
+
+/* int8 groups of every kind: a dense decoder 3 -> (64, 2, 2) has 64
+ * output channels of 4 units x 3 weights each; a channel's weights are
+ * zero, subnormal-sized, tiny, huge, exact ties of the rounding, or random
+ * of random magnitude. Every weight's error is within the bound and the
+ * rewrite is byte-identical. */
 static void test_roundtrip_int8_rows(void **state)
 {
     (void)state;
-    enum { ROWS = 256, LEN = 3, N = ROWS * LEN + ROWS };
+    enum { GROUPS = 64, LEN = 12, BIASES = 256, N = GROUPS * LEN + BIASES };
     lgc_model m, r;
     make_model(&m, LGCF_INT8);
-    m.h = m.w = 16;
+    m.h = m.w = 2;
+    m.c = 64;
     m.n_layers = 1;
-    m.dec_specs[0] = (layer_spec){LAYER_DENSE, {1, 16, 16}};
+    m.dec_specs[0] = (layer_spec){LAYER_DENSE, {64, 2, 2}};
     m.n_dec_params = N;
     m.dec_params = xrealloc(m.dec_params, N * sizeof(float));
     rng_t rng;
     rng_seed(&rng, 8);
-    for (int row = 0; row < ROWS; row++) {
-        float *w = m.dec_params + row * LEN;
+    for (int g = 0; g < GROUPS; g++) {
+        float *w = m.dec_params + g * LEN;
         for (int j = 0; j < LEN; j++) {
-            const double g = rng_normal(&rng);
-            switch (row % 8) {
+            const double x = rng_normal(&rng);
+            switch (g % 8) {
             case 0: w[j] = 0.0f; break;
-            case 1: w[j] = (float)(g * 1e-39); break; /* subnormal: scale FLT_MIN */
-            case 2: w[j] = (float)(g * 1e-30); break;
-            case 3: w[j] = (float)(g * 1e30); break;
-            case 4: w[j] = (float)(j == 0 ? 127.0 : j == 1 ? 0.5 : -2.5); break; /* ties */
-            default: w[j] = (float)(g * pow(10.0, (double)rng_below(&rng, 11) - 5.0)); break;
+            case 1: w[j] = (float)(x * 1e-39); break; /* subnormal: scale FLT_MIN */
+            case 2: w[j] = (float)(x * 1e-30); break;
+            case 3: w[j] = (float)(x * 1e30); break;
+            case 4: w[j] = (float)(j == 0 ? 127.0 : j == 1 ? 0.5 : j == 2 ? -2.5 : 0.0); break;
+            default: w[j] = (float)(x * pow(10.0, (double)rng_below(&rng, 11) - 5.0)); break;
             }
         }
-        m.dec_params[ROWS * LEN + row] = (float)rng_normal(&rng);
     }
+    for (int b = 0; b < BIASES; b++)
+        m.dec_params[GROUPS * LEN + b] = (float)rng_normal(&rng);
     size_t len, len2;
     uint8_t *buf = written_bytes(&m, &len);
     assert_int_equal(lgcf_read_mem(&r, NULL, buf, len, "rows.lgc"), LGC_OK);
-    const size_t counts[1] = {N}, rows[1] = {ROWS};
-    assert_int8_close(&m, &r, counts, rows, 1);
+    const size_t counts[1] = {N}, biases[1] = {BIASES}, groups[1] = {GROUPS};
+    assert_int8_close(&m, &r, counts, biases, groups, 1);
     /* ties go to even: 0.5 -> 0, -2.5 -> -2 (scale exactly 1) */
     assert_true(r.dec_params[4 * LEN + 1] == 0.0f && r.dec_params[4 * LEN + 2] == -2.0f);
     for (int j = 0; j < LEN; j++)
@@ -867,9 +920,9 @@ static void test_forged_int8(void **state)
         tfree(&f);
     }
     tpatch32(&raw[T_DECO], scale0, old);
-    /* the conv layer's only scale, after the dense layer's 16 scales, 48
+    /* the conv layer's only scale, after the dense layer's 4 scales, 48
      * codes and 16 f16 biases */
-    const size_t conv_scale = scale0 + 16 * 4 + 48 + 16 * 2;
+    const size_t conv_scale = scale0 + 4 * 4 + 48 + 16 * 2;
     tpatch32(&raw[T_DECO], conv_scale, bits_of(-1.0f));
     assemble_std(&f, raw, NULL);
     expect_reject(&f, "decoder layer 3 scale 0 is -1, not finite and positive");
@@ -1202,7 +1255,7 @@ static void test_forged_counts(void **state)
         {T_DECO, DECO_LAYER(1) + 4, 5,
          "decoder layer 1 outputs 4x2x2 (c x h x w), file says 5x2x2"},
         {T_DECO, DECO_LAYER(1), 9, "decoder layer 1 has unknown type 9"},
-        {T_DECO, DECO_LAYER(1), 0x300 | LAYER_RELU, "decoder layer 1 has unknown weight type 3"},
+        {T_DECO, DECO_LAYER(1), 0x400 | LAYER_RELU, "decoder layer 1 has unknown weight type 4"},
         {T_DECO, DECO_LAYER(1), 0x10000 | LAYER_RELU, "decoder layer 1 has reserved field 1"},
         {T_DECO, DECO_LAYER(3) + 8, 0x7fffffffu,
          "decoder layer 3 output 1x2147483647x4 is out of range"},
@@ -1443,6 +1496,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip_f16),
         cmocka_unit_test(test_roundtrip_f16_mixtures),
         cmocka_unit_test(test_roundtrip_int8),
+        cmocka_unit_test(test_read_int8_units),
         cmocka_unit_test(test_roundtrip_int8_rows),
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_deterministic),

@@ -20,7 +20,8 @@
  * the same model gives the same bytes.
  *
  * Decoder weights are stored as f32, f16, or int8 with one f32 scale per
- * output row (dense) or output channel (conv) and f16 biases; the int8
+ * output channel and f16 biases (files of 0.1.0 may have one scale per
+ * output unit of a dense layer, and are read too); the int8
  * scale rule (int8_scale) is chosen so that rewriting a model read from a
  * file reproduces the file byte for byte. */
 #include <assert.h>
@@ -227,26 +228,47 @@ static int plan_layers(tshape *shapes, size_t *counts, const layer_spec *specs, 
 
 static int tshape_eq(tshape a, tshape b) { return a.c == b.c && a.h == b.h && a.w == b.w; }
 
-/* Output rows of a layer with parameters, one bias and one int8 scale each:
- * the output units of a dense layer, the output channels of a conv. Its
- * weights are rows x (count / rows - 1) row-major, then the rows biases. */
-static size_t layer_rows(layer_type t, tshape out)
+/* DECO dtype codes of int8 layers: 3, written since 0.1.1, has one scale
+ * per output channel; 2, the first int8 layout, one per output unit (the
+ * same for conv layers, but 1,568 scales instead of 32 for the default
+ * decoder's dense layer). Both are read. */
+#define DTYPE_INT8_UNITS 2
+#define DTYPE_INT8_CHANNELS 3
+
+/* Biases of a layer with parameters: one per output unit of a dense layer,
+ * one per output channel of a conv. Its weights come first, (biases, n)
+ * row-major, then the biases. */
+static size_t layer_biases(layer_type t, tshape out)
 {
     return t == LAYER_DENSE ? tshape_size(out) : (size_t)out.c;
 }
 
-/* Bytes a layer's count parameters (rows of them biases) take in dtype t. */
-static size_t layer_bytes(lgcf_dtype t, size_t count, size_t rows)
+/* int8 scale groups of a layer stored with DECO dtype code `code`: one per
+ * output channel (a dense layer's output units are CHW, so those of one
+ * channel are consecutive rows), or with the legacy code one per output
+ * unit. Each group is a contiguous run of the weights. */
+static size_t int8_groups(uint8_t code, layer_type t, tshape out)
+{
+    return code == DTYPE_INT8_UNITS ? layer_biases(t, out) : (size_t)out.c;
+}
+
+/* Bytes a layer's count parameters (biases of them biases, weights in
+ * groups int8 scale groups) take in on-disk dtype code. */
+static size_t layer_bytes(uint8_t code, size_t count, size_t biases, size_t groups)
 {
     if (!count)
         return 0;
-    switch (t) {
+    switch (code) {
     case LGCF_F32: return count * 4;
     case LGCF_F16: return count * 2;
-    case LGCF_INT8: return rows * 4 + (count - rows) + rows * 2; /* scales, w, b */
+    case DTYPE_INT8_UNITS:
+    case DTYPE_INT8_CHANNELS: return groups * 4 + (count - biases) + biases * 2;
     }
     return 0;
 }
+
+/* The on-disk code of a layer written with dtype t. */
+static uint8_t disk_code(lgcf_dtype t) { return t == LGCF_INT8 ? DTYPE_INT8_CHANNELS : (uint8_t)t; }
 
 /* --- int8 weights ---
  * One row w[0..n) of a layer's weights is stored as q[j] = round(w[j] / s)
@@ -321,7 +343,7 @@ static int enc_deco(bytebuf *b, const lgc_model *m, const char *name)
         put_u8(b, (uint8_t)m->dec_specs[i].type);
         /* Parameter-free layers record f32: the field is meaningless there
          * and a fixed value keeps the encoding canonical. */
-        put_u8(b, (uint8_t)(counts[i] ? m->weight_dtype : LGCF_F32));
+        put_u8(b, counts[i] ? disk_code(m->weight_dtype) : (uint8_t)LGCF_F32);
         put_u16(b, 0);
         put_u32(b, (uint32_t)shapes[i].c);
         put_u32(b, (uint32_t)shapes[i].h);
@@ -340,23 +362,24 @@ static int enc_deco(bytebuf *b, const lgc_model *m, const char *name)
         }
         if (!counts[i])
             continue;
-        size_t rows = layer_rows(m->dec_specs[i].type, shapes[i]);
-        size_t len = counts[i] / rows - 1; /* weights per row */
+        const size_t biases = layer_biases(m->dec_specs[i].type, shapes[i]);
+        const size_t groups = int8_groups(DTYPE_INT8_CHANNELS, m->dec_specs[i].type, shapes[i]);
+        const size_t n_w = counts[i] - biases, len = n_w / groups; /* weights per group */
         /* A non-finite weight would make a non-finite scale (and its code
          * undefined): refuse it here with the reader's message. */
         for (size_t j = 0; j < counts[i]; j++)
             if (!isfinite(p[j]))
                 return lgc_fail(LGC_EFORMAT, "'%s': decoder layer %d parameter %zu is not finite",
                                 name, i, j);
-        for (size_t r = 0; r < rows; r++)
-            put_f32(b, int8_scale(p + r * len, len));
-        for (size_t r = 0; r < rows; r++) {
-            const float s = int8_scale(p + r * len, len);
+        for (size_t g = 0; g < groups; g++)
+            put_f32(b, int8_scale(p + g * len, len));
+        for (size_t g = 0; g < groups; g++) {
+            const float s = int8_scale(p + g * len, len);
             for (size_t j = 0; j < len; j++)
-                put_u8(b, (uint8_t)int8_code(p[r * len + j], s));
+                put_u8(b, (uint8_t)int8_code(p[g * len + j], s));
         }
-        for (size_t r = 0; r < rows; r++)
-            put_u16(b, f32_to_f16(p[rows * len + r]));
+        for (size_t r = 0; r < biases; r++)
+            put_u16(b, f32_to_f16(p[n_w + r]));
     }
     return LGC_OK;
 }
@@ -480,26 +503,26 @@ static int parse_float_layer(float *p, cursor *c, size_t count, int f16, int i, 
     return LGC_OK;
 }
 
-/* An int8 layer of count parameters and rows output rows into p: rows f32
- * scales (finite, > 0), the int8 weights row by row, rows f16 biases.
- * Every dequantised value must be finite (a huge scale times 127 is not).
- * The caller checked that the bytes are present. */
-static int parse_int8_layer(float *p, cursor *c, size_t count, size_t rows, int i,
-                            const char *name)
+/* An int8 layer of count parameters (biases of them biases) into p: groups
+ * f32 scales (finite, > 0), the int8 weights group by group, the f16
+ * biases. Every dequantised value must be finite (a huge scale times 127
+ * is not). The caller checked that the bytes are present. */
+static int parse_int8_layer(float *p, cursor *c, size_t count, size_t biases, size_t groups,
+                            int i, const char *name)
 {
-    assert(rows >= 1 && count > rows);
-    size_t len = count / rows - 1;
-    float *scale = xmalloc(rows * sizeof *scale);
+    assert(groups >= 1 && count > biases && (count - biases) % groups == 0);
+    const size_t n_w = count - biases, len = n_w / groups;
+    float *scale = xmalloc(groups * sizeof *scale);
     int st = LGC_OK;
-    for (size_t r = 0; r < rows && st == LGC_OK; r++) {
-        if (get_f32(c, &scale[r]))
+    for (size_t g = 0; g < groups && st == LGC_OK; g++) {
+        if (get_f32(c, &scale[g]))
             st = TRUNCATED;
-        else if (!(isfinite(scale[r]) && scale[r] > 0.0f))
+        else if (!(isfinite(scale[g]) && scale[g] > 0.0f))
             st = lgc_fail(LGC_EFORMAT,
                           "'%s': decoder layer %d scale %zu is %g, not finite and positive", name,
-                          i, r, (double)scale[r]);
+                          i, g, (double)scale[g]);
     }
-    for (size_t j = 0; j < rows * len && st == LGC_OK; j++) {
+    for (size_t j = 0; j < n_w && st == LGC_OK; j++) {
         uint8_t u;
         if (get_u8(c, &u)) {
             st = TRUNCATED;
@@ -514,7 +537,7 @@ static int parse_int8_layer(float *p, cursor *c, size_t count, size_t rows, int 
     free(scale);
     if (st)
         return st;
-    return parse_float_layer(p + rows * len, c, rows, 1, i, rows * len, name);
+    return parse_float_layer(p + n_w, c, biases, 1, i, n_w, name);
 }
 
 static int parse_deco(lgc_model *m, cursor *c, const char *name)
@@ -543,7 +566,7 @@ static int parse_deco(lgc_model *m, cursor *c, const char *name)
         if (type < LAYER_DENSE || type > LAYER_SIGMOID)
             return lgc_fail(LGC_EFORMAT, "'%s': decoder layer %d has unknown type %u", name, i,
                             type);
-        if (dtypes[i] > LGCF_INT8)
+        if (dtypes[i] > DTYPE_INT8_CHANNELS)
             return lgc_fail(LGC_EFORMAT, "'%s': decoder layer %d has unknown weight type %u",
                             name, i, dtypes[i]);
         if (reserved)
@@ -573,8 +596,9 @@ static int parse_deco(lgc_model *m, cursor *c, const char *name)
                             name, i, planned[i].c, planned[i].h, planned[i].w, stored[i].c,
                             stored[i].h, stored[i].w);
         total += counts[i];
-        bytes += layer_bytes((lgcf_dtype)dtypes[i], counts[i],
-                             counts[i] ? layer_rows(specs[i].type, planned[i]) : 0);
+        if (counts[i])
+            bytes += layer_bytes(dtypes[i], counts[i], layer_biases(specs[i].type, planned[i]),
+                                 int8_groups(dtypes[i], specs[i].type, planned[i]));
         acts += tshape_size(planned[i]); /* < 2^48 * NET_MAX_LAYERS: no overflow */
     }
     /* What decoding one image needs: a tiny file must not be able to ask
@@ -605,12 +629,15 @@ static int parse_deco(lgc_model *m, cursor *c, const char *name)
     m->weight_dtype = LGCF_F32;
     float *p = m->dec_params;
     for (int i = 0; i < n; i++) {
-        lgcf_dtype t = (lgcf_dtype)dtypes[i];
+        const int int8 = dtypes[i] == DTYPE_INT8_UNITS || dtypes[i] == DTYPE_INT8_CHANNELS;
+        lgcf_dtype t = int8 ? LGCF_INT8 : (lgcf_dtype)dtypes[i];
         if (counts[i] && t != LGCF_F32 && m->weight_dtype != LGCF_INT8)
             m->weight_dtype = t;
-        int st_layer = t == LGCF_INT8 && counts[i]
+        int st_layer = int8 && counts[i]
                            ? parse_int8_layer(p, c, counts[i],
-                                              layer_rows(specs[i].type, planned[i]), i, name)
+                                              layer_biases(specs[i].type, planned[i]),
+                                              int8_groups(dtypes[i], specs[i].type, planned[i]),
+                                              i, name)
                            : parse_float_layer(p, c, counts[i], t == LGCF_F16, i, 0, name);
         if (st_layer)
             return st_layer;
@@ -827,8 +854,10 @@ int lgcf_raw_size(size_t *bytes, int latent, int n_classes, const layer_spec *de
         return st;
     size_t deco = 8 + 16 * (size_t)n_layers;
     for (int i = 0; i < n_layers; i++)
-        deco += layer_bytes(weights, counts[i],
-                            counts[i] ? layer_rows(dec_specs[i].type, shapes[i]) : 0);
+        if (counts[i])
+            deco += layer_bytes(disk_code(weights), counts[i],
+                                layer_biases(dec_specs[i].type, shapes[i]),
+                                int8_groups(disk_code(weights), dec_specs[i].type, shapes[i]));
     const size_t d = (size_t)latent, es = gmm_dtype == LGCF_F16 ? 2 : 4;
     const size_t per = cov == GMM_COV_FULL ? d * (d + 1) / 2 : d;
     const size_t gmms = (size_t)n_classes * (12 + (size_t)k * (4 + (d + per) * es));

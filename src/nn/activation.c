@@ -29,6 +29,17 @@ void relu_backward(float *din, const float *dout, const float *out, size_t n)
     }
 }
 
+/* din = dout where out > 0, else 0: relu_backward that writes instead of
+ * accumulating, so the network needs neither a separate buffer nor a
+ * cleared one; din may be dout itself (in place). */
+void relu_mask(float *din, const float *dout, const float *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float g = dout[i];
+        din[i] = out[i] > 0.0f ? g : 0.0f;
+    }
+}
+
 void sigmoid_forward(float *out, const float *in, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

@@ -112,6 +112,16 @@ int net_plan(tshape in, const layer_spec *specs, int n_layers, tshape *out, size
     return LGC_OK;
 }
 
+/* A ReLU after another layer runs in place on that layer's output, and its
+ * gradient in place on that layer's output gradient: nothing reads a
+ * pre-activation (conv and dense backward need their input, not their
+ * output; ReLU's own backward reads its output), so the second buffer, a
+ * pass over memory forward and a cleared buffer backward are saved. */
+static int relu_in_place(const net *nt, int i)
+{
+    return i > 0 && nt->layers[i].spec.type == LAYER_RELU;
+}
+
 int net_init(net *nt, tshape in, const layer_spec *specs, int n_layers, int max_batch)
 {
     assert(max_batch > 0);
@@ -137,7 +147,8 @@ int net_init(net *nt, tshape in, const layer_spec *specs, int n_layers, int max_
         L->in = s;
         layer_plan(&specs[i], s, i, &L->out, &L->n_w, &L->n_b);
         s = L->out;
-        n_act += tshape_size(L->out) * (size_t)max_batch;
+        if (!relu_in_place(nt, i))
+            n_act += tshape_size(L->out) * (size_t)max_batch;
         if (L->spec.type == LAYER_MAXPOOL2)
             n_argmax += tshape_size(L->out) * (size_t)max_batch;
         if (L->spec.type == LAYER_CONV3) {
@@ -176,9 +187,14 @@ int net_init(net *nt, tshape in, const layer_spec *specs, int n_layers, int max_
             L->db = nt->grads + p;
             p += L->n_b;
         }
-        L->act = nt->acts + a;
-        L->dact = nt->dacts + a;
-        a += tshape_size(L->out) * (size_t)max_batch;
+        if (relu_in_place(nt, i)) { /* shares the previous layer's buffers */
+            L->act = nt->layers[i - 1].act;
+            L->dact = nt->layers[i - 1].dact;
+        } else {
+            L->act = nt->acts + a;
+            L->dact = nt->dacts + a;
+            a += tshape_size(L->out) * (size_t)max_batch;
+        }
         if (L->spec.type == LAYER_MAXPOOL2) {
             L->argmax = nt->argmax_buf + m;
             m += tshape_size(L->out) * (size_t)max_batch;
@@ -314,8 +330,9 @@ static void layer_backward(net *nt, int i, const float *x, const float *dy, floa
 {
     layer *L = &nt->layers[i];
     size_t in_size = tshape_size(L->in);
-    /* layers accumulate into dx, so clear it first */
-    if (dx)
+    /* layers accumulate into dx, so clear it first; ReLU writes it (in
+     * place when it shares its buffers, see relu_in_place) */
+    if (dx && L->spec.type != LAYER_RELU)
         memset(dx, 0, in_size * (size_t)B * sizeof(float));
     size_t n = tshape_size(L->out) * (size_t)B;
     const float *y = L->act + (size_t)b0 * tshape_size(L->out);
@@ -339,7 +356,7 @@ static void layer_backward(net *nt, int i, const float *x, const float *dy, floa
         break;
     case LAYER_RELU:
         if (dx)
-            relu_backward(dx, dy, y, n);
+            relu_mask(dx, dy, y, n);
         break;
     case LAYER_SIGMOID:
         if (dx)
