@@ -16,8 +16,10 @@
 #
 # Writes OUT_DIR/results/: runs.csv (one row per judgement), summary.csv
 # (mean, sample standard deviation, min and max over the seeds), bic.csv
-# (each class's BIC curve per variant, from `lgc info --json`), results.md
-# (the table), and the plots of scripts/plot-results.sh (PNG and SVG).
+# (each class's BIC curve per variant, from `lgc info --json`),
+# latents-<variant>.csv (the training codes, `lgc compress --latents`),
+# results.md (the table), and the plots of scripts/plot-results.sh (PNG and
+# SVG).
 # Intermediate files stay in OUT_DIR (lgc/, sets/, runs/); a step whose
 # output exists is skipped, so an interrupted run resumes where it stopped
 # (delete OUT_DIR to start afresh). Samples from lgc are deleted once judged.
@@ -116,7 +118,8 @@ for spec in "${variant_list[@]}"; do
     if [ ! -s "$model" ]; then
         log "compress $v: $compress_args $args"
         # shellcheck disable=SC2086 # options are words; the variant's come last and win
-        "$lgc" compress "$data" -o "$model" --threads "$threads" -q $compress_args $args
+        "$lgc" compress "$data" -o "$model" --threads "$threads" -q $compress_args $args \
+            --latents "$res/latents-$v.csv"
     fi
     "$lgc" info --json "$model" >"$out/lgc/$v.json"
     budget=$(json_num file_bytes "$out/lgc/$v.json")

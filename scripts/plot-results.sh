@@ -15,6 +15,10 @@
 #   bic-<variant>      each class's BIC curve against the number of mixture
 #                      components k, as BIC minus the class's minimum so that
 #                      the curves share one scale; the k lgc kept is filled.
+#   latents-<variant>  for every RESULTS_DIR/latents-<variant>.csv (the
+#                      training codes, `lgc compress --latents`): the latent
+#                      space on its first two principal components, one
+#                      colour per class (scripts/plot-latents.sh).
 # Needs gnuplot (Debian gnuplot-nox), installed with apt-get when missing.
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: scripts/plot-results.sh RESULTS_DIR" >&2; exit 2; }
@@ -134,4 +138,11 @@ for v in $(awk -F, 'NR > 1 && !seen[$1]++ { print $1 }' "$dir/bic.csv"); do
     } >"$tmp/bic-$v.gp"
     render "bic-$v"
 done
-echo "plot-results: wrote $dir/accuracy-vs-ratio.{png,svg} and $dir/bic-*.{png,svg}" >&2
+for f in "$dir"/latents-*.csv; do
+    [ -e "$f" ] || continue
+    v=${f##*/latents-}
+    v=${v%.csv}
+    "$(dirname "$0")/plot-latents.sh" "$f" "$dir/latents-$v" \
+        "Training codes of variant $v, first two principal components" >&2
+done
+echo "plot-results: wrote $dir/accuracy-vs-ratio.{png,svg}, $dir/bic-*.{png,svg} and latents-*" >&2

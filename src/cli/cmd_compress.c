@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic_file.h"
 #include "cli.h"
 #include "dataset.h"
 #include "gmm.h"
@@ -42,6 +43,7 @@ typedef struct {
     lgcf_dtype dtype, gmm_dtype;
     int threads;
     long budget; /* bytes; 0 = no budget */
+    const char *latents; /* CSV of the training codes, or NULL */
 } compress_opts;
 
 static void usage(FILE *f)
@@ -81,6 +83,8 @@ static void usage(FILE *f)
             "                          M = 1024^2): lgc picks --latent, --widths or\n"
             "                          --hidden, --kmax and --weights, and prints its\n"
             "                          choices\n"
+            "      --latents <file>    also write every training image's latent code\n"
+            "                          (a VAE's mean) as CSV: class,z1,...,zd\n"
             "      --seed <n>          random seed [%d]\n"
             "      --threads <n>       threads, 0 = all cores [0]\n"
             "  -q, --quiet             no progress on stderr\n"
@@ -138,7 +142,7 @@ static int parse(compress_opts *o, int argc, char **argv)
 {
     enum { OPT_LATENT = 256, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_KMAX, OPT_COV, OPT_WEIGHTS,
            OPT_MIXTURES, OPT_SEED, OPT_THREADS, OPT_MODEL, OPT_VAE, OPT_BETA, OPT_CONTRASTIVE,
-           OPT_MARGIN, OPT_BUDGET, OPT_WIDTHS, OPT_HIDDEN };
+           OPT_MARGIN, OPT_BUDGET, OPT_WIDTHS, OPT_HIDDEN, OPT_LATENTS };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},   {"latent", required_argument, 0, OPT_LATENT},
         {"epochs", required_argument, 0, OPT_EPOCHS}, {"batch", required_argument, 0, OPT_BATCH},
@@ -152,6 +156,7 @@ static int parse(compress_opts *o, int argc, char **argv)
         {"margin", required_argument, 0, OPT_MARGIN},
         {"budget", required_argument, 0, OPT_BUDGET},
         {"widths", required_argument, 0, OPT_WIDTHS}, {"hidden", required_argument, 0, OPT_HIDDEN},
+        {"latents", required_argument, 0, OPT_LATENTS},
         {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
@@ -218,6 +223,7 @@ static int parse(compress_opts *o, int argc, char **argv)
             margin_set = "--margin";
             break;
         case OPT_BUDGET: st = parse_bytes(&o->budget, "budget", optarg); break;
+        case OPT_LATENTS: o->latents = optarg; break;
         case OPT_WIDTHS:
             st = parse_widths(&o->arch, optarg);
             chosen_set = "--widths";
@@ -371,6 +377,28 @@ static void drop_mixtures(lgc_model *m)
     m->gmms = NULL;
     m->bic = NULL;
     m->kmax = 0;
+}
+
+/* --latents: one line per training image, "class,z1,...,zd", in dataset
+ * order, written atomically. The codes are what the mixtures are fitted to,
+ * for pictures of the latent space (scripts/plot-latents.sh). */
+static int write_latents(const char *path, const float *z, const dataset *ds, int d)
+{
+    atomic_file af;
+    int st = atomic_open(&af, path);
+    if (st)
+        return st;
+    fprintf(af.f, "class");
+    for (int k = 1; k <= d; k++)
+        fprintf(af.f, ",z%d", k);
+    fprintf(af.f, "\n");
+    for (int i = 0; i < ds->n; i++) {
+        fprintf(af.f, "%d", ds->labels[i]);
+        for (int k = 0; k < d; k++)
+            fprintf(af.f, ",%.6g", (double)z[(size_t)i * d + k]);
+        fprintf(af.f, "\n");
+    }
+    return atomic_commit(&af);
 }
 
 /* --- training --- */
@@ -649,7 +677,10 @@ static int run_budget(const dataset *ds, const long *counts, const compress_opts
                     fprintf(stderr,
                             "lgc compress: budget %zu bytes: kmax %d, %s weights: %zu bytes\n",
                             budget, budget_kmax[j], wname, bytes);
-                    if ((st = lgcf_write(o->out, &m)) == LGC_OK && !o->train.quiet)
+                    if (o->latents)
+                        st = write_latents(o->latents, t.z, ds, a.latent);
+                    if (st == LGC_OK && (st = lgcf_write(o->out, &m)) == LGC_OK &&
+                        !o->train.quiet)
                         fprintf(stderr, "compress: wrote '%s' (final loss %.5f per pixel)\n",
                                 o->out, t.loss);
                     lgc_model_free(&m);
@@ -696,6 +727,8 @@ static int run(const compress_opts *o)
         goto done;
     }
     if ((st = train_ae(&t, &o->arch, &ds, o)))
+        goto done;
+    if (o->latents && (st = write_latents(o->latents, t.z, &ds, o->arch.latent)))
         goto done;
     model_from(&m, &t, &ds, counts, o->dtype, o->gmm_dtype);
     if ((st = fit_mixtures(&m, t.z, o->arch.latent, o->kmax, &ds, o, 1)))

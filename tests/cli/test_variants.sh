@@ -86,6 +86,24 @@ check "compress reports the test set's reconstruction" "$LGC" compress "$D" -o "
 assert "reconstruction MSE and PSNR on stderr" \
     grep -qE "test set reconstruction: MSE [0-9.]+ per pixel, PSNR [0-9.]+ dB \(60 images\)" "$TMP/err"
 
+# --- --latents: the training codes as CSV, and their 2-D picture ---
+check "compress --latents" "$LGC" compress "$D" -o "$TMP/lat.lgc" "${fast[@]}" --latent 3 \
+    --latents "$TMP/lat.csv"
+assert "latents: a header and one line per training image" test "$(wc -l <"$TMP/lat.csv")" -eq 301
+assert "latents: class and 3 coordinates per line" \
+    awk -F, 'NR == 1 { exit !($0 == "class,z1,z2,z3") } NF != 4 || $1 !~ /^[0-2]$/ { exit 1 }' "$TMP/lat.csv"
+assert "latents in dataset order" \
+    awk -F, 'NR > 1 && $1 != (NR - 2) % 3 { exit 1 }' "$TMP/lat.csv"
+expect_fail "--latents into a missing directory" 1 "no/such/dir/l.csv" \
+    "$LGC" compress "$D" -o "$TMP/lat2.lgc" "${fast[@]}" --latents "$TMP/no/such/dir/l.csv"
+assert "no .lgc when --latents fails" test ! -e "$TMP/lat2.lgc"
+if command -v gnuplot >/dev/null; then
+    check "plot-latents.sh" "$(dirname "$0")/../../scripts/plot-latents.sh" "$TMP/lat.csv" "$TMP/lat"
+    assert "plot-latents: PNG and SVG" test -s "$TMP/lat.png" -a -s "$TMP/lat.svg"
+    assert "plot-latents: at most 600 points per class" \
+        awk -F, 'NR > 1 { n[$1]++ } END { for (k in n) if (n[k] > 600) exit 1 }' "$TMP/lat.pca.csv"
+fi
+
 # --- contrastive, VAE, both, and the mlp ---
 variants=(
     "contrastive:--contrastive 10"
