@@ -543,48 +543,49 @@ static void model_from(lgc_model *m, const trained *t, const dataset *ds, const 
 
 /* --- byte budget ---
  * The rule (docs/DESIGN.md, "Byte budget"):
- * 1. Before training, pick the first architecture of the ladder below
- *    (best first: the default, then a smaller latent, then narrower
- *    layers) whose ESTIMATE fits: lgcf_raw_size of its decoder with int8
- *    weights, BUDGET_PLAN_K components in every class and BIC curves of
- *    as many points, without credit for deflate: an upper bound on the
- *    file with kmax = BUDGET_PLAN_K (BIC picks at most kmax), up to what
- *    deflate adds to incompressible payloads. When not even the
- *    last architecture fits, it is tried with 4, 2 and 1 components per
- *    class; when that does not fit either, the budget is impossible
- *    (usage error, exit 2) and nothing is trained.
- * 2. Train it, then try kmax = 16, 8, 4, 2, 1, and for each f16 then int8
+ * 1. Before training, take the first rung of the ladder below (best first)
+ *    whose ESTIMATE fits: lgcf_raw_size of its decoder in its weight
+ *    precision, its kmax components in every class and BIC curves of kmax
+ *    points, without credit for deflate: an upper bound on the file (BIC
+ *    picks at most kmax), up to what deflate adds to incompressible
+ *    payloads. When no rung fits, the budget is impossible (usage error,
+ *    exit 2) and nothing is trained.
+ * 2. Train it, then try kmax, kmax/2, ..., 1 and for each f16 then int8
  *    weights: the first whose encoded file (exact size, in memory) fits is
- *    written. Deflate shrinks weights a little and BIC usually picks fewer
- *    components than kmax, so the first tries often fit where the
- *    estimate did not; each kmax is fitted once.
+ *    written. BIC often picks fewer components than kmax and deflate
+ *    shrinks the weights a little, so f16 can fit where the rung planned
+ *    int8; each kmax is fitted once.
  * 3. If none fits (deflate can add a few bytes to incompressible
- *    payloads), retrain with the next architecture of the ladder. The
- *    file is written only once it is known to fit, so it is never larger
- *    than the budget. */
-#define BUDGET_PLAN_K 8
-
+ *    payloads), train the next rung whose estimate fits. The file is
+ *    written only once it is known to fit, so it is never larger than the
+ *    budget. */
 typedef struct {
     int latent, w1, w2; /* conv: c1, c2; mlp: hidden, unused */
-} budget_arch;
+    int kmax;
+    lgcf_dtype weights;
+} budget_rung;
 
-/* Best first. Conv: the default (16; 16/32), then narrower layers before
- * smaller latents: on a 10,000-image MNIST subset (3 epochs, 2026-11-22)
- * the judge lost far more to a smaller latent (d 16 -> 12 -> 8 -> 6 -> 4
- * at widths 16/32: 90% -> 79% at 12/24 -> 66% -> 59% -> 42%) than to
- * narrower layers (d 8: 66%, 71% and 60% at 16/32, 12/24 and 8/16).
- * Mlp: the default (16; 256), then smaller. */
-static const budget_arch conv_ladder[] = {
-    {16, 16, 32}, {16, 12, 24}, {16, 8, 16}, {12, 12, 24}, {12, 8, 16}, {8, 8, 16},
-    {8, 4, 8},    {6, 4, 8},    {4, 4, 8},   {2, 4, 8},    {2, 2, 4},
+/* Best first, from full-MNIST runs (docs/RESULTS.md, "What a byte buys"):
+ * components beyond 4 per class buy nothing (kmax 16: 97.20%, 4: 97.31%)
+ * but fewer cost much (2: 96.19%, 1: 95.48%); int8 weights cost nothing
+ * measurable (widths 8/16: 96.92% f16 kmax 16, 96.93% int8 kmax 4);
+ * halving the widths 0.3 points. So the ladder keeps 4 components and
+ * narrows the layers first, then the latent, and cuts components last. */
+static const budget_rung conv_ladder[] = {
+    {16, 16, 32, 4, LGCF_F16}, {16, 16, 32, 4, LGCF_INT8}, {16, 12, 24, 4, LGCF_INT8},
+    {16, 8, 16, 4, LGCF_INT8}, {16, 6, 12, 4, LGCF_INT8},  {16, 4, 8, 4, LGCF_INT8},
+    {12, 4, 8, 4, LGCF_INT8},  {16, 4, 8, 2, LGCF_INT8},   {8, 4, 8, 4, LGCF_INT8},
+    {8, 4, 8, 2, LGCF_INT8},   {6, 4, 8, 2, LGCF_INT8},    {4, 4, 8, 2, LGCF_INT8},
+    {4, 4, 8, 1, LGCF_INT8},   {2, 4, 8, 1, LGCF_INT8},    {2, 2, 4, 1, LGCF_INT8},
 };
-static const budget_arch mlp_ladder[] = {
-    {16, 256, 0}, {16, 128, 0}, {8, 128, 0}, {8, 64, 0},
-    {4, 64, 0},   {4, 32, 0},   {2, 16, 0},  {2, 8, 0},
+static const budget_rung mlp_ladder[] = {
+    {16, 256, 0, 4, LGCF_F16}, {16, 256, 0, 4, LGCF_INT8}, {16, 128, 0, 4, LGCF_INT8},
+    {16, 128, 0, 2, LGCF_INT8}, {8, 128, 0, 2, LGCF_INT8}, {8, 64, 0, 2, LGCF_INT8},
+    {4, 64, 0, 1, LGCF_INT8},  {4, 32, 0, 1, LGCF_INT8},  {2, 16, 0, 1, LGCF_INT8},
+    {2, 8, 0, 1, LGCF_INT8},
 };
-static const int budget_kmax[] = {16, 8, 4, 2, 1};
 
-static ae_arch budget_apply(const ae_arch *base, const budget_arch *b)
+static ae_arch budget_apply(const ae_arch *base, const budget_rung *b)
 {
     ae_arch a = *base;
     a.latent = b->latent;
@@ -597,17 +598,21 @@ static ae_arch budget_apply(const ae_arch *base, const budget_arch *b)
     return a;
 }
 
-/* The estimate of step 1 for arch a with k components in every class
- * (and BIC curves of k points). */
-static int budget_estimate(size_t *bytes, const ae_arch *a, int k, tshape img, int n_classes,
-                           const compress_opts *o)
+static const char *dtype_name(lgcf_dtype t)
+{
+    return t == LGCF_INT8 ? "int8" : t == LGCF_F16 ? "f16" : "f32";
+}
+
+/* The estimate of step 1 for rung r. */
+static int budget_estimate(size_t *bytes, const ae_arch *a, const budget_rung *r, tshape img,
+                           int n_classes, const compress_opts *o)
 {
     layer_spec specs[AE_MAX_LAYERS];
     int n = 0, st = decoder_specs_checked(specs, &n, img, a);
     if (st)
         return st;
-    return lgcf_raw_size(bytes, a->latent, n_classes, specs, n, LGCF_INT8, k, o->gmm.cov,
-                         o->gmm_dtype, k);
+    return lgcf_raw_size(bytes, a->latent, n_classes, specs, n, r->weights, r->kmax, o->gmm.cov,
+                         o->gmm_dtype, r->kmax);
 }
 
 static void print_arch(FILE *f, const ae_arch *a)
@@ -618,88 +623,86 @@ static void print_arch(FILE *f, const ae_arch *a)
         fprintf(f, "conv autoencoder, latent %d, widths %d/%d", a->latent, a->c1, a->c2);
 }
 
+/* Trains rung r and writes it if some kmax and precision fit (step 2);
+ * *written tells whether it did. */
+static int budget_try(int *written, const budget_rung *r, const ae_arch *a, const dataset *ds,
+                      const long *counts, const compress_opts *o)
+{
+    const size_t budget = (size_t)o->budget;
+    *written = 0;
+    trained t;
+    int st = train_ae(&t, a, ds, o);
+    if (st) {
+        trained_free(&t);
+        return st;
+    }
+    lgc_model m;
+    model_from(&m, &t, ds, counts, LGCF_F16, o->gmm_dtype);
+    for (int k = r->kmax, first = 1; k >= 1 && !*written && st == LGC_OK; k /= 2, first = 0) {
+        if ((st = fit_mixtures(&m, t.z, a->latent, k, ds, o, first)))
+            break;
+        static const lgcf_dtype dtypes[2] = {LGCF_F16, LGCF_INT8};
+        for (int di = 0; di < 2 && !*written && st == LGC_OK; di++) {
+            size_t bytes;
+            m.weight_dtype = dtypes[di];
+            if ((st = lgcf_encoded_size(&m, &bytes)))
+                break;
+            if (bytes > budget) {
+                if (!o->train.quiet)
+                    fprintf(stderr, "compress: kmax %d, %s weights: %zu bytes, over the budget\n",
+                            k, dtype_name(dtypes[di]), bytes);
+                continue;
+            }
+            fprintf(stderr, "lgc compress: budget %zu bytes: kmax %d, %s weights: %zu bytes\n",
+                    budget, k, dtype_name(dtypes[di]), bytes);
+            if (o->latents)
+                st = write_latents(o->latents, t.z, ds, a->latent);
+            if (st == LGC_OK && (st = lgcf_write(o->out, &m)) == LGC_OK && !o->train.quiet)
+                fprintf(stderr, "compress: wrote '%s' (final loss %.5f per pixel)\n", o->out,
+                        t.loss);
+            *written = st == LGC_OK;
+        }
+        if (!*written)
+            drop_mixtures(&m);
+    }
+    lgc_model_free(&m);
+    trained_free(&t);
+    return st;
+}
+
 /* Writes the best model that fits o->budget (the rule above). */
 static int run_budget(const dataset *ds, const long *counts, const compress_opts *o)
 {
     tshape img = {ds->c, ds->h, ds->w};
-    const budget_arch *ladder = o->arch.kind == AE_MLP ? mlp_ladder : conv_ladder;
+    const budget_rung *ladder = o->arch.kind == AE_MLP ? mlp_ladder : conv_ladder;
     const int n_ladder = o->arch.kind == AE_MLP ? (int)(sizeof mlp_ladder / sizeof *mlp_ladder)
                                                 : (int)(sizeof conv_ladder / sizeof *conv_ladder);
     const size_t budget = (size_t)o->budget;
-    int first = -1, plan_k = BUDGET_PLAN_K, st;
-    size_t est = 0;
-    for (int i = 0; i < n_ladder && first < 0; i++) {
-        ae_arch a = budget_apply(&o->arch, &ladder[i]);
-        if ((st = budget_estimate(&est, &a, plan_k, img, ds->n_classes, o)))
+    size_t est = 0, smallest = (size_t)-1;
+    int st, tried = 0;
+    for (int i = 0; i < n_ladder; i++) {
+        const budget_rung *r = &ladder[i];
+        ae_arch a = budget_apply(&o->arch, r);
+        if ((st = budget_estimate(&est, &a, r, img, ds->n_classes, o)))
             return st;
-        if (est <= budget)
-            first = i;
-    }
-    for (int k = BUDGET_PLAN_K / 2; first < 0 && k >= 1; k /= 2) {
-        ae_arch a = budget_apply(&o->arch, &ladder[n_ladder - 1]);
-        if ((st = budget_estimate(&est, &a, k, img, ds->n_classes, o)))
+        smallest = est < smallest ? est : smallest;
+        if (est > budget)
+            continue;
+        fprintf(stderr, "lgc compress: budget %zu bytes: ", budget);
+        print_arch(stderr, &a);
+        fprintf(stderr, ", kmax %d, %s weights (estimated %zu bytes)\n", r->kmax,
+                dtype_name(r->weights), est);
+        tried = 1;
+        int written;
+        if ((st = budget_try(&written, r, &a, ds, counts, o)) || written)
             return st;
-        if (est <= budget)
-            first = n_ladder - 1, plan_k = k;
     }
-    if (first < 0)
+    if (!tried)
         return lgc_fail(LGC_EUSAGE,
                         "a budget of %zu bytes is too small for %d classes of %dx%dx%d images: "
                         "the smallest %s configuration needs an estimated %zu bytes",
                         budget, ds->n_classes, ds->h, ds->w, ds->c, model_name(o->arch.kind),
-                        est);
-    for (int i = first; i < n_ladder; i++) {
-        ae_arch a = budget_apply(&o->arch, &ladder[i]);
-        fprintf(stderr, "lgc compress: budget %zu bytes: ", budget);
-        print_arch(stderr, &a);
-        if ((st = budget_estimate(&est, &a, plan_k, img, ds->n_classes, o)))
-            return st;
-        fprintf(stderr, " (estimated %zu bytes with int8 weights and %d components per class)\n",
-                est, plan_k);
-        trained t;
-        if ((st = train_ae(&t, &a, ds, o))) {
-            trained_free(&t);
-            return st;
-        }
-        lgc_model m;
-        model_from(&m, &t, ds, counts, LGCF_F16, o->gmm_dtype);
-        for (size_t j = 0; j < sizeof budget_kmax / sizeof *budget_kmax; j++) {
-            if ((st = fit_mixtures(&m, t.z, a.latent, budget_kmax[j], ds, o, j == 0)))
-                break;
-            static const lgcf_dtype dtypes[2] = {LGCF_F16, LGCF_INT8};
-            for (int di = 0; di < 2; di++) {
-                size_t bytes;
-                m.weight_dtype = dtypes[di];
-                if ((st = lgcf_encoded_size(&m, &bytes)))
-                    break;
-                const char *wname = dtypes[di] == LGCF_INT8 ? "int8" : "f16";
-                if (bytes <= budget) {
-                    fprintf(stderr,
-                            "lgc compress: budget %zu bytes: kmax %d, %s weights: %zu bytes\n",
-                            budget, budget_kmax[j], wname, bytes);
-                    if (o->latents)
-                        st = write_latents(o->latents, t.z, ds, a.latent);
-                    if (st == LGC_OK && (st = lgcf_write(o->out, &m)) == LGC_OK &&
-                        !o->train.quiet)
-                        fprintf(stderr, "compress: wrote '%s' (final loss %.5f per pixel)\n",
-                                o->out, t.loss);
-                    lgc_model_free(&m);
-                    trained_free(&t);
-                    return st;
-                }
-                if (!o->train.quiet)
-                    fprintf(stderr, "compress: kmax %d, %s weights: %zu bytes, over the budget\n",
-                            budget_kmax[j], wname, bytes);
-            }
-            if (st)
-                break;
-            drop_mixtures(&m);
-        }
-        lgc_model_free(&m);
-        trained_free(&t);
-        if (st)
-            return st;
-    }
+                        smallest);
     return lgc_fail(LGC_EUSAGE, "no configuration fits in %zu bytes", budget);
 }
 
