@@ -205,6 +205,14 @@ int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const a
     return status;
 }
 
+/* Images [s, s + B) of ds as floats into x; idx (B) is scratch. */
+static void load_block(float *x, int *idx, const dataset *ds, int s, int B)
+{
+    for (int i = 0; i < B; i++)
+        idx[i] = s + i;
+    dataset_batch(x, ds, idx, B);
+}
+
 void ae_encode(net *enc, const dataset *ds, float *z, int d)
 {
     int dout = (int)tshape_size(net_out_shape(enc));
@@ -214,9 +222,7 @@ void ae_encode(net *enc, const dataset *ds, float *z, int d)
     int *idx = xmalloc((size_t)bs * sizeof(int));
     for (int s = 0; s < ds->n; s += bs) {
         int B = ds->n - s < bs ? ds->n - s : bs;
-        for (int i = 0; i < B; i++)
-            idx[i] = s + i;
-        dataset_batch(x, ds, idx, B);
+        load_block(x, idx, ds, s, B);
         const float *out = net_forward(enc, x, B, enc->n_layers);
         /* the first d values of each row: z, or a VAE's mean */
         for (int b = 0; b < B; b++)
@@ -238,9 +244,7 @@ double ae_reconstruction_mse(net *enc, net *dec, const dataset *ds)
     double sse = 0;
     for (int s = 0; s < ds->n; s += bs) {
         int B = ds->n - s < bs ? ds->n - s : bs;
-        for (int i = 0; i < B; i++)
-            idx[i] = s + i;
-        dataset_batch(x, ds, idx, B);
+        load_block(x, idx, ds, s, B);
         const float *h = net_forward(enc, x, B, enc->n_layers);
         for (int b = 0; b < B; b++) /* z, or a VAE's mean */
             memcpy(z + (size_t)b * d, h + (size_t)b * dout, (size_t)d * sizeof(float));
@@ -384,9 +388,7 @@ void judge_predict(net *judge, const dataset *ds, int *pred)
     int *idx = xmalloc((size_t)bs * sizeof(int));
     for (int s = 0; s < ds->n; s += bs) {
         int B = ds->n - s < bs ? ds->n - s : bs;
-        for (int i = 0; i < B; i++)
-            idx[i] = s + i;
-        dataset_batch(x, ds, idx, B);
+        load_block(x, idx, ds, s, B);
         const float *logits = net_forward(judge, x, B, judge->n_layers);
         for (int i = 0; i < B; i++) {
             const float *l = logits + (size_t)i * K;
