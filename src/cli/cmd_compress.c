@@ -26,7 +26,7 @@
 #define DEFAULT_EPOCHS 10
 #define DEFAULT_BATCH 128
 #define DEFAULT_LR 1e-3
-#define DEFAULT_KMAX 16
+#define DEFAULT_KMAX 4 /* why: README, "Why kmax 4" */
 #define DEFAULT_SEED 1
 #define DEFAULT_BETA 1.0
 #define DEFAULT_MARGIN 1.0
