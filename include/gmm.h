@@ -7,9 +7,8 @@
  *         (upper triangle zero);
  *   diag: chol (k, d), the standard deviations (Sigma = diag(chol^2)).
  * Fitting: k-means++ initialisation, EM with log-sum-exp responsibilities,
- * reg_covar added to every covariance diagonal, several restarts of which
- * the best after a few iterations runs to convergence ("small EM").
- * Cholesky factorisation through LAPACKE_dpotrf. */
+ * reg_covar added to every covariance diagonal, several restarts keeping
+ * the best log-likelihood. Cholesky factorisation through LAPACKE_dpotrf. */
 #ifndef LGC_GMM_H
 #define LGC_GMM_H
 
@@ -27,8 +26,7 @@ typedef struct {
 
 typedef struct {
     gmm_cov cov;
-    int n_init;       /* restarts (k-means++ seeds); the best after a short
-                         run continues */
+    int n_init;       /* restarts (k-means++ seeds), best kept */
     int max_iter;     /* EM iterations per restart */
     double tol;       /* stop when mean log-likelihood gains less */
     double reg_covar; /* added to covariance diagonals, in units of the

@@ -31,10 +31,12 @@
  * the SYRK: the E-step rounds responsibilities below e^-40 to exact zeros,
  * so with separated components each SYRK sees about n/k rows, not n.
  *
- * Restarts ("small EM"): each k-means++ seed runs GMM_SHORT_ITERS EM
- * iterations, and only the best of them continues to convergence. On the
- * latents of a real MNIST run (kmax 16, 460 runs) EM took 38 iterations on
- * average, so three full runs cost about 114 where this costs about 58.
+ * Restarts: each of n_init k-means++ seeds runs EM to convergence and the
+ * best log-likelihood is kept. ("Small EM", short runs of which only the
+ * best continues, halved the iterations but, on the latents of a real
+ * MNIST run, ended in worse optima in 4 of 10 classes at k = 4, BIC up to
+ * 1,700 higher, and the judge scored 0.4 points lower on samples from the
+ * same decoder with the same seeds: 96.90% against 97.31%. Not worth it.)
  *
  * Empty components: a component left with fewer than GMM_EMPTY_COUNT
  * effective points is re-seeded on the point the mixture explains worst,
@@ -62,9 +64,6 @@
  * one point, so only components that EM has abandoned are re-seeded; above
  * 0, so N_j never divides a mean that underflowed to zero. */
 #define GMM_EMPTY_COUNT 1e-3
-/* EM iterations every k-means++ seed gets before the best one alone
- * continues ("small EM", Biernacki, Celeux and Govaert 2003). */
-#define GMM_SHORT_ITERS 10
 /* potrf failures retry with the regularisation times 10, 100, ... */
 #define GMM_REG_RETRIES 6
 
@@ -517,10 +516,10 @@ static int em_iterate(gmm_t *g, double *loglik, fit_ws *ws, int n, int max_iter,
     return LGC_OK;
 }
 
-/* A short EM run from a fresh k-means++ seeding into g (allocated, k
- * components): GMM_SHORT_ITERS iterations at most. */
-static int em_short(gmm_t *g, double *loglik, fit_ws *ws, const float *xf, int n,
-                    const gmm_opts *o, double reg, rng_t *rng)
+/* One EM run from a fresh k-means++ seeding into g (allocated, k
+ * components), to convergence or max_iter. */
+static int em_run(gmm_t *g, double *loglik, fit_ws *ws, const float *xf, int n,
+                  const gmm_opts *o, double reg, rng_t *rng)
 {
     int d = g->d, k = g->k;
     /* The seeds go through muc: the first M-step overwrites it. */
@@ -529,16 +528,7 @@ static int em_short(gmm_t *g, double *loglik, fit_ws *ws, const float *xf, int n
         for (int c = 0; c < d; c++)
             ws->muc[(size_t)j * d + c] -= ws->shift[c];
     assign_nearest(ws, ws->muc, n, d, k);
-    const int iters = GMM_SHORT_ITERS < o->max_iter ? GMM_SHORT_ITERS : o->max_iter;
-    return em_iterate(g, loglik, ws, n, iters, o, reg);
-}
-
-static void gmm_copy(gmm_t *dst, const gmm_t *src)
-{
-    const size_t k = (size_t)src->k, d = (size_t)src->d;
-    memcpy(dst->weights, src->weights, k * sizeof(double));
-    memcpy(dst->means, src->means, k * d * sizeof(double));
-    memcpy(dst->chol, src->chol, k * (src->cov == GMM_COV_FULL ? d * d : d) * sizeof(double));
+    return em_iterate(g, loglik, ws, n, o->max_iter, o, reg);
 }
 
 /* Mean per-dimension variance of the centred data xc (n, d): the unit of
@@ -583,26 +573,18 @@ int gmm_fit(gmm_t *g, double *loglik, const float *x, int n, int d, int k, const
     /* With k = 1 every seed leads to the same fixed point (the sample mean
      * and covariance), so restarts would only repeat it. */
     int n_init = k == 1 ? 1 : o->n_init;
-    /* "Small EM": every seed gets a short run, and only the best of them
-     * runs on to convergence (the rest of max_iter). */
     double best = -HUGE_VAL;
     for (int r = 0; r < n_init; r++) {
         double ll = -HUGE_VAL;
-        if ((st = em_short(&cur, &ll, &ws, x, n, o, reg, rng)))
+        if ((st = em_run(&cur, &ll, &ws, x, n, o, reg, rng)))
             goto fail;
         if (r == 0 || ll > best) {
             best = ll;
-            gmm_copy(g, &cur);
+            memcpy(g->weights, cur.weights, (size_t)k * sizeof(double));
+            memcpy(g->means, cur.means, (size_t)k * d * sizeof(double));
+            memcpy(g->chol, cur.chol,
+                   (size_t)k * (o->cov == GMM_COV_FULL ? (size_t)d * d : (size_t)d) * sizeof(double));
         }
-    }
-    if (o->max_iter > GMM_SHORT_ITERS) {
-        /* the responsibilities of g, then EM from there */
-        if (!isfinite(e_step(&ws.e, g, ws.shift, n))) {
-            st = lgc_fail(LGC_ENUMERIC, "mixture log-likelihood is not finite (k = %d)", k);
-            goto fail;
-        }
-        if ((st = em_iterate(g, &best, &ws, n, o->max_iter - GMM_SHORT_ITERS, o, reg)))
-            goto fail;
     }
     *loglik = best;
     gmm_free(&cur);
