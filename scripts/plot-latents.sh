@@ -70,9 +70,14 @@ read -r share1 share2 <"$out.shares"
 rm -f "$out.shares"
 classes=$(awk -F, 'NR > 1 && !($1 in s) { s[$1] = 1; print $1 }' "$out.pca.csv" | sort -n | tr '\n' ' ')
 
+# ten distinguishable colours (Tableau 10), then the point type changes
+palette=(1f77b4 ff7f0e 2ca02c d62728 9467bd 8c564b e377c2 7f7f7f bcbd22 17becf)
 plot_cmd="plot"
+i=0
 for k in $classes; do
-    plot_cmd+=" '$out.pca.csv' using (\$1 == $k ? \$2 : 1/0):3 with points pt 7 ps 0.35 title 'class $k',"
+    plot_cmd+=" '$out.pca.csv' using (\$1 == $k ? \$2 : 1/0):3 with points"
+    plot_cmd+=" lc rgb '#${palette[$((i % 10))]}' pt $((7 + 2 * (i / 10))) ps 0.35 title 'class $k',"
+    i=$((i + 1))
 done
 plot_cmd=${plot_cmd%,}
 for term in "pngcairo size 900,800 font ',11'" "svg size 900,800 font 'sans,11'"; do
