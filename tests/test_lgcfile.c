@@ -1412,6 +1412,41 @@ static void test_decode_overflow(void **state)
     lgc_model_free(&m);
 }
 
+/* Found by tests/fuzz/fuzz_lgcfile.c on one of its own seeds: decoding with
+ * a decoder without convolutions (an mlp's) offset the NULL convolution
+ * workspace by 0, undefined behaviour that clang's UBSan reports. Decoded
+ * here on more images than one chunk, so every thread takes a workspace. */
+static void test_decode_without_conv(void **state)
+{
+    (void)state;
+    lgc_model m, r;
+    make_model(&m, LGCF_F16);
+    m.n_layers = 2;
+    m.dec_specs[0] = (layer_spec){LAYER_DENSE, {1, 4, 4}};
+    m.dec_specs[1] = (layer_spec){LAYER_SIGMOID, {0, 0, 0}};
+    m.n_dec_params = 3 * 16 + 16;
+    for (size_t j = 0; j < m.n_dec_params; j++)
+        m.dec_params[j] = (float)((j % 7) * 0.1 - 0.3);
+    size_t len;
+    uint8_t *buf = written_bytes(&m, &len);
+    assert_int_equal(lgcf_read_mem(&r, NULL, buf, len, "mlp.lgc"), LGC_OK);
+    enum { B = 2 * NET_CHUNK + 3 };
+    net dec;
+    assert_int_equal(decoder_from_model(&dec, &r, B), LGC_OK);
+    assert_null(dec.col);
+    float z[B * 3];
+    for (int i = 0; i < B * 3; i++)
+        z[i] = (float)(i % 5) - 2.0f;
+    uint8_t img[B * 16];
+    decoder_decode_u8(&dec, z, B, img);
+    /* each image is its own: the first and the (5th, same z) agree */
+    assert_memory_equal(img, img + 5 * 16, 16);
+    net_free(&dec);
+    lgc_model_free(&r);
+    free(buf);
+    lgc_model_free(&m);
+}
+
 /* --- on disk --- */
 
 static void test_disk(void **state)
@@ -1512,6 +1547,7 @@ int main(void)
         cmocka_unit_test(test_forged_int8),
         cmocka_unit_test(test_forged_limits),
         cmocka_unit_test(test_decode_overflow),
+        cmocka_unit_test(test_decode_without_conv),
         cmocka_unit_test(test_disk),
         cmocka_unit_test(test_disk_failures),
     };

@@ -258,6 +258,13 @@ static int batch_threads(const net *nt, int B)
     return nt->n_threads < n_chunks(B) ? nt->n_threads : n_chunks(B);
 }
 
+/* Thread t's convolution workspace; NULL for a network without convolutions
+ * (no workspace: NULL + 0 would be undefined behaviour, and UBSan says so). */
+static float *thread_col(const net *nt, int t)
+{
+    return nt->col ? nt->col + nt->col_size * (size_t)t : NULL;
+}
+
 static int thread_id(void)
 {
 #ifdef _OPENMP
@@ -316,7 +323,7 @@ const float *net_forward(net *nt, const float *in, int B, int upto)
         batch_slice(B, t, T, &b0, &b1);
         for (int c = b0; c < b1; c += NET_CHUNK)
             forward_slice(nt, in, c, b1 - c < NET_CHUNK ? b1 - c : NET_CHUNK, upto,
-                          nt->col + nt->col_size * t);
+                          thread_col(nt, t));
     }
     return nt->layers[upto - 1].act;
 }
@@ -417,7 +424,7 @@ void net_backward(net *nt, const float *in, const float *dout, int B, int upto, 
             memset(g, 0, nt->n_params * sizeof(float));
         for (int c = b0; c < b1; c += NET_CHUNK)
             backward_slice(nt, in, dout, c, b1 - c < NET_CHUNK ? b1 - c : NET_CHUNK, upto,
-                           want_din, g, nt->col + nt->col_size * t);
+                           want_din, g, thread_col(nt, t));
         if (T > 1) {
             /* Sum the thread buffers into grads, each thread a range of
              * parameters, adding buffers in thread order. */
