@@ -140,6 +140,7 @@ for v in $(awk -F, 'NR > 1 && !seen[$1]++ { print $1 }' "$dir/bic.csv"); do
 done
 for f in "$dir"/latents-*.csv; do
     [ -e "$f" ] || continue
+    case $f in *.pca.csv) continue ;; esac # plot-latents.sh's own output
     v=${f##*/latents-}
     v=${v%.csv}
     "$(dirname "$0")/plot-latents.sh" "$f" "$dir/latents-$v" \

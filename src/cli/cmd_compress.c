@@ -77,7 +77,7 @@ static void usage(FILE *f)
             "      --cov (full|diag)   covariance type [full]\n"
             "      --weights (f16|f32|int8)\n"
             "                          decoder weight precision in the file; int8 has one\n"
-            "                          f32 scale per output channel and f16 biases [f16]\n"
+            "                          f32 scale per output channel and f16 biases [int8]\n"
             "      --mixtures (f16|f32) mixture means and factors in the file [f16]\n"
             "      --budget <bytes>    make the file at most this size (suffix K = 1024,\n"
             "                          M = 1024^2): lgc picks --latent, --widths or\n"
@@ -166,7 +166,7 @@ static int parse(compress_opts *o, int argc, char **argv)
     o->loss = (ae_loss_opts){0, (float)DEFAULT_BETA, 0.0f, (float)DEFAULT_MARGIN};
     o->kmax = DEFAULT_KMAX;
     gmm_opts_default(&o->gmm);
-    o->dtype = LGCF_F16;
+    o->dtype = LGCF_INT8; /* as good as f16 on MNIST, 38% smaller: README */
     o->gmm_dtype = LGCF_F16;
     /* options that only make sense with another, and those --budget sets */
     const char *beta_set = NULL, *margin_set = NULL, *chosen_set = NULL;

@@ -59,8 +59,10 @@ for word in "--model (conv|mlp)" "--vae" "--beta <b>" "KL term [1]" "--contrasti
 done
 
 # --- int8 weights ---
-check "compress --weights f16" "$LGC" compress "$D" -o "$TMP/f16.lgc" "${fast[@]}"
+check "compress --weights f16" "$LGC" compress "$D" -o "$TMP/f16.lgc" "${fast[@]}" --weights f16
 check "compress --weights int8" "$LGC" compress "$D" -o "$TMP/int8.lgc" "${fast[@]}" --weights int8
+check "compress, default weights" "$LGC" compress "$D" -o "$TMP/default.lgc" "${fast[@]}"
+assert "the default weights are int8" cmp -s "$TMP/default.lgc" "$TMP/int8.lgc"
 assert "int8 file is smaller than f16" \
     test "$(stat -c %s "$TMP/int8.lgc")" -lt "$(stat -c %s "$TMP/f16.lgc")"
 check "info int8" "$LGC" info "$TMP/int8.lgc"
@@ -141,7 +143,7 @@ check "vae, other seed" "$LGC" compress "$D" -o "$TMP/vae3.lgc" "${fast[@]}" --v
 assert "vae seed matters" not cmp -s "$TMP/vae.lgc" "$TMP/vae3.lgc"
 # a weight of 0 is the plain autoencoder
 check "--contrastive 0" "$LGC" compress "$D" -o "$TMP/cl0.lgc" "${fast[@]}" --contrastive 0
-assert "--contrastive 0 is the plain model" cmp -s "$TMP/cl0.lgc" "$TMP/f16.lgc"
+assert "--contrastive 0 is the plain model" cmp -s "$TMP/cl0.lgc" "$TMP/default.lgc"
 
 # the mlp takes any image size; the conv model refuses it with a hint
 O=$TMP/odd
