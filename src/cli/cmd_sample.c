@@ -3,7 +3,10 @@
  * (train-images-idx3-ubyte, train-labels-idx1-ubyte) that any MNIST loader
  * reads. Memory is independent of N: labels come from a sequential
  * sampler (exact class counts, random order) that can be replayed from its
- * seed, and images are decoded and written one batch at a time. */
+ * seed, and images are decoded and written one batch at a time.
+ * --from-latents decodes given codes instead (read whole and validated
+ * before anything is written), to judge the decoder apart from the
+ * mixtures. */
 #include <assert.h>
 #include <errno.h>
 #include <getopt.h>
@@ -15,6 +18,7 @@
 #include "atomic_file.h"
 #include "cli.h"
 #include "idx.h"
+#include "latents_csv.h"
 #include "lgcfile.h"
 #include "model.h"
 #include "png_write.h"
@@ -28,7 +32,7 @@
 #define MAX_SAMPLES 100000000L /* the IDX reader's own bound */
 
 typedef struct {
-    const char *file, *out, *png;
+    const char *file, *out, *png, *from_latents;
     long n, per_class;
     int png_cols;
     uint64_t seed;
@@ -39,20 +43,26 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lgc sample <file.lgc> (-n <count> | --per-class <count>) -o <dir> [<options>]\n"
+            "       lgc sample <file.lgc> --from-latents <codes.csv> -o <dir> [<options>]\n"
             "       lgc sample <file.lgc> --png <grid.png> [<options>]\n"
             "       (alias: lgc decompress)\n\n"
             "Draws labelled synthetic images from the class mixtures in <file.lgc> and\n"
             "writes <dir>/train-images-idx3-ubyte and <dir>/train-labels-idx1-ubyte.\n"
             "Class counts follow the stored class prior (largest remainder rounding)\n"
             "unless --per-class is given; labels come in random order. With '-o -' the\n"
-            "image IDX file is written to standard output, followed by the label IDX file.\n\n"
+            "image IDX file is written to standard output, followed by the label IDX file.\n"
+            "With --from-latents, decodes the codes of <codes.csv> instead (the CSV that\n"
+            "'lgc compress --latents' writes: a header class,z1,...,zd, then class,z1,...,zd\n"
+            "per image): one image per line in file order, labelled with its class.\n\n"
             "options:\n"
             "  -n, --count <n>         number of images\n"
             "      --per-class <m>     m images of every class instead of -n\n"
+            "      --from-latents <f>  decode the codes in CSV file f instead of drawing\n"
+            "                          from the mixtures; not with -n, --per-class, --png\n"
             "  -o, --output <dir>      output directory (created if missing), or -\n"
             "      --png <file>        also write a grid, one row per class\n"
             "      --png-cols <n>      images per row of the grid [%d]\n"
-            "      --seed <n>          random seed [%d]\n"
+            "      --seed <n>          random seed [%d] (no effect with --from-latents)\n"
             "      --threads <n>       threads, 0 = all cores [0]\n"
             "  -q, --quiet             no summary on stderr\n"
             "  -h, --help              show this help\n",
@@ -61,12 +71,13 @@ static void usage(FILE *f)
 
 static int parse(sample_opts *o, int argc, char **argv)
 {
-    enum { OPT_PER_CLASS = 256, OPT_PNG, OPT_PNG_COLS, OPT_SEED, OPT_THREADS };
+    enum { OPT_PER_CLASS = 256, OPT_FROM_LATENTS, OPT_PNG, OPT_PNG_COLS, OPT_SEED, OPT_THREADS };
     static const struct option longopts[] = {
         {"count", required_argument, 0, 'n'},     {"per-class", required_argument, 0, OPT_PER_CLASS},
         {"output", required_argument, 0, 'o'},    {"png", required_argument, 0, OPT_PNG},
         {"png-cols", required_argument, 0, OPT_PNG_COLS}, {"seed", required_argument, 0, OPT_SEED},
         {"threads", required_argument, 0, OPT_THREADS}, {"quiet", no_argument, 0, 'q'},
+        {"from-latents", required_argument, 0, OPT_FROM_LATENTS},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->n = -1;
@@ -80,6 +91,7 @@ static int parse(sample_opts *o, int argc, char **argv)
         switch (c) {
         case 'n': st = cli_parse_long(&o->n, "count", optarg, 1, MAX_SAMPLES); break;
         case OPT_PER_CLASS: st = cli_parse_long(&o->per_class, "per-class", optarg, 1, MAX_SAMPLES); break;
+        case OPT_FROM_LATENTS: o->from_latents = optarg; break;
         case 'o': o->out = optarg; break;
         case OPT_PNG: o->png = optarg; break;
         case OPT_PNG_COLS: st = cli_parse_int(&o->png_cols, "png-cols", optarg, 1, 1000); break;
@@ -96,11 +108,19 @@ static int parse(sample_opts *o, int argc, char **argv)
         return st;
     if (o->n > 0 && o->per_class > 0)
         return lgc_fail(LGC_EUSAGE, "give either -n or --per-class, not both");
-    int want_set = o->n > 0 || o->per_class > 0;
+    if (o->from_latents && (o->n > 0 || o->per_class > 0))
+        return lgc_fail(LGC_EUSAGE, "'--from-latents' cannot be combined with -n or --per-class "
+                                    "(the file sets the images)");
+    /* the grid would show the mixtures' samples, not these codes */
+    if (o->from_latents && o->png)
+        return lgc_fail(LGC_EUSAGE, "'--from-latents' cannot be combined with --png (the grid "
+                                    "draws from the mixtures: make it in a separate run)");
+    int want_set = o->n > 0 || o->per_class > 0 || o->from_latents;
     if (want_set && !o->out)
         return lgc_fail(LGC_EUSAGE, "missing '-o <dir>'");
     if (!want_set && o->out)
-        return lgc_fail(LGC_EUSAGE, "missing '-n <count>' or '--per-class <count>'");
+        return lgc_fail(LGC_EUSAGE,
+                        "missing '-n <count>', '--per-class <count>' or '--from-latents <file>'");
     if (!want_set && !o->png)
         return lgc_fail(LGC_EUSAGE, "nothing to do: give -n and -o, or --png");
     return LGC_OK;
@@ -175,6 +195,15 @@ static int label_stream_next(label_stream *ls)
     return c;
 }
 
+/* The codes to decode: drawn from the mixtures (class counts quota, labels
+ * from a stream replayed from seed), or given, in their order. */
+typedef struct {
+    long n;
+    const long *quota;
+    uint64_t seed;
+    const latents_csv *given; /* --from-latents, or NULL */
+} sample_src;
+
 static int write_all(FILE *f, const void *p, size_t n, const char *name)
 {
     if (fwrite(p, 1, n, f) != n)
@@ -182,13 +211,15 @@ static int write_all(FILE *f, const void *p, size_t n, const char *name)
     return LGC_OK;
 }
 
-static int write_labels(FILE *f, const long *quota, int K, uint64_t seed, long n,
-                        const char *name)
+static int write_labels(FILE *f, const sample_src *src, int K, const char *name)
 {
+    const long n = src->n;
     if (idx_write_labels_header(f, (int)n))
         return lgc_fail(LGC_EIO, "cannot write '%s': %s", name, strerror(errno));
+    if (src->given)
+        return write_all(f, src->given->labels, (size_t)n, name);
     label_stream ls;
-    label_stream_init(&ls, quota, K, seed);
+    label_stream_init(&ls, src->quota, K, src->seed);
     uint8_t buf[4096];
     for (long i = 0; i < n;) {
         size_t b = 0;
@@ -201,26 +232,33 @@ static int write_labels(FILE *f, const long *quota, int K, uint64_t seed, long n
     return LGC_OK;
 }
 
-/* Decodes the n images of the label stream in batches into f. */
-static int write_images(FILE *f, net *dec, const lgc_model *m, const long *quota, long n,
-                        uint64_t seed, const char *name)
+/* Decodes the n images of src in batches into f. */
+static int write_images(FILE *f, net *dec, const lgc_model *m, const sample_src *src,
+                        const char *name)
 {
+    const long n = src->n;
     size_t img_bytes = (size_t)m->h * m->w * m->c;
     if (idx_write_images_header(f, (int)n, m->h, m->w, m->c))
         return lgc_fail(LGC_EIO, "cannot write '%s': %s", name, strerror(errno));
     label_stream ls;
-    label_stream_init(&ls, quota, m->n_classes, seed);
     rng_t rng;
-    rng_seed(&rng, seed * 0x9e3779b97f4a7c15ULL + 2);
+    if (!src->given) {
+        label_stream_init(&ls, src->quota, m->n_classes, src->seed);
+        rng_seed(&rng, src->seed * 0x9e3779b97f4a7c15ULL + 2);
+    }
     const int batch = dec->max_batch;
     float *z = xmalloc((size_t)batch * m->latent * sizeof(float));
     uint8_t *img = xmalloc((size_t)batch * img_bytes);
     int st = LGC_OK;
     for (long s = 0; s < n && st == LGC_OK; s += batch) {
         int B = n - s < batch ? (int)(n - s) : batch;
-        for (int i = 0; i < B; i++)
-            gmm_sample(&m->gmms[label_stream_next(&ls)], z + (size_t)i * m->latent, 1, &rng);
-        decoder_decode_u8(dec, z, B, img);
+        const float *zb = z;
+        if (src->given)
+            zb = src->given->z + (size_t)s * m->latent;
+        else
+            for (int i = 0; i < B; i++)
+                gmm_sample(&m->gmms[label_stream_next(&ls)], z + (size_t)i * m->latent, 1, &rng);
+        decoder_decode_u8(dec, zb, B, img);
         st = write_all(f, img, (size_t)B * img_bytes, name);
     }
     free(z);
@@ -228,7 +266,7 @@ static int write_images(FILE *f, net *dec, const lgc_model *m, const long *quota
     return st;
 }
 
-static int sample_to_dir(net *dec, const lgc_model *m, const long *quota, long n,
+static int sample_to_dir(net *dec, const lgc_model *m, const sample_src *src,
                          const sample_opts *o)
 {
     int st = output_dir(o->out);
@@ -241,8 +279,8 @@ static int sample_to_dir(net *dec, const lgc_model *m, const long *quota, long n
     atomic_file img = {0}, lab = {0};
     if ((st = atomic_open(&img, img_path)) || (st = atomic_open(&lab, lab_path)))
         goto done;
-    if ((st = write_images(img.f, dec, m, quota, n, o->seed, img_path)) ||
-        (st = write_labels(lab.f, quota, m->n_classes, o->seed, n, lab_path)))
+    if ((st = write_images(img.f, dec, m, src, img_path)) ||
+        (st = write_labels(lab.f, src, m->n_classes, lab_path)))
         goto done;
     /* Labels first: a reader finding the images file knows its labels are
      * there (an interrupted pair fails the count check instead). */
@@ -257,12 +295,11 @@ done:
     return st;
 }
 
-static int sample_to_stdout(net *dec, const lgc_model *m, const long *quota, long n,
-                            const sample_opts *o)
+static int sample_to_stdout(net *dec, const lgc_model *m, const sample_src *src)
 {
-    int st = write_images(stdout, dec, m, quota, n, o->seed, "standard output");
+    int st = write_images(stdout, dec, m, src, "standard output");
     if (st == LGC_OK)
-        st = write_labels(stdout, quota, m->n_classes, o->seed, n, "standard output");
+        st = write_labels(stdout, src, m->n_classes, "standard output");
     return st;
 }
 
@@ -328,30 +365,44 @@ static int run(const sample_opts *o)
 {
     lgc_model m = {0};
     net dec = {0};
+    latents_csv given = {0};
     int st = lgcf_read(&m, NULL, o->file);
     if (st)
         return st;
+    /* all of the file is checked before any output is created */
+    if (o->from_latents &&
+        (st = latents_csv_read(&given, o->from_latents, m.latent, m.n_classes, MAX_SAMPLES)))
+        goto done;
     if ((st = decoder_from_model(&dec, &m, decode_batch(&m))))
         goto done;
     if (o->out) {
         long quota[LGCF_MAX_CLASSES];
-        if ((st = class_quota(quota, &m, o->n, o->per_class)))
-            goto done;
-        long n = 0;
-        for (int c = 0; c < m.n_classes; c++)
-            n += quota[c];
+        sample_src src = {.quota = quota, .seed = o->seed};
+        if (o->from_latents) {
+            src.given = &given;
+            src.n = given.n;
+        } else {
+            if ((st = class_quota(quota, &m, o->n, o->per_class)))
+                goto done;
+            for (int c = 0; c < m.n_classes; c++)
+                src.n += quota[c];
+        }
         double t0 = now_seconds();
-        st = strcmp(o->out, "-") ? sample_to_dir(&dec, &m, quota, n, o)
-                                 : sample_to_stdout(&dec, &m, quota, n, o);
+        st = strcmp(o->out, "-") ? sample_to_dir(&dec, &m, &src, o)
+                                 : sample_to_stdout(&dec, &m, &src);
         if (st)
             goto done;
-        if (!o->quiet)
-            fprintf(stderr, "sample: %ld images to '%s' in %.2f s\n", n, o->out,
+        if (!o->quiet && o->from_latents)
+            fprintf(stderr, "sample: %ld images decoded from '%s' to '%s' in %.2f s\n", src.n,
+                    o->from_latents, o->out, now_seconds() - t0);
+        else if (!o->quiet)
+            fprintf(stderr, "sample: %ld images to '%s' in %.2f s\n", src.n, o->out,
                     now_seconds() - t0);
     }
     if (o->png)
         st = write_png_grid(&dec, &m, o);
 done:
+    latents_csv_free(&given);
     net_free(&dec);
     lgc_model_free(&m);
     return st;

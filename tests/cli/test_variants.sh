@@ -106,6 +106,101 @@ if command -v gnuplot >/dev/null; then
         awk -F, 'NR > 1 { n[$1]++ } END { for (k in n) if (n[k] > 600) exit 1 }' "$TMP/lat.pca.csv"
 fi
 
+# --- sample --from-latents: decode those codes, one image per line in order ---
+# idx_count FILE: the item count of an IDX header; idx_labels FILE: its
+# labels, one a line; csv_classes FILE: the first column after the header.
+idx_count() { od -An -tu1 -j4 -N4 "$1" | awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4 }'; }
+idx_labels() { od -An -tu1 -v -j8 "$1" | tr -s ' ' '\n' | sed '/^$/d'; }
+csv_classes() { tail -n +2 "$1" | cut -d, -f1; }
+# image FILE I: the I-th 16x16 image (from 0) of an IDX image file
+image() { tail -c +$((17 + $2 * 256)) "$1" | head -c 256; }
+check "sample --from-latents" "$LGC" sample "$TMP/lat.lgc" --from-latents "$TMP/lat.csv" -o "$TMP/rec"
+assert "from-latents: summary names the codes" grep -qF "300 images decoded from '$TMP/lat.csv'" "$TMP/err"
+assert "from-latents: 300 images in the header" test "$(idx_count "$TMP/rec/train-images-idx3-ubyte")" -eq 300
+assert "from-latents: 300 images of 16x16" \
+    test "$(stat -c %s "$TMP/rec/train-images-idx3-ubyte")" -eq $((16 + 300 * 256))
+idx_labels "$TMP/rec/train-labels-idx1-ubyte" >"$TMP/rec.labels"
+csv_classes "$TMP/lat.csv" >"$TMP/lat.classes"
+assert "from-latents: 300 labels" test "$(wc -l <"$TMP/rec.labels")" -eq 300
+assert "from-latents: labels are the CSV's classes, in order" cmp -s "$TMP/rec.labels" "$TMP/lat.classes"
+# --seed has no effect on decoding given codes
+check "sample --from-latents again" "$LGC" sample "$TMP/lat.lgc" --from-latents "$TMP/lat.csv" \
+    -o "$TMP/rec2" -q --seed 7
+assert "from-latents is deterministic (images)" \
+    cmp -s "$TMP/rec/train-images-idx3-ubyte" "$TMP/rec2/train-images-idx3-ubyte"
+assert "from-latents is deterministic (labels)" \
+    cmp -s "$TMP/rec/train-labels-idx1-ubyte" "$TMP/rec2/train-labels-idx1-ubyte"
+"$LGC" sample "$TMP/lat.lgc" --from-latents "$TMP/lat.csv" -o - -q >"$TMP/rec.stdout"
+assert "from-latents to stdout: images then labels" \
+    cmp -s "$TMP/rec.stdout" <(cat "$TMP/rec/train-images-idx3-ubyte" "$TMP/rec/train-labels-idx1-ubyte")
+# file order, not class order: the data lines reversed give the images reversed
+{ head -n 1 "$TMP/lat.csv"; tail -n +2 "$TMP/lat.csv" | tac; } >"$TMP/rev.csv"
+check "sample --from-latents, lines reversed" "$LGC" sample "$TMP/lat.lgc" --from-latents "$TMP/rev.csv" \
+    -o "$TMP/rev" -q
+assert "reversed: labels reversed" \
+    cmp -s <(idx_labels "$TMP/rev/train-labels-idx1-ubyte") <(csv_classes "$TMP/rev.csv")
+assert "the first and last reconstructions differ" \
+    not cmp -s <(image "$TMP/rec/train-images-idx3-ubyte" 0) <(image "$TMP/rec/train-images-idx3-ubyte" 299)
+assert "reversed: first image is the last line's" \
+    cmp -s <(image "$TMP/rev/train-images-idx3-ubyte" 0) <(image "$TMP/rec/train-images-idx3-ubyte" 299)
+assert "reversed: last image is the first line's" \
+    cmp -s <(image "$TMP/rev/train-images-idx3-ubyte" 299) <(image "$TMP/rec/train-images-idx3-ubyte" 0)
+check "eval on the reconstructions" "$LGC" eval "$TMP/rec" --test "$D" --steps 5 -q
+# misuse: exit 2
+expect_fail "--from-latents with -n" 2 "'--from-latents' cannot be combined with -n or --per-class" \
+    "$LGC" sample "$TMP/lat.lgc" --from-latents "$TMP/lat.csv" -n 10 -o "$TMP/rbad"
+expect_fail "--from-latents with --png" 2 "'--from-latents' cannot be combined with --png" \
+    "$LGC" sample "$TMP/lat.lgc" --from-latents "$TMP/lat.csv" -o "$TMP/rbad" --png "$TMP/rbad.png"
+expect_fail "--from-latents without -o" 2 "missing '-o <dir>'" \
+    "$LGC" sample "$TMP/lat.lgc" --from-latents "$TMP/lat.csv"
+# hostile CSVs: exit 1, the file and line named, nothing written
+bad_latents() { # DESCRIPTION PATTERN CSV
+    expect_fail "from-latents: $1" 1 "^lgc sample: $2" \
+        "$LGC" sample "$TMP/lat.lgc" --from-latents "$3" -o "$TMP/rbad" -q
+    assert "from-latents: nothing written for $1" test ! -e "$TMP/rbad"
+    rm -rf "$TMP/rbad"
+}
+B=$TMP/bad
+cut -d, -f1-3 "$TMP/lat.csv" >"$B-cols.csv"
+bad_latents "2 latent columns" "'$B-cols.csv' line 1: 2 latent columns, but the model's latent size is 3" "$B-cols.csv"
+sed '1s/class/label/' "$TMP/lat.csv" >"$B-head.csv"
+bad_latents "another header" "'$B-head.csv' line 1: expected the header 'class,z1,...,z3'" "$B-head.csv"
+sed '5s/^[0-9]*,/3,/' "$TMP/lat.csv" >"$B-class.csv"
+bad_latents "class 3 of 3" "'$B-class.csv' line 5: class '3' is not a whole number in 0\.\.2" "$B-class.csv"
+sed '6s/^[0-9]*,/1.5,/' "$TMP/lat.csv" >"$B-frac.csv"
+bad_latents "class 1.5" "'$B-frac.csv' line 6: class '1.5' is not a whole number in 0\.\.2" "$B-frac.csv"
+sed '7s/,[^,]*$/,nan/' "$TMP/lat.csv" >"$B-nan.csv"
+bad_latents "nan" "'$B-nan.csv' line 7: z3 'nan' is not a finite float" "$B-nan.csv"
+sed '8s/,[^,]*,/,-inf,/' "$TMP/lat.csv" >"$B-inf.csv"
+bad_latents "-inf" "'$B-inf.csv' line 8: z1 '-inf' is not a finite float" "$B-inf.csv"
+sed '8s/,[^,]*,/,1e39,/' "$TMP/lat.csv" >"$B-big.csv"
+bad_latents "beyond a float" "'$B-big.csv' line 8: z1 '1e39' is not a finite float" "$B-big.csv"
+sed '9s/,[^,]*,/,0.5x,/' "$TMP/lat.csv" >"$B-word.csv"
+bad_latents "not a number" "'$B-word.csv' line 9: z1 '0.5x' is not a number" "$B-word.csv"
+sed '10s/,[^,]*$//' "$TMP/lat.csv" >"$B-short.csv"
+bad_latents "a short line" "'$B-short.csv' line 10: 3 fields, expected 4" "$B-short.csv"
+sed '10s/$/,1/' "$TMP/lat.csv" >"$B-long.csv"
+bad_latents "a long line" "'$B-long.csv' line 10: 5 fields, expected 4" "$B-long.csv"
+sed '11s/\./\r/' "$TMP/lat.csv" >"$B-cr.csv"
+bad_latents "a carriage return in a field" "'$B-cr.csv' line 11: z1 '-?[0-9]*\?[0-9]*' is not a number" "$B-cr.csv"
+assert "the message stays one line" test "$(wc -l <"$TMP/err")" -eq 1
+head -c -3 "$TMP/lat.csv" >"$B-cut.csv"
+bad_latents "a cut last line" "'$B-cut.csv' line 301: no newline at the end \(truncated file\?\)" "$B-cut.csv"
+{ head -n 3 "$TMP/lat.csv"; head -c 70000 /dev/zero | tr '\0' 7; echo; } >"$B-huge.csv"
+bad_latents "a 70000-byte line" "'$B-huge.csv' line 4: longer than 65536 bytes" "$B-huge.csv"
+head -n 1 "$TMP/lat.csv" >"$B-empty.csv"
+bad_latents "header only" "'$B-empty.csv': no codes after the header" "$B-empty.csv"
+: >"$B-zero.csv"
+bad_latents "an empty file" "'$B-zero.csv': empty file" "$B-zero.csv"
+bad_latents "a missing file" "cannot open '$B-missing.csv': No such file" "$B-missing.csv"
+mkdir -p "$TMP/rbad-keep" && cp "$TMP/rec/"* "$TMP/rbad-keep/"
+expect_fail "from-latents: a bad file over an existing set" 1 "line 5: class '3'" \
+    "$LGC" sample "$TMP/lat.lgc" --from-latents "$B-class.csv" -o "$TMP/rbad-keep" -q
+assert "a failed --from-latents leaves the existing set as it was" \
+    cmp -s "$TMP/rbad-keep/train-labels-idx1-ubyte" "$TMP/rec/train-labels-idx1-ubyte"
+assert "a failed --from-latents leaves no temporaries" \
+    test "$(ls "$TMP/rbad-keep" | wc -l)" -eq 2
+
 # --- contrastive, VAE, both, and the mlp ---
 variants=(
     "contrastive:--contrastive 10"
