@@ -104,7 +104,7 @@ e2e: data-deps lgc
 .PHONY: fuzz fuzz-deps fuzz-build sanitize
 FUZZ_PACKAGES = clang
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS  = lgcfile idx
+FUZZ_TARGETS  = lgcfile idx latents
 FUZZ_CC       = clang
 # No OpenMP (clang's runtime is another package); the readers are serial.
 FUZZ_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Wshadow \

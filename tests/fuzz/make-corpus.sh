@@ -7,6 +7,9 @@
 #                     (tests/fuzz/fuzz_lgcfile.c) when FUZZ_LGCFILE names the
 #                     fuzz binary that writes it
 #   OUT_DIR/idx/      IDX image, label and float files, raw and gzip
+#   OUT_DIR/latents/  latent-code CSVs of `lgc compress --latents`, each
+#                     after the two bytes that make tests/fuzz/fuzz_latents.c
+#                     read it against the right latent size and classes
 # LGC names the lgc binary (default: ./lgc, built with make if missing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,7 +20,7 @@ if [ -z "${LGC:-}" ]; then
 fi
 . tests/cli/lib.sh # make_dataset, be32, $TMP (removed on exit)
 
-mkdir -p "$OUT/lgcfile" "$OUT/idx"
+mkdir -p "$OUT/lgcfile" "$OUT/idx" "$OUT/latents"
 
 # 8x8 grey, 3 classes; 8x8 RGB, 2 classes (IDX ndim 4)
 make_dataset "$TMP/grey" train 60 8 8 3
@@ -55,4 +58,10 @@ gzip -9 -n -c "$OUT/idx/rgb-images" >"$OUT/idx/rgb-images.gz"
 # a float vector (per-example weights, IDX type 0x0D)
 { printf '\x00\x00\x0d\x01'; be32 4; head -c 16 /dev/urandom; } >"$OUT/idx/floats"
 gzip -9 -n -c "$OUT/idx/floats" >"$OUT/idx/floats.gz"
+# latent codes: d = 2 and 3, 3 classes (fuzz_latents reads d = 1 + b0 % 20,
+# K = 1 + b1 % 12); the first 12 lines keep the seeds small
+for d in 2 3; do
+    "$LGC" compress "$TMP/grey" -o "$TMP/lat$d.lgc" "${tiny[@]}" --latent "$d" --latents "$TMP/lat$d.csv"
+    { printf "\\x$(printf %02x $((d - 1)))\\x02"; head -n 12 "$TMP/lat$d.csv"; } >"$OUT/latents/codes-d$d.csv"
+done
 echo "make-corpus: $(find "$OUT" -type f | wc -l) seed files in $OUT"
