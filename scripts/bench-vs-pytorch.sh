@@ -5,12 +5,30 @@
 #
 #   scripts/bench-vs-pytorch.sh [IMAGES] [THREADS]      (default 20000, all cores)
 #   scripts/bench-vs-pytorch.sh --torch-only IMAGES THREADS   (JSON for bench.sh)
+#   scripts/bench-vs-pytorch.sh --ratios LGC_JSON TORCH_JSON  (the table, for bench.sh)
 #
 # Installs python3-torch through apt-get when it is missing (about 230
 # packages). The machines are shared and noisy: compare ratios from one run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 torch_py=$root/../shared/bench/torch_models.py
+# ratios LGC_JSON TORCH_JSON: the side-by-side table. images_per_s of a
+# model is read from lgc's JSON ("ae": {"images_per_s": ..) and from
+# PyTorch's lines or array ("model": "ae", "images_per_s": ..).
+ratios() {
+    ips() { tr -d '\n' <"$2" | sed -n "s/.*\"$1\"[:,] [{]*\"images_per_s\": \([0-9.]*\).*/\1/p"; }
+    printf "%-8s %14s %14s %8s\n" model "lgc images/s" "torch images/s" ratio
+    local m l t
+    for m in ae judge; do
+        l=$(ips "$m" "$1")
+        t=$(ips "$m" "$2")
+        printf "%-8s %14.0f %14.0f %7.2fx\n" "$m" "$l" "$t" "$(awk -v a="$l" -v b="$t" 'BEGIN { print a / b }')"
+    done
+}
+if [ "${1:-}" = --ratios ]; then
+    ratios "$2" "$3"
+    exit 0
+fi
 torch_only=0
 if [ "${1:-}" = --torch-only ]; then torch_only=1; shift; fi
 images=${1:-20000}
@@ -35,12 +53,5 @@ trap 'rm -rf "$tmp"' EXIT
 "$root/build/bench/bench" --images "$images" --threads "$threads" --parts train \
     --json "$tmp/lgc.json" >/dev/null
 run_torch >"$tmp/torch.jsonl"
-field() { sed -n "s/.*\"$2\": {[^}]*\"$3\": \\([0-9.]*\\).*/\\1/p" "$1"; }
-torch_ips() { sed -n "s/.*\"model\": \"$1\", \"images_per_s\": \\([0-9.]*\\).*/\\1/p" "$tmp/torch.jsonl"; }
-printf "%-8s %14s %14s %8s\n" model "lgc images/s" "torch images/s" ratio
-for m in ae judge; do
-    l=$(field "$tmp/lgc.json" "$m" images_per_s)
-    t=$(torch_ips "$m")
-    printf "%-8s %14.0f %14.0f %7.2fx\n" "$m" "$l" "$t" "$(awk -v a="$l" -v b="$t" 'BEGIN { print a / b }')"
-done
+ratios "$tmp/lgc.json" "$tmp/torch.jsonl"
 echo "($images images per model, $threads threads, $(date -u +%FT%TZ))"

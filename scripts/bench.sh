@@ -47,15 +47,7 @@ if [ -x scripts/bench-vs-pytorch.sh ] && /usr/bin/python3 -c 'import torch' 2>/d
     echo "== PyTorch on the same models"
     scripts/bench-vs-pytorch.sh --torch-only "$images" "$threads" >"$tmp/torch.json"
     torch=$(cat "$tmp/torch.json")
-    # images_per_s of MODEL in a JSON file (lgc's: "ae": {"images_per_s": ..;
-    # PyTorch's: "model": "ae", "images_per_s": ..)
-    ips() { tr -d '\n' <"$2" | sed -n "s/.*\"$1\"[:,] [{]*\"images_per_s\": \([0-9.]*\).*/\1/p"; }
-    printf "%-12s %14s %14s %8s\n" model "lgc images/s" "torch images/s" ratio
-    for m in ae judge; do
-        l=$(ips "$m" "$tmp/micro.json")
-        t=$(ips "$m" "$tmp/torch.json")
-        printf "%-12s %14.0f %14.0f %7.2fx\n" "$m" "$l" "$t" "$(awk -v a="$l" -v b="$t" 'BEGIN { print a / b }')"
-    done
+    scripts/bench-vs-pytorch.sh --ratios "$tmp/micro.json" "$tmp/torch.json"
 fi
 
 {

@@ -531,6 +531,15 @@ static int em_run(gmm_t *g, double *loglik, fit_ws *ws, const float *xf, int n,
     return em_iterate(g, loglik, ws, n, o->max_iter, o, reg);
 }
 
+/* dst = src, both allocated with the same k, d and covariance type. */
+static void gmm_copy(gmm_t *dst, const gmm_t *src)
+{
+    const size_t k = (size_t)src->k, d = (size_t)src->d;
+    memcpy(dst->weights, src->weights, k * sizeof(double));
+    memcpy(dst->means, src->means, k * d * sizeof(double));
+    memcpy(dst->chol, src->chol, k * (src->cov == GMM_COV_FULL ? d * d : d) * sizeof(double));
+}
+
 /* Mean per-dimension variance of the centred data xc (n, d): the unit of
  * reg_covar. Data with no spread beyond float rounding (a variance below
  * 1e-8 of the mean square of the values themselves, shift (d) being their
@@ -580,10 +589,7 @@ int gmm_fit(gmm_t *g, double *loglik, const float *x, int n, int d, int k, const
             goto fail;
         if (r == 0 || ll > best) {
             best = ll;
-            memcpy(g->weights, cur.weights, (size_t)k * sizeof(double));
-            memcpy(g->means, cur.means, (size_t)k * d * sizeof(double));
-            memcpy(g->chol, cur.chol,
-                   (size_t)k * (o->cov == GMM_COV_FULL ? (size_t)d * d : (size_t)d) * sizeof(double));
+            gmm_copy(g, &cur);
         }
     }
     *loglik = best;
