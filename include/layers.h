@@ -14,6 +14,7 @@
 #ifndef LGC_LAYERS_H
 #define LGC_LAYERS_H
 
+#include <math.h>
 #include <stddef.h>
 
 /* --- dense: out (B,O) = in (B,F) . w^T + b;  w (O,F), b (O) --- */
@@ -62,6 +63,13 @@ void relu_backward(float *din, const float *dout, const float *out, size_t n);
  * input), so a network can run ReLU in place (net.c). */
 void relu_mask(float *din, const float *dout, const float *out, size_t n);
 void sigmoid_forward(float *out, const float *in, size_t n);
+/* 1/(1+e^-x) evaluating exp of a non-positive argument only, so neither
+ * branch overflows: 1/(1+e^-x) for x >= 0, e^x/(1+e^x) for x < 0. */
+static inline float sigmoid_stable(float x)
+{
+    const float e = expf(x >= 0.0f ? -x : x);
+    return (x >= 0.0f ? 1.0f : e) / (1.0f + e);
+}
 void sigmoid_backward(float *din, const float *dout, const float *out, size_t n);
 
 /* --- losses: return the mean loss over the batch (sum over features,

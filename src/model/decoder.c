@@ -2,6 +2,7 @@
  * of its sigmoid output to 8-bit IDX pixels. */
 #include <string.h>
 
+#include "layers.h"
 #include "model.h"
 #include "util.h"
 
@@ -19,21 +20,32 @@ int decoder_from_model(net *dec, const lgc_model *m, int max_batch)
     return LGC_OK;
 }
 
+/* One pixel value in [0, 1] as 0..255, rounded. Written so that NaN, which
+ * a hostile file's extreme (yet finite) weights can produce, becomes 0:
+ * converting NaN to an integer is undefined behaviour. */
+static uint8_t to_u8(float y)
+{
+    const float v = y * 255.0f + 0.5f;
+    return (uint8_t)(v > 0 ? (v < 255 ? v : 255) : 0);
+}
+
 void decoder_decode_u8(net *dec, const float *z, int B, uint8_t *out)
 {
     tshape s = net_out_shape(dec);
-    const float *y = net_forward(dec, z, B, dec->n_layers); /* (B, C, H, W) */
-    size_t hw = (size_t)s.h * s.w;
+    /* A final sigmoid is applied here, fused with the conversion and split
+     * over the threads, rather than as a separate serial pass over the
+     * batch (together 7% of `lgc sample`). */
+    const int fuse = dec->layers[dec->n_layers - 1].spec.type == LAYER_SIGMOID;
+    const int upto = fuse && dec->n_layers > 1 ? dec->n_layers - 1 : dec->n_layers;
+    const float *y = net_forward(dec, z, B, upto); /* (B, C, H, W) */
+    const int sig = upto < dec->n_layers;
+    const size_t hw = (size_t)s.h * s.w;
+#pragma omp parallel for num_threads(dec->n_threads) if (dec->n_threads > 1 && B > 1)
     for (int b = 0; b < B; b++)
         for (int c = 0; c < s.c; c++) {
             const float *src = y + ((size_t)b * s.c + c) * hw;
             uint8_t *dst = out + (size_t)b * hw * s.c + c;
-            for (size_t p = 0; p < hw; p++) {
-                float v = src[p] * 255.0f + 0.5f;
-                /* written so that NaN, which a hostile file's extreme (yet
-                 * finite) weights can produce, becomes 0: converting NaN
-                 * to an integer is undefined behaviour */
-                dst[p * s.c] = (uint8_t)(v > 0 ? (v < 255 ? v : 255) : 0);
-            }
+            for (size_t p = 0; p < hw; p++)
+                dst[p * s.c] = to_u8(sig ? sigmoid_stable(src[p]) : src[p]);
         }
 }

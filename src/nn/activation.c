@@ -42,17 +42,8 @@ void relu_mask(float *din, const float *dout, const float *out, size_t n)
 
 void sigmoid_forward(float *out, const float *in, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        /* exp of a non-positive argument only, so neither branch overflows:
-         * 1/(1+e^-x) for x >= 0, e^x/(1+e^x) for x < 0. */
-        const float x = in[i];
-        if (x >= 0.0f) {
-            out[i] = 1.0f / (1.0f + expf(-x));
-        } else {
-            const float e = expf(x);
-            out[i] = e / (1.0f + e);
-        }
-    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = sigmoid_stable(in[i]);
 }
 
 /* d sigmoid / dx = s (1 - s), with s the forward output. */
