@@ -163,7 +163,7 @@ static double bench_ae(const dataset *ds)
 {
     net enc, dec;
     build_ae(&enc, &dec, 128);
-    train_opts o = {1, 128, 1e-3f, 1, 1};
+    train_opts o = {1, 128, 1e-3f, 1, 1, 0};
     double t0 = now_seconds(), loss;
     ae_train(&enc, &dec, ds, &o, NULL, &loss, NULL);
     double ips = ds->n / (now_seconds() - t0);
@@ -176,7 +176,7 @@ static double bench_judge(const dataset *ds)
 {
     net judge;
     build_judge(&judge, 64);
-    train_opts o = {1, 64, 1e-3f, 1, 1};
+    train_opts o = {1, 64, 1e-3f, 1, 1, 0};
     double t0 = now_seconds();
     judge_train(&judge, ds, &o);
     double ips = ds->n / (now_seconds() - t0);

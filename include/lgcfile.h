@@ -1,7 +1,7 @@
 /* lgcfile.h - the .lgc file: everything `lgc sample` needs, nothing more.
  *
  * Contents: data shape, class prior (training count per class), the
- * decoder (layer specs + weights, f32, f16 or int8), one Gaussian mixture per
+ * decoder (layer specs + weights, f32, f16, int8 or int4), one Gaussian mixture per
  * class, and each class's BIC curve (for `lgc info`). Layout, byte by byte,
  * in docs/FORMAT.md. Written atomically; read with every size validated
  * before use and the CRC-32 checked before any section is trusted. */
@@ -25,11 +25,15 @@
  * 660x660 grey, and bounds the memory of decoding one image. */
 #define LGCF_MAX_ACTIVATIONS (16u << 20)
 
-/* Storage of decoder weights (all three) and mixture means and factors
+/* Storage of decoder weights (all four) and mixture means and factors
  * (f32, f16). LGCF_INT8: int8 weights with one f32 scale per output
  * channel, and f16 biases (docs/FORMAT.md; on disk it is dtype code 3, and
- * code 2, one scale per output unit of a dense layer, is read too). */
-typedef enum { LGCF_F32 = 0, LGCF_F16 = 1, LGCF_INT8 = 2 } lgcf_dtype;
+ * code 2, one scale per output unit of a dense layer, is read too).
+ * LGCF_INT4: the same with 4-bit codes -7..7, two per byte (code 4). */
+typedef enum { LGCF_F32 = 0, LGCF_F16 = 1, LGCF_INT8 = 2, LGCF_INT4 = 3 } lgcf_dtype;
+
+/* "f32", "f16", "int8" or "int4", as the options spell them. */
+const char *lgcf_dtype_name(lgcf_dtype t);
 
 typedef struct {
     int h, w, c;      /* image shape */

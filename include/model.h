@@ -53,6 +53,13 @@ typedef struct {
     float lr;
     int quiet;     /* no progress on stderr */
     uint64_t seed; /* shuffling */
+    /* > 0 (autoencoder only): quantisation-aware training of the decoder
+     * for codes -quant_max..quant_max with one scale per output channel
+     * (int4: 7). Each step runs forward and backward with the weights
+     * rounded as the file will store them, and Adam updates the float
+     * weights (the straight-through estimator); the trained decoder is
+     * left rounded. 0: off. */
+    int quant_max;
 } train_opts;
 
 /* What the autoencoder minimises besides the reconstruction BCE; all off

@@ -186,6 +186,7 @@ static const size_t t_groups[T_LAYERS] = {4, 0, 0, 1, 0};
  * first layout, per output unit (read) */
 #define T_INT8_CHANNELS 3
 #define T_INT8_UNITS 2
+#define T_INT4_CHANNELS 4
 #define T_KMAX 4
 
 /* A value representable in f32, so that f32 storage is exact. */
@@ -430,34 +431,50 @@ static void tfree(tbuf *b)
     memset(b, 0, sizeof *b);
 }
 
-/* The int8 scale of a row, as docs/FORMAT.md states it: max|w| / 127 in
- * f32, or FLT_MIN when that is smaller. */
-static float tscale(const float *w, size_t n)
+/* The scale of a group, as docs/FORMAT.md states it: max|w| / qmax in
+ * f32 (127 for int8, 7 for int4), or FLT_MIN when that is smaller. */
+static float tscale_q(const float *w, size_t n, int qmax)
 {
     float mx = 0.0f;
     for (size_t j = 0; j < n; j++)
         mx = fmaxf(mx, fabsf(w[j]));
-    const float s = mx / 127.0f;
+    const float s = mx / (float)qmax;
     return s < FLT_MIN ? FLT_MIN : s;
 }
 
-/* round(w / s) to nearest, ties to even, within -127..127 */
-static int tcode(float w, float s)
+static float tscale(const float *w, size_t n) { return tscale_q(w, n, 127); }
+
+/* round(w / s) to nearest, ties to even, within -qmax..qmax */
+static int tcode_q(float w, float s, int qmax)
 {
     const double q = nearbyint((double)w / s);
-    return q > 127 ? 127 : q < -127 ? -127 : (int)q;
+    return q > qmax ? qmax : q < -qmax ? -qmax : (int)q;
 }
 
-/* An int8 layer (docs/FORMAT.md, DECO): groups f32 scales, then the
- * weights group by group as two's complement bytes, then the f16 biases. */
-static void tint8_layer(tbuf *d, const float *p, size_t count, size_t biases, size_t groups)
+/* A quantised layer (docs/FORMAT.md, DECO): groups f32 scales, then the
+ * codes group by group, int8 as two's complement bytes, int4 as two's
+ * complement nibbles, two per byte, low nibble first, the last byte's high
+ * nibble 0 for an odd count; then the f16 biases. */
+static void tquant_layer(tbuf *d, const float *p, size_t count, size_t biases, size_t groups,
+                         int int4)
 {
+    const int qmax = int4 ? 7 : 127;
     const size_t n_w = count - biases, len = n_w / groups;
     for (size_t g = 0; g < groups; g++)
-        tf32(d, tscale(p + g * len, len));
-    for (size_t g = 0; g < groups; g++)
-        for (size_t j = 0; j < len; j++)
-            tu8(d, (unsigned)tcode(p[g * len + j], tscale(p + g * len, len)) & 0xff);
+        tf32(d, tscale_q(p + g * len, len, qmax));
+    unsigned lo = 0;
+    for (size_t j = 0; j < n_w; j++) {
+        const size_t g = j / len;
+        const unsigned q = (unsigned)tcode_q(p[j], tscale_q(p + g * len, len, qmax), qmax);
+        if (!int4)
+            tu8(d, q & 0xff);
+        else if (j % 2 == 0)
+            lo = q & 0xf;
+        else
+            tu8(d, lo | (q & 0xf) << 4);
+    }
+    if (int4 && n_w % 2)
+        tu8(d, lo);
     for (size_t r = 0; r < biases; r++)
         tu16(d, f32_to_f16(p[n_w + r]));
 }
@@ -485,9 +502,10 @@ static void encode_payloads(tbuf raw[T_NSEC], const lgc_model *m)
     tu32(d, T_PARAMS);
     for (int i = 0; i < T_LAYERS; i++) {
         tu8(d, t_specs[i].type);
-        const unsigned code = m->weight_dtype != LGCF_INT8 ? m->weight_dtype
-                              : t_int8_units             ? T_INT8_UNITS
-                                                         : T_INT8_CHANNELS;
+        const unsigned code = m->weight_dtype == LGCF_INT4 ? T_INT4_CHANNELS
+                              : m->weight_dtype != LGCF_INT8 ? m->weight_dtype
+                              : t_int8_units                 ? T_INT8_UNITS
+                                                             : T_INT8_CHANNELS;
         tu8(d, t_counts[i] ? code : 0);
         tu16(d, 0);
         tu32(d, (uint32_t)t_shapes[i].c);
@@ -496,10 +514,11 @@ static void encode_payloads(tbuf raw[T_NSEC], const lgc_model *m)
     }
     const float *p = m->dec_params;
     for (int i = 0; i < T_LAYERS; p += t_counts[i], i++) {
-        if (m->weight_dtype == LGCF_INT8) {
+        if (m->weight_dtype == LGCF_INT8 || m->weight_dtype == LGCF_INT4) {
             if (t_counts[i])
-                tint8_layer(d, p, t_counts[i], t_biases[i],
-                            t_int8_units ? t_biases[i] : t_groups[i]);
+                tquant_layer(d, p, t_counts[i], t_biases[i],
+                             t_int8_units ? t_biases[i] : t_groups[i],
+                             m->weight_dtype == LGCF_INT4);
             continue;
         }
         for (size_t j = 0; j < t_counts[i]; j++) {
@@ -703,13 +722,15 @@ static void test_roundtrip_f16_mixtures(void **state)
     lgc_model_free(&m);
 }
 
-/* Checks r (read back from an int8 file of m) against m: every weight
+/* Checks r (read back from an int8 or int4 file of m) against m: every weight
  * within half its group's scale of the original, plus the rounding of the
  * f32 product q * s (half an ulp of the result); biases f16-rounded. */
-static void assert_int8_close(const lgc_model *m, const lgc_model *r, const size_t *counts,
-                              const size_t *biases, const size_t *groups, int n_layers)
+static void assert_quant_close(const lgc_model *m, const lgc_model *r, const size_t *counts,
+                               const size_t *biases, const size_t *groups, int n_layers,
+                               lgcf_dtype dt)
 {
-    assert_int_equal(r->weight_dtype, LGCF_INT8);
+    assert_int_equal(r->weight_dtype, dt);
+    const int qmax = dt == LGCF_INT4 ? 7 : 127;
     size_t at = 0;
     for (int i = 0; i < n_layers; at += counts[i], i++) {
         if (!counts[i])
@@ -717,7 +738,7 @@ static void assert_int8_close(const lgc_model *m, const lgc_model *r, const size
         const size_t n_w = counts[i] - biases[i], len = n_w / groups[i];
         for (size_t g = 0; g < groups[i]; g++) {
             const float *w = m->dec_params + at + g * len, *q = r->dec_params + at + g * len;
-            const float s = tscale(w, len);
+            const float s = tscale_q(w, len, qmax);
             for (size_t j = 0; j < len; j++) {
                 const double err = fabs((double)w[j] - q[j]);
                 const double bound = s / 2.0 + fabs((double)q[j]) * 0x1p-24;
@@ -738,6 +759,12 @@ static void assert_int8_close(const lgc_model *m, const lgc_model *r, const size
 
 /* int8 on the test model: the error bound, and a rewrite of what was read
  * is byte for byte the file. */
+static void assert_int8_close(const lgc_model *m, const lgc_model *r, const size_t *counts,
+                              const size_t *biases, const size_t *groups, int n_layers)
+{
+    assert_quant_close(m, r, counts, biases, groups, n_layers, LGCF_INT8);
+}
+
 static void test_roundtrip_int8(void **state)
 {
     (void)state;
@@ -764,7 +791,7 @@ static void test_roundtrip_int8(void **state)
 
 /* A file of the first int8 layout (DECO dtype code 2: one scale per output
  * unit of the dense layer) reads within its own bounds; a rewrite uses the
- * current layout (code 3), and an unknown code 4 is refused. */
+ * current layout (code 3), and an unknown code 5 is refused. */
 static void test_read_int8_units(void **state)
 {
     (void)state;
@@ -786,12 +813,12 @@ static void test_read_int8_units(void **state)
     assert_same_bits(buf, f.p, len, "rewrite of a per-unit int8 file");
     free(buf);
     tfree(&f);
-    /* dtype code 4 does not exist */
+    /* dtype code 5 does not exist */
     tbuf raw[T_NSEC];
     encode_payloads(raw, &m);
-    raw[T_DECO].p[8 + 1] = 4;
+    raw[T_DECO].p[8 + 1] = 5;
     assemble_std(&f, raw, NULL);
-    expect_reject(&f, "decoder layer 0 has unknown weight type 4");
+    expect_reject(&f, "decoder layer 0 has unknown weight type 5");
     tfree(&f);
     for (int i = 0; i < T_NSEC; i++)
         tfree(&raw[i]);
@@ -852,13 +879,103 @@ static void test_roundtrip_int8_rows(void **state)
     lgc_model_free(&m);
 }
 
+/* int4 on the test model: every weight within half its scale (max|w| / 7),
+ * and a rewrite of what was read is byte for byte the file. */
+static void test_roundtrip_int4(void **state)
+{
+    (void)state;
+    lgc_model m, r;
+    make_model(&m, LGCF_INT4);
+    size_t len, len2;
+    uint8_t *buf = written_bytes(&m, &len);
+    assert_int_equal(lgcf_read_mem(&r, NULL, buf, len, "m.lgc"), LGC_OK);
+    assert_quant_close(&m, &r, t_counts, t_biases, t_groups, T_LAYERS, LGCF_INT4);
+    uint8_t *buf2 = written_bytes(&r, &len2);
+    assert_int_equal(len2, len);
+    assert_same_bits(buf, buf2, len, "rewritten int4 file");
+    free(buf2);
+    free(buf);
+    lgc_model_free(&r);
+    lgc_model_free(&m);
+}
+
+/* int4 with an odd number of weights (a dense 3 -> 5 layer: 15 codes in 8
+ * bytes): round trip within the bound, exact rewrite, every code -7..7
+ * (with ties to even: 0.5 -> 0, -2.5 -> -2 at scale 1), and a file whose
+ * padding nibble is not 0 is refused. */
+static void test_int4_odd(void **state)
+{
+    (void)state;
+    enum { GROUPS = 5, LEN = 3, N = GROUPS * LEN + GROUPS };
+    lgc_model m, r;
+    make_model(&m, LGCF_INT4);
+    m.h = m.w = 1;
+    m.c = GROUPS;
+    m.n_layers = 1;
+    m.dec_specs[0] = (layer_spec){LAYER_DENSE, {GROUPS, 1, 1}};
+    m.n_dec_params = N;
+    m.dec_params = xrealloc(m.dec_params, N * sizeof(float));
+    static const float w[GROUPS * LEN] = {7.0f, 0.5f, -2.5f,  0.0f, 0.0f,   0.0f, 1e-30f, -3e-31f,
+                                          2e-31f, -1.0f, 0.3f, 0.31f, 100.0f, -99.0f, 6.9f};
+    memcpy(m.dec_params, w, sizeof w);
+    for (int b = 0; b < GROUPS; b++)
+        m.dec_params[GROUPS * LEN + b] = 0.25f * (float)b;
+    size_t len, len2;
+    uint8_t *buf = written_bytes(&m, &len);
+    assert_int_equal(lgcf_read_mem(&r, NULL, buf, len, "odd.lgc"), LGC_OK);
+    const size_t counts[1] = {N}, biases[1] = {GROUPS}, groups[1] = {GROUPS};
+    assert_quant_close(&m, &r, counts, biases, groups, 1, LGCF_INT4);
+    assert_true(r.dec_params[0] == 7.0f && r.dec_params[1] == 0.0f && r.dec_params[2] == -2.0f);
+    uint8_t *buf2 = written_bytes(&r, &len2);
+    assert_int_equal(len2, len);
+    assert_same_bits(buf, buf2, len, "rewritten odd int4 file");
+    /* the padding nibble: the high half of the last code byte, which sits
+     * just before the 5 f16 biases at the end of the DECO payload */
+    lgc_model m0;
+    make_model(&m0, LGCF_INT4);
+    tbuf raw[T_NSEC], f;
+    encode_payloads(raw, &m0); /* prior, mixtures and BIC of the same model */
+    lgc_model_free(&m0);
+    tfree(&raw[T_SHAP]);
+    tfree(&raw[T_DECO]);
+    const uint32_t shap[5] = {1, 1, GROUPS, 3, 3}; /* h, w, c, classes, latent */
+    for (int i = 0; i < 5; i++)
+        tu32(&raw[T_SHAP], shap[i]);
+    tu32(&raw[T_DECO], 1);
+    tu32(&raw[T_DECO], N);
+    tu8(&raw[T_DECO], LAYER_DENSE);
+    tu8(&raw[T_DECO], T_INT4_CHANNELS);
+    tu16(&raw[T_DECO], 0);
+    tu32(&raw[T_DECO], GROUPS);
+    tu32(&raw[T_DECO], 1);
+    tu32(&raw[T_DECO], 1);
+    tquant_layer(&raw[T_DECO], m.dec_params, N, GROUPS, GROUPS, 1);
+    assemble_std(&f, raw, NULL);
+    assert_int_equal(f.len, len);
+    assert_same_bits(f.p, buf, len, "odd int4 file vs the FORMAT.md encoding");
+    lgc_model ok;
+    assert_int_equal(lgcf_read_mem(&ok, NULL, f.p, f.len, "ok.lgc"), LGC_OK);
+    lgc_model_free(&ok);
+    tfree(&f);
+    raw[T_DECO].p[raw[T_DECO].len - 2 * GROUPS - 1] |= 0x80;
+    assemble_std(&f, raw, NULL);
+    expect_reject(&f, "decoder layer 0 padding nibble is 8, not 0");
+    tfree(&f);
+    for (int i = 0; i < T_NSEC; i++)
+        tfree(&raw[i]);
+    free(buf2);
+    free(buf);
+    lgc_model_free(&r);
+    lgc_model_free(&m);
+}
+
 /* lgcf_encoded_size is the size lgcf_write gives; lgcf_raw_size is the
  * frame plus every section header and raw payload of the test encoder,
  * for mixtures that all have k components (each dtype and covariance). */
 static void test_sizes(void **state)
 {
     (void)state;
-    for (int dt = LGCF_F32; dt <= LGCF_INT8; dt++)
+    for (int dt = LGCF_F32; dt <= LGCF_INT4; dt++)
         for (int cov = GMM_COV_FULL; cov <= GMM_COV_DIAG; cov++) {
             lgc_model m;
             make_model(&m, (lgcf_dtype)dt);
@@ -963,11 +1080,11 @@ static void test_deterministic(void **state)
 static void test_conformance(void **state)
 {
     (void)state;
-    for (int dt = LGCF_F32; dt <= LGCF_INT8; dt++) {
+    for (int dt = LGCF_F32; dt <= LGCF_INT4; dt++) {
         lgc_model m;
         make_model(&m, (lgcf_dtype)dt);
-        /* both dtypes for decoder and mixtures (mixtures have no int8) */
-        m.gmm_dtype = dt == LGCF_INT8 ? LGCF_F16 : (lgcf_dtype)dt;
+        /* both dtypes for decoder and mixtures (mixtures have no int8/int4) */
+        m.gmm_dtype = dt >= LGCF_INT8 ? LGCF_F16 : (lgcf_dtype)dt;
         tbuf f;
         forge_model(&f, &m);
         size_t len;
@@ -1007,7 +1124,7 @@ static void truncated_everywhere(lgcf_dtype dt)
 static void test_truncated_everywhere(void **state)
 {
     (void)state;
-    for (int dt = LGCF_F16; dt <= LGCF_INT8; dt++)
+    for (int dt = LGCF_F16; dt <= LGCF_INT4; dt++)
         truncated_everywhere((lgcf_dtype)dt);
 }
 
@@ -1255,7 +1372,7 @@ static void test_forged_counts(void **state)
         {T_DECO, DECO_LAYER(1) + 4, 5,
          "decoder layer 1 outputs 4x2x2 (c x h x w), file says 5x2x2"},
         {T_DECO, DECO_LAYER(1), 9, "decoder layer 1 has unknown type 9"},
-        {T_DECO, DECO_LAYER(1), 0x400 | LAYER_RELU, "decoder layer 1 has unknown weight type 4"},
+        {T_DECO, DECO_LAYER(1), 0x500 | LAYER_RELU, "decoder layer 1 has unknown weight type 5"},
         {T_DECO, DECO_LAYER(1), 0x10000 | LAYER_RELU, "decoder layer 1 has reserved field 1"},
         {T_DECO, DECO_LAYER(3) + 8, 0x7fffffffu,
          "decoder layer 3 output 1x2147483647x4 is out of range"},
@@ -1533,6 +1650,8 @@ int main(void)
         cmocka_unit_test(test_roundtrip_int8),
         cmocka_unit_test(test_read_int8_units),
         cmocka_unit_test(test_roundtrip_int8_rows),
+        cmocka_unit_test(test_roundtrip_int4),
+        cmocka_unit_test(test_int4_odd),
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_conformance),

@@ -21,6 +21,7 @@
 
 #include "model.h"
 #include "net.h"
+#include "quant.h"
 #include "rng.h"
 #include "util.h"
 
@@ -329,7 +330,7 @@ static void autoencoder_learns_toy_data(void **state)
     net_init_params(&enc, &rng);
     net_init_params(&dec, &rng);
     double first, last;
-    train_opts o = {1, 32, 1e-2f, 1, 5};
+    train_opts o = {1, 32, 1e-2f, 1, 5, 0};
     assert_int_equal(ae_train(&enc, &dec, &ds, &o, NULL, &first, NULL), LGC_OK);
     o.epochs = 20;
     assert_int_equal(ae_train(&enc, &dec, &ds, &o, NULL, &last, NULL), LGC_OK);
@@ -377,7 +378,7 @@ static void variants_learn_toy_data(void **state)
         net_init_params(&dec, &rng);
         ae_train_stats first, last;
         double loss;
-        train_opts o = {1, 32, 1e-2f, 1, 5};
+        train_opts o = {1, 32, 1e-2f, 1, 5, 0};
         assert_int_equal(ae_train(&enc, &dec, &ds, &o, lo, &loss, &first), LGC_OK);
         o.epochs = 20;
         assert_int_equal(ae_train(&enc, &dec, &ds, &o, lo, &loss, &last), LGC_OK);
@@ -409,6 +410,55 @@ static void variants_learn_toy_data(void **state)
     set_threads(1);
 }
 
+/* Quantisation-aware training (quant_max 7, as --weights int4): the
+ * autoencoder still learns, and the decoder it leaves is on the int4 grid
+ * of every output channel, so that the file stores it exactly. */
+static void quantised_training_learns_and_snaps(void **state)
+{
+    (void)state;
+    set_threads(2);
+    rng_t rng;
+    rng_seed(&rng, 16);
+    dataset ds;
+    toy_dataset(&ds, 256, &rng);
+    tshape img = {1, 8, 8};
+    ae_arch a = {.latent = 2, .c1 = 4, .c2 = 8};
+    layer_spec es[AE_MAX_LAYERS], dsp[AE_MAX_LAYERS];
+    int ne = ae_encoder_specs(es, img, &a), nd = ae_decoder_specs(dsp, img, &a);
+    net enc, dec;
+    assert_int_equal(net_init(&enc, img, es, ne, 32), LGC_OK);
+    assert_int_equal(net_init(&dec, (tshape){2, 1, 1}, dsp, nd, 32), LGC_OK);
+    net_init_params(&enc, &rng);
+    net_init_params(&dec, &rng);
+    double loss;
+    train_opts o = {20, 32, 1e-2f, 1, 5, QUANT_INT4_MAX};
+    assert_int_equal(ae_train(&enc, &dec, &ds, &o, NULL, &loss, NULL), LGC_OK);
+    assert_true(loss < 0.5); /* as autoencoder_learns_toy_data */
+    int layers_checked = 0;
+    for (int i = 0; i < dec.n_layers; i++) {
+        const layer *L = &dec.layers[i];
+        if (!L->n_w)
+            continue;
+        const size_t groups = (size_t)L->out.c, len = L->n_w / groups;
+        for (size_t g = 0; g < groups; g++) {
+            const float *w = L->w + g * len;
+            const float sc = quant_scale(w, len, QUANT_INT4_MAX);
+            for (size_t j = 0; j < len; j++) {
+                const int q = quant_code(w[j], sc, QUANT_INT4_MAX);
+                if (!(w[j] == (float)q * sc && q >= -7 && q <= 7))
+                    fail_msg("layer %d group %zu weight %zu: %a is not a code of scale %a", i, g,
+                             j, (double)w[j], (double)sc);
+            }
+        }
+        layers_checked++;
+    }
+    assert_int_equal(layers_checked, 3); /* dense and two convolutions */
+    net_free(&enc);
+    net_free(&dec);
+    dataset_free(&ds);
+    set_threads(1);
+}
+
 static void judge_learns_toy_data(void **state)
 {
     (void)state;
@@ -424,7 +474,7 @@ static void judge_learns_toy_data(void **state)
     net judge;
     assert_int_equal(net_init(&judge, (tshape){1, 8, 8}, js, nj, 32), LGC_OK);
     net_init_params(&judge, &rng);
-    train_opts o = {3, 32, 1e-3f, 1, 6};
+    train_opts o = {3, 32, 1e-3f, 1, 6, 0};
     assert_int_equal(judge_train(&judge, &train, &o), LGC_OK);
     int *pred = xmalloc(100 * sizeof *pred);
     judge_predict(&judge, &test, pred);
@@ -448,6 +498,7 @@ int main(void)
         cmocka_unit_test(autoencoder_learns_toy_data),
         cmocka_unit_test(ae_batch_matches_finite_differences),
         cmocka_unit_test(variants_learn_toy_data),
+        cmocka_unit_test(quantised_training_learns_and_snaps),
         cmocka_unit_test(judge_learns_toy_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

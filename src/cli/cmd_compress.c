@@ -20,6 +20,7 @@
 #include "gmm.h"
 #include "lgcfile.h"
 #include "model.h"
+#include "quant.h"
 #include "util.h"
 
 /* Defaults, printed by --help from these same constants. */
@@ -75,9 +76,11 @@ static void usage(FILE *f)
             "      --lr <rate>         Adam learning rate [%g]\n"
             "      --kmax <k>          largest mixture size tried per class [%d]\n"
             "      --cov (full|diag)   covariance type [full]\n"
-            "      --weights (f16|f32|int8)\n"
-            "                          decoder weight precision in the file; int8 has one\n"
-            "                          f32 scale per output channel and f16 biases [int8]\n"
+            "      --weights (f16|f32|int8|int4)\n"
+            "                          decoder weight precision in the file; int8 and int4\n"
+            "                          have one f32 scale per output channel and f16\n"
+            "                          biases; int4 trains the decoder for its rounding\n"
+            "                          [int8]\n"
             "      --mixtures (f16|f32) mixture means and factors in the file [f16]\n"
             "      --budget <bytes>    make the file at most this size (suffix K = 1024,\n"
             "                          M = 1024^2): lgc picks --latent, --widths or\n"
@@ -162,7 +165,7 @@ static int parse(compress_opts *o, int argc, char **argv)
     memset(o, 0, sizeof *o);
     o->arch = (ae_arch){.latent = AE_DEFAULT_LATENT, .c1 = AE_DEFAULT_C1, .c2 = AE_DEFAULT_C2,
                         .kind = AE_CONV, .hidden = AE_DEFAULT_HIDDEN};
-    o->train = (train_opts){DEFAULT_EPOCHS, DEFAULT_BATCH, (float)DEFAULT_LR, 0, DEFAULT_SEED};
+    o->train = (train_opts){DEFAULT_EPOCHS, DEFAULT_BATCH, (float)DEFAULT_LR, 0, DEFAULT_SEED, 0};
     o->loss = (ae_loss_opts){0, (float)DEFAULT_BETA, 0.0f, (float)DEFAULT_MARGIN};
     o->kmax = DEFAULT_KMAX;
     gmm_opts_default(&o->gmm);
@@ -197,7 +200,8 @@ static int parse(compress_opts *o, int argc, char **argv)
             if (!strcmp(optarg, "f16")) o->dtype = LGCF_F16;
             else if (!strcmp(optarg, "f32")) o->dtype = LGCF_F32;
             else if (!strcmp(optarg, "int8")) o->dtype = LGCF_INT8;
-            else st = lgc_fail(LGC_EUSAGE, "option '--weights' expects f16, f32 or int8, got '%s'", optarg);
+            else if (!strcmp(optarg, "int4")) o->dtype = LGCF_INT4;
+            else st = lgc_fail(LGC_EUSAGE, "option '--weights' expects f16, f32, int8 or int4, got '%s'", optarg);
             chosen_set = "--weights";
             break;
         case OPT_MIXTURES:
@@ -243,6 +247,9 @@ static int parse(compress_opts *o, int argc, char **argv)
     }
     if (st)
         return st;
+    /* int4 loses 1.3 points when rounded after training, not when trained
+     * for it (docs/RESULTS.md) */
+    o->train.quant_max = o->dtype == LGCF_INT4 ? QUANT_INT4_MAX : 0;
     if (beta_set && !o->loss.vae)
         return lgc_fail(LGC_EUSAGE, "option '--beta' needs --vae");
     if (margin_set && !(o->loss.contrastive > 0.0f))
@@ -550,7 +557,8 @@ static void model_from(lgc_model *m, const trained *t, const dataset *ds, const 
  *    picks at most kmax), up to what deflate adds to incompressible
  *    payloads. When no rung fits, the budget is impossible (usage error,
  *    exit 2) and nothing is trained.
- * 2. Train it, then try kmax, kmax/2, ..., 1 and for each f16 then int8
+ * 2. Train it (an int4 rung for its rounding), then try kmax, kmax/2,
+ *    ..., 1 and for each f16, then int8, then (int4 rungs only) int4
  *    weights: the first whose encoded file (exact size, in memory) fits is
  *    written. BIC often picks fewer components than kmax and deflate
  *    shrinks the weights a little, so f16 can fit where the rung planned
@@ -569,14 +577,17 @@ typedef struct {
  * components beyond 4 per class buy nothing (kmax 16: 97.20%, 4: 97.31%)
  * but fewer cost much (2: 96.19%, 1: 95.48%); int8 weights cost nothing
  * measurable (widths 8/16: 96.92% f16 kmax 16, 96.93% int8 kmax 4);
- * halving the widths 0.3 points. So the ladder keeps 4 components and
- * narrows the layers first, then the latent, and cuts components last. */
+ * halving the widths 0.3 points; int4 (trained for it) about 0.3 to 0.5
+ * at widths 16/32 for 40% fewer bytes than int8. So the ladder keeps 4
+ * components and cuts precision and width first (int4 after each of the
+ * three widest int8 rungs), then the latent, and components last. */
 static const budget_rung conv_ladder[] = {
-    {16, 16, 32, 4, LGCF_F16}, {16, 16, 32, 4, LGCF_INT8}, {16, 12, 24, 4, LGCF_INT8},
-    {16, 8, 16, 4, LGCF_INT8}, {16, 6, 12, 4, LGCF_INT8},  {16, 4, 8, 4, LGCF_INT8},
-    {12, 4, 8, 4, LGCF_INT8},  {16, 4, 8, 2, LGCF_INT8},   {8, 4, 8, 4, LGCF_INT8},
-    {8, 4, 8, 2, LGCF_INT8},   {6, 4, 8, 2, LGCF_INT8},    {4, 4, 8, 2, LGCF_INT8},
-    {4, 4, 8, 1, LGCF_INT8},   {2, 4, 8, 1, LGCF_INT8},    {2, 2, 4, 1, LGCF_INT8},
+    {16, 16, 32, 4, LGCF_F16},  {16, 16, 32, 4, LGCF_INT8}, {16, 16, 32, 4, LGCF_INT4},
+    {16, 12, 24, 4, LGCF_INT8}, {16, 12, 24, 4, LGCF_INT4}, {16, 8, 16, 4, LGCF_INT8},
+    {16, 8, 16, 4, LGCF_INT4},  {16, 6, 12, 4, LGCF_INT8},  {16, 4, 8, 4, LGCF_INT8},
+    {12, 4, 8, 4, LGCF_INT8},   {16, 4, 8, 2, LGCF_INT8},   {8, 4, 8, 4, LGCF_INT8},
+    {8, 4, 8, 2, LGCF_INT8},    {6, 4, 8, 2, LGCF_INT8},    {4, 4, 8, 2, LGCF_INT8},
+    {4, 4, 8, 1, LGCF_INT8},    {2, 4, 8, 1, LGCF_INT8},    {2, 2, 4, 1, LGCF_INT8},
 };
 static const budget_rung mlp_ladder[] = {
     {16, 256, 0, 4, LGCF_F16}, {16, 256, 0, 4, LGCF_INT8}, {16, 128, 0, 4, LGCF_INT8},
@@ -596,11 +607,6 @@ static ae_arch budget_apply(const ae_arch *base, const budget_rung *b)
         a.c2 = b->w2;
     }
     return a;
-}
-
-static const char *dtype_name(lgcf_dtype t)
-{
-    return t == LGCF_INT8 ? "int8" : t == LGCF_F16 ? "f16" : "f32";
 }
 
 /* The estimate of step 1 for rung r. */
@@ -631,18 +637,23 @@ static int budget_try(int *written, const budget_rung *r, const ae_arch *a, cons
     const size_t budget = (size_t)o->budget;
     *written = 0;
     trained t;
-    int st = train_ae(&t, a, ds, o);
+    compress_opts ro = *o; /* an int4 rung trains for its rounding */
+    ro.train.quant_max = r->weights == LGCF_INT4 ? QUANT_INT4_MAX : 0;
+    int st = train_ae(&t, a, ds, &ro);
     if (st) {
         trained_free(&t);
         return st;
     }
     lgc_model m;
     model_from(&m, &t, ds, counts, LGCF_F16, o->gmm_dtype);
+    /* f16, int8, then int4 if the rung was trained for it: a decoder
+     * trained for int8 loses 1.3 points when rounded to int4 */
+    static const lgcf_dtype dtypes[3] = {LGCF_F16, LGCF_INT8, LGCF_INT4};
+    const int n_dtypes = r->weights == LGCF_INT4 ? 3 : 2;
     for (int k = r->kmax, first = 1; k >= 1 && !*written && st == LGC_OK; k /= 2, first = 0) {
         if ((st = fit_mixtures(&m, t.z, a->latent, k, ds, o, first)))
             break;
-        static const lgcf_dtype dtypes[2] = {LGCF_F16, LGCF_INT8};
-        for (int di = 0; di < 2 && !*written && st == LGC_OK; di++) {
+        for (int di = 0; di < n_dtypes && !*written && st == LGC_OK; di++) {
             size_t bytes;
             m.weight_dtype = dtypes[di];
             if ((st = lgcf_encoded_size(&m, &bytes)))
@@ -650,11 +661,11 @@ static int budget_try(int *written, const budget_rung *r, const ae_arch *a, cons
             if (bytes > budget) {
                 if (!o->train.quiet)
                     fprintf(stderr, "compress: kmax %d, %s weights: %zu bytes, over the budget\n",
-                            k, dtype_name(dtypes[di]), bytes);
+                            k, lgcf_dtype_name(dtypes[di]), bytes);
                 continue;
             }
             fprintf(stderr, "lgc compress: budget %zu bytes: kmax %d, %s weights: %zu bytes\n",
-                    budget, k, dtype_name(dtypes[di]), bytes);
+                    budget, k, lgcf_dtype_name(dtypes[di]), bytes);
             if (o->latents)
                 st = write_latents(o->latents, t.z, ds, a->latent);
             if (st == LGC_OK && (st = lgcf_write(o->out, &m)) == LGC_OK && !o->train.quiet)
@@ -691,7 +702,7 @@ static int run_budget(const dataset *ds, const long *counts, const compress_opts
         fprintf(stderr, "lgc compress: budget %zu bytes: ", budget);
         print_arch(stderr, &a);
         fprintf(stderr, ", kmax %d, %s weights (estimated %zu bytes)\n", r->kmax,
-                dtype_name(r->weights), est);
+                lgcf_dtype_name(r->weights), est);
         tried = 1;
         int written;
         if ((st = budget_try(&written, r, &a, ds, counts, o)) || written)

@@ -44,11 +44,6 @@ static void json_double(double v)
         printf("null");
 }
 
-static const char *dtype_name(lgcf_dtype t)
-{
-    return t == LGCF_INT8 ? "int8" : t == LGCF_F16 ? "f16" : "f32";
-}
-
 static long total_images(const lgc_model *m)
 {
     long n = 0;
@@ -73,10 +68,12 @@ static void print_text(const char *path, const lgc_model *m, const lgcf_sizes *z
            m->c, total_images(m), m->n_classes);
     printf("latent     %d dimensions\n", m->latent);
     printf("decoder    %d layers, %zu parameters stored as %s%s\n", m->n_layers,
-           m->n_dec_params, dtype_name(m->weight_dtype),
-           m->weight_dtype == LGCF_INT8 ? " (one f32 scale per output channel, f16 biases)" : "");
+           m->n_dec_params, lgcf_dtype_name(m->weight_dtype),
+           m->weight_dtype == LGCF_INT8 || m->weight_dtype == LGCF_INT4
+               ? " (one f32 scale per output channel, f16 biases)"
+               : "");
     printf("mixtures   %d components in all, means and factors stored as %s\n",
-           total_components(m), dtype_name(m->gmm_dtype));
+           total_components(m), lgcf_dtype_name(m->gmm_dtype));
     printf("bytes      header %zu, shape %zu, prior %zu, decoder %zu, mixtures %zu, bic %zu",
            z->header_bytes, z->shape_bytes, z->prior_bytes, z->decoder_bytes, z->mixture_bytes,
            z->bic_bytes);
@@ -110,8 +107,8 @@ static void print_json(const char *path, const lgc_model *m, const lgcf_sizes *z
     printf(", \"height\": %d, \"width\": %d, \"channels\": %d, \"classes\": %d, \"latent\": %d",
            m->h, m->w, m->c, m->n_classes, m->latent);
     printf(", \"decoder_layers\": %d, \"decoder_params\": %zu, \"weights\": \"%s\"", m->n_layers,
-           m->n_dec_params, dtype_name(m->weight_dtype));
-    printf(", \"mixtures\": \"%s\", \"components\": %d", dtype_name(m->gmm_dtype),
+           m->n_dec_params, lgcf_dtype_name(m->weight_dtype));
+    printf(", \"mixtures\": \"%s\", \"components\": %d", lgcf_dtype_name(m->gmm_dtype),
            total_components(m));
     printf(", \"bytes\": {\"header\": %zu, \"shape\": %zu, \"prior\": %zu, \"decoder\": %zu, "
            "\"mixtures\": %zu, \"bic\": %zu, \"other\": %zu}",

@@ -19,10 +19,10 @@
  * only then writes it atomically. Output is deterministic for a given zlib:
  * the same model gives the same bytes.
  *
- * Decoder weights are stored as f32, f16, or int8 with one f32 scale per
- * output channel and f16 biases (files of 0.1.0 may have one scale per
- * output unit of a dense layer, and are read too); the int8
- * scale rule (int8_scale) is chosen so that rewriting a model read from a
+ * Decoder weights are stored as f32, f16, or int8 or int4 codes with one
+ * f32 scale per output channel and f16 biases (files of 0.1.0 may have one
+ * int8 scale per output unit of a dense layer, and are read too); the
+ * scale rule (quant.h) is chosen so that rewriting a model read from a
  * file reproduces the file byte for byte. */
 #include <assert.h>
 #include <errno.h>
@@ -40,6 +40,7 @@
 #include "fp16.h"
 #include "idx.h"
 #include "lgcfile.h"
+#include "quant.h"
 #include "util.h"
 
 /* PNG-style: the high byte catches 7-bit transports, CR LF and LF catch
@@ -234,6 +235,24 @@ static int tshape_eq(tshape a, tshape b) { return a.c == b.c && a.h == b.h && a.
  * decoder's dense layer). Both are read. */
 #define DTYPE_INT8_UNITS 2
 #define DTYPE_INT8_CHANNELS 3
+/* 4-bit codes, two per byte, one scale per output channel (since 0.2). */
+#define DTYPE_INT4_CHANNELS 4
+
+const char *lgcf_dtype_name(lgcf_dtype t)
+{
+    return t == LGCF_INT4 ? "int4" : t == LGCF_INT8 ? "int8" : t == LGCF_F16 ? "f16" : "f32";
+}
+
+/* Order of how far a dtype is from f32, for the model's summary dtype. */
+static int dtype_rank(lgcf_dtype t)
+{
+    return t == LGCF_INT4 ? 3 : t == LGCF_INT8 ? 2 : t == LGCF_F16 ? 1 : 0;
+}
+
+static int is_quantised(uint8_t code)
+{
+    return code == DTYPE_INT8_UNITS || code == DTYPE_INT8_CHANNELS || code == DTYPE_INT4_CHANNELS;
+}
 
 /* Biases of a layer with parameters: one per output unit of a dense layer,
  * one per output channel of a conv. Its weights come first, (biases, n)
@@ -243,11 +262,11 @@ static size_t layer_biases(layer_type t, tshape out)
     return t == LAYER_DENSE ? tshape_size(out) : (size_t)out.c;
 }
 
-/* int8 scale groups of a layer stored with DECO dtype code `code`: one per
+/* Scale groups of a quantised layer stored with DECO dtype code `code`: one per
  * output channel (a dense layer's output units are CHW, so those of one
  * channel are consecutive rows), or with the legacy code one per output
  * unit. Each group is a contiguous run of the weights. */
-static size_t int8_groups(uint8_t code, layer_type t, tshape out)
+static size_t scale_groups(uint8_t code, layer_type t, tshape out)
 {
     return code == DTYPE_INT8_UNITS ? layer_biases(t, out) : (size_t)out.c;
 }
@@ -263,43 +282,24 @@ static size_t layer_bytes(uint8_t code, size_t count, size_t biases, size_t grou
     case LGCF_F16: return count * 2;
     case DTYPE_INT8_UNITS:
     case DTYPE_INT8_CHANNELS: return groups * 4 + (count - biases) + biases * 2;
+    case DTYPE_INT4_CHANNELS: return groups * 4 + (count - biases + 1) / 2 + biases * 2;
     }
     return 0;
 }
 
 /* The on-disk code of a layer written with dtype t. */
-static uint8_t disk_code(lgcf_dtype t) { return t == LGCF_INT8 ? DTYPE_INT8_CHANNELS : (uint8_t)t; }
-
-/* --- int8 weights ---
- * One row w[0..n) of a layer's weights is stored as q[j] = round(w[j] / s)
- * in -127..127 (ties to even) and read back as q[j] * s in f32 arithmetic,
- * with the scale
- *   s = max_j |w[j]| / 127  (rounded to f32),  or FLT_MIN if that is less.
- * Rewriting what was read reproduces the file: the row read back has
- * maximum fl(127 s), and fl(fl(127 s) / 127) == s for every s that is an
- * f32 quotient x / 127 (checked for every finite f32 x except FLT_MAX, for
- * which 127 s overflows and the reader rejects the infinite weight), so the
- * rewrite finds the same s and then the same codes. The floor FLT_MIN keeps
- * s positive and normal for all-zero and tiny rows (stored with s =
- * FLT_MIN and codes 0 or small, still within s/2). */
-static float int8_scale(const float *w, size_t n)
+static uint8_t disk_code(lgcf_dtype t)
 {
-    float mx = 0.0f;
-    for (size_t j = 0; j < n; j++)
-        mx = fabsf(w[j]) > mx ? fabsf(w[j]) : mx;
-    const float s = mx / 127.0f;
-    return s < FLT_MIN ? FLT_MIN : s;
+    return t == LGCF_INT8 ? DTYPE_INT8_CHANNELS : t == LGCF_INT4 ? DTYPE_INT4_CHANNELS : (uint8_t)t;
 }
 
-/* The code of w at scale s (finite w, normal s > 0): w / s in double is
- * within 2^-52 of the real quotient, so |w - q s| <= s / 2 up to that;
- * the row's largest |w| lands within 1e-6 of 127 and rounds to it. */
-static int8_t int8_code(float w, float s)
-{
-    double q = nearbyint((double)w / s);
-    q = q > 127.0 ? 127.0 : q < -127.0 ? -127.0 : q;
-    return (int8_t)q;
-}
+/* --- quantised weights ---
+ * One group w[0..n) of a layer's weights is stored as codes
+ * q[j] = quant_code(w[j], s) with s = quant_scale(w, n) (include/quant.h:
+ * round to nearest, ties to even, |q| <= 127 for int8, <= 7 for int4) and
+ * read back as q[j] * s in f32 arithmetic, which quant.c shows rewrites to
+ * the same file. */
+static int dtype_qmax(uint8_t code) { return code == DTYPE_INT4_CHANNELS ? QUANT_INT4_MAX : QUANT_INT8_MAX; }
 
 /* --- section payloads: encoders --- */
 
@@ -351,7 +351,7 @@ static int enc_deco(bytebuf *b, const lgc_model *m, const char *name)
     }
     const float *p = m->dec_params;
     for (int i = 0; i < m->n_layers; p += counts[i], i++) {
-        if (m->weight_dtype != LGCF_INT8) {
+        if (m->weight_dtype != LGCF_INT8 && m->weight_dtype != LGCF_INT4) {
             for (size_t j = 0; j < counts[i]; j++) {
                 if (m->weight_dtype == LGCF_F16)
                     put_u16(b, f32_to_f16(p[j]));
@@ -362,8 +362,10 @@ static int enc_deco(bytebuf *b, const lgc_model *m, const char *name)
         }
         if (!counts[i])
             continue;
+        const uint8_t code = disk_code(m->weight_dtype);
+        const int qmax = dtype_qmax(code);
         const size_t biases = layer_biases(m->dec_specs[i].type, shapes[i]);
-        const size_t groups = int8_groups(DTYPE_INT8_CHANNELS, m->dec_specs[i].type, shapes[i]);
+        const size_t groups = scale_groups(code, m->dec_specs[i].type, shapes[i]);
         const size_t n_w = counts[i] - biases, len = n_w / groups; /* weights per group */
         /* A non-finite weight would make a non-finite scale (and its code
          * undefined): refuse it here with the reader's message. */
@@ -372,12 +374,25 @@ static int enc_deco(bytebuf *b, const lgc_model *m, const char *name)
                 return lgc_fail(LGC_EFORMAT, "'%s': decoder layer %d parameter %zu is not finite",
                                 name, i, j);
         for (size_t g = 0; g < groups; g++)
-            put_f32(b, int8_scale(p + g * len, len));
+            put_f32(b, quant_scale(p + g * len, len, qmax));
+        unsigned nibbles = 0, pending = 0; /* int4: low nibble first */
         for (size_t g = 0; g < groups; g++) {
-            const float s = int8_scale(p + g * len, len);
-            for (size_t j = 0; j < len; j++)
-                put_u8(b, (uint8_t)int8_code(p[g * len + j], s));
+            const float s = quant_scale(p + g * len, len, qmax);
+            for (size_t j = 0; j < len; j++) {
+                const int q = quant_code(p[g * len + j], s, qmax);
+                if (code != DTYPE_INT4_CHANNELS) {
+                    put_u8(b, (uint8_t)(int8_t)q);
+                    continue;
+                }
+                pending |= ((unsigned)q & 0xfu) << (4 * nibbles);
+                if (++nibbles == 2) {
+                    put_u8(b, (uint8_t)pending);
+                    nibbles = pending = 0;
+                }
+            }
         }
+        if (nibbles) /* an odd count: the last byte's high nibble is 0 */
+            put_u8(b, (uint8_t)pending);
         for (size_t r = 0; r < biases; r++)
             put_u16(b, f32_to_f16(p[n_w + r]));
     }
@@ -503,15 +518,18 @@ static int parse_float_layer(float *p, cursor *c, size_t count, int f16, int i, 
     return LGC_OK;
 }
 
-/* An int8 layer of count parameters (biases of them biases) into p: groups
- * f32 scales (finite, > 0), the int8 weights group by group, the f16
- * biases. Every dequantised value must be finite (a huge scale times 127
- * is not). The caller checked that the bytes are present. */
-static int parse_int8_layer(float *p, cursor *c, size_t count, size_t biases, size_t groups,
-                            int i, const char *name)
+/* A quantised layer (DECO dtype code `code`) of count parameters (biases
+ * of them biases) into p: groups f32 scales (finite, > 0), the codes group
+ * by group (int8: one byte each, two's complement; int4: two per byte, low
+ * nibble first, two's complement, and an odd count's last high nibble 0),
+ * the f16 biases. Every dequantised value must be finite (a huge scale
+ * times 127 is not). The caller checked that the bytes are present. */
+static int parse_quant_layer(float *p, cursor *c, uint8_t code, size_t count, size_t biases,
+                             size_t groups, int i, const char *name)
 {
     assert(groups >= 1 && count > biases && (count - biases) % groups == 0);
     const size_t n_w = count - biases, len = n_w / groups;
+    const int int4 = code == DTYPE_INT4_CHANNELS;
     float *scale = xmalloc(groups * sizeof *scale);
     int st = LGC_OK;
     for (size_t g = 0; g < groups && st == LGC_OK; g++) {
@@ -522,18 +540,27 @@ static int parse_int8_layer(float *p, cursor *c, size_t count, size_t biases, si
                           "'%s': decoder layer %d scale %zu is %g, not finite and positive", name,
                           i, g, (double)scale[g]);
     }
+    uint8_t u = 0;
     for (size_t j = 0; j < n_w && st == LGC_OK; j++) {
-        uint8_t u;
-        if (get_u8(c, &u)) {
+        int q;
+        if ((!int4 || j % 2 == 0) && get_u8(c, &u)) {
             st = TRUNCATED;
             break;
         }
-        /* two's complement: 0x80..0xff are -128..-1 */
-        p[j] = (float)(u < 128 ? (int)u : (int)u - 256) * scale[j / len];
+        if (int4) {
+            const int nib = j % 2 ? u >> 4 : u & 0xf;
+            q = nib < 8 ? nib : nib - 16;
+        } else {
+            q = u < 128 ? (int)u : (int)u - 256;
+        }
+        p[j] = (float)q * scale[j / len];
         if (!isfinite(p[j]))
             st = lgc_fail(LGC_EFORMAT, "'%s': decoder layer %d parameter %zu is not finite", name,
                           i, j);
     }
+    if (st == LGC_OK && int4 && n_w % 2 && (u >> 4))
+        st = lgc_fail(LGC_EFORMAT, "'%s': decoder layer %d padding nibble is %u, not 0", name, i,
+                      u >> 4);
     free(scale);
     if (st)
         return st;
@@ -566,7 +593,7 @@ static int parse_deco(lgc_model *m, cursor *c, const char *name)
         if (type < LAYER_DENSE || type > LAYER_SIGMOID)
             return lgc_fail(LGC_EFORMAT, "'%s': decoder layer %d has unknown type %u", name, i,
                             type);
-        if (dtypes[i] > DTYPE_INT8_CHANNELS)
+        if (dtypes[i] > DTYPE_INT4_CHANNELS)
             return lgc_fail(LGC_EFORMAT, "'%s': decoder layer %d has unknown weight type %u",
                             name, i, dtypes[i]);
         if (reserved)
@@ -598,7 +625,7 @@ static int parse_deco(lgc_model *m, cursor *c, const char *name)
         total += counts[i];
         if (counts[i])
             bytes += layer_bytes(dtypes[i], counts[i], layer_biases(specs[i].type, planned[i]),
-                                 int8_groups(dtypes[i], specs[i].type, planned[i]));
+                                 scale_groups(dtypes[i], specs[i].type, planned[i]));
         acts += tshape_size(planned[i]); /* < 2^48 * NET_MAX_LAYERS: no overflow */
     }
     /* What decoding one image needs: a tiny file must not be able to ask
@@ -624,20 +651,22 @@ static int parse_deco(lgc_model *m, cursor *c, const char *name)
     memcpy(m->dec_specs, specs, (size_t)n * sizeof(layer_spec));
     m->n_dec_params = total;
     m->dec_params = xmalloc(total * sizeof(float));
-    /* Reported as the widest change from f32 any layer makes: int8 if any
-     * layer is int8, else f16 if any is (lgc writes one dtype throughout). */
+    /* Reported as the widest change from f32 any layer makes: int4, int8,
+     * f16 in that order (lgc writes one dtype throughout). */
     m->weight_dtype = LGCF_F32;
     float *p = m->dec_params;
     for (int i = 0; i < n; i++) {
-        const int int8 = dtypes[i] == DTYPE_INT8_UNITS || dtypes[i] == DTYPE_INT8_CHANNELS;
-        lgcf_dtype t = int8 ? LGCF_INT8 : (lgcf_dtype)dtypes[i];
-        if (counts[i] && t != LGCF_F32 && m->weight_dtype != LGCF_INT8)
+        const int quant = is_quantised(dtypes[i]);
+        const lgcf_dtype t = dtypes[i] == DTYPE_INT4_CHANNELS ? LGCF_INT4
+                             : quant                           ? LGCF_INT8
+                                                               : (lgcf_dtype)dtypes[i];
+        if (counts[i] && dtype_rank(t) > dtype_rank(m->weight_dtype))
             m->weight_dtype = t;
-        int st_layer = int8 && counts[i]
-                           ? parse_int8_layer(p, c, counts[i],
-                                              layer_biases(specs[i].type, planned[i]),
-                                              int8_groups(dtypes[i], specs[i].type, planned[i]),
-                                              i, name)
+        int st_layer = quant && counts[i]
+                           ? parse_quant_layer(p, c, dtypes[i], counts[i],
+                                               layer_biases(specs[i].type, planned[i]),
+                                               scale_groups(dtypes[i], specs[i].type, planned[i]),
+                                               i, name)
                            : parse_float_layer(p, c, counts[i], t == LGCF_F16, i, 0, name);
         if (st_layer)
             return st_layer;
@@ -857,7 +886,7 @@ int lgcf_raw_size(size_t *bytes, int latent, int n_classes, const layer_spec *de
         if (counts[i])
             deco += layer_bytes(disk_code(weights), counts[i],
                                 layer_biases(dec_specs[i].type, shapes[i]),
-                                int8_groups(disk_code(weights), dec_specs[i].type, shapes[i]));
+                                scale_groups(disk_code(weights), dec_specs[i].type, shapes[i]));
     const size_t d = (size_t)latent, es = gmm_dtype == LGCF_F16 ? 2 : 4;
     const size_t per = cov == GMM_COV_FULL ? d * (d + 1) / 2 : d;
     const size_t gmms = (size_t)n_classes * (12 + (size_t)k * (4 + (d + per) * es));

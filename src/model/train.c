@@ -17,6 +17,7 @@
 
 #include "model.h"
 #include "progress.h"
+#include "quant.h"
 #include "rng.h"
 #include "util.h"
 
@@ -135,6 +136,17 @@ double ae_batch(net *enc, net *dec, const float *x, const int *labels, const flo
     return bce + lo->beta * kl + lo->contrastive * cl;
 }
 
+/* Rounds every weight of dec (not the biases) as the file will store it:
+ * per output channel, codes -qmax..qmax (quant.h). */
+static void snap_weights(net *dec, int qmax)
+{
+    for (int i = 0; i < dec->n_layers; i++) {
+        layer *L = &dec->layers[i];
+        if (L->n_w)
+            quant_snap(L->w, L->n_w, (size_t)L->out.c, qmax);
+    }
+}
+
 int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const ae_loss_opts *lo,
              double *final_loss, ae_train_stats *stats)
 {
@@ -148,6 +160,9 @@ int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const a
     float *eps = lo->vae ? xmalloc((size_t)o->batch * d * sizeof(float)) : NULL; /* (B,d) */
     ae_work w;
     ae_work_init(&w, enc, dec, o->batch, lo);
+    /* quantisation-aware training: the float weights, kept while a step
+     * runs on their rounded copy */
+    float *master = o->quant_max > 0 ? xmalloc(dec->n_params * sizeof(float)) : NULL;
     rng_t rng;
     rng_seed(&rng, o->seed);
     adam_cfg adam = {o->lr, 0.9f, 0.999f, 1e-8f};
@@ -169,7 +184,13 @@ int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const a
             for (size_t i = 0; lo->vae && i < (size_t)B * d; i++)
                 eps[i] = (float)rng_normal(&rng);
             double terms[3];
+            if (master) {
+                memcpy(master, dec->params, dec->n_params * sizeof(float));
+                snap_weights(dec, o->quant_max);
+            }
             const double total = ae_batch(enc, dec, x, labels, eps, B, lo, &w, terms);
+            if (master) /* the gradient at the rounded weights updates the float ones */
+                memcpy(dec->params, master, dec->n_params * sizeof(float));
             const double loss = terms[0];
             if (!isfinite(total) || loss / F > AE_LOSS_DIVERGED) {
                 status = lgc_fail(LGC_ENUMERIC,
@@ -194,6 +215,9 @@ int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const a
         if (status == LGC_OK)
             progress_epoch_end(&pr, epoch_loss);
     }
+    if (master)
+        snap_weights(dec, o->quant_max);
+    free(master);
     free(x);
     free(labels);
     free(eps);

@@ -1,5 +1,5 @@
 # test_variants.sh - the model variants and compact storage of `lgc compress`
-# as a black box: --weights int8, --contrastive/--margin, --vae/--beta,
+# as a black box: --weights int8 and int4, --contrastive/--margin, --vae/--beta,
 # --model mlp and --budget each work end to end on a tiny dataset (compress,
 # info, sample), misuse exits 2 with a message, and budgets are honoured.
 . "$(dirname "$0")/lib.sh"
@@ -11,8 +11,8 @@ fast=(--epochs 1 --kmax 2 -q)
 bfast=(--epochs 1 -q) # --budget chooses kmax itself
 
 # --- misuse: exit 2, a message, no file ---
-expect_fail "--weights int4" 2 "'--weights' expects f16, f32 or int8, got 'int4'" \
-    "$LGC" compress "$D" -o "$TMP/x.lgc" --weights int4
+expect_fail "--weights int2" 2 "'--weights' expects f16, f32, int8 or int4, got 'int2'" \
+    "$LGC" compress "$D" -o "$TMP/x.lgc" --weights int2
 expect_fail "--model cnn" 2 "'--model' expects conv or mlp, got 'cnn'" \
     "$LGC" compress "$D" -o "$TMP/x.lgc" --model cnn
 expect_fail "--beta without --vae" 2 "'--beta' needs --vae" \
@@ -53,7 +53,7 @@ assert "no file from misuse" test ! -e "$TMP/x.lgc"
 # --- --help names every option and its default ---
 check "compress --help" "$LGC" compress --help
 for word in "--model (conv|mlp)" "--vae" "--beta <b>" "KL term [1]" "--contrastive <w>" \
-    "--margin <m>" "the margin [1]" "(f16|f32|int8)" "--budget <bytes>" "K = 1024" \
+    "--margin <m>" "the margin [1]" "(f16|f32|int8|int4)" "--budget <bytes>" "K = 1024" \
     "--widths <c1>,<c2>" "layers [16,32]" "--hidden <n>" "hidden layers [256]"; do
     assert "compress --help mentions $word" grep -qF -- "$word" "$TMP/out"
 done
@@ -72,6 +72,19 @@ check "info --json int8" "$LGC" info --json "$TMP/int8.lgc"
 assert "info --json weights int8" grep -q '"weights": "int8"' "$TMP/out"
 check "sample int8" "$LGC" sample "$TMP/int8.lgc" -n 30 -o "$TMP/s8" -q
 assert "int8 samples written" test "$(stat -c %s "$TMP/s8/train-images-idx3-ubyte")" -eq $((16 + 30 * 256))
+
+# --- int4 weights: 4-bit codes, and a decoder trained for them ---
+check "compress --weights int4" "$LGC" compress "$D" -o "$TMP/int4.lgc" "${fast[@]}" --weights int4
+assert "int4 file is smaller than int8" \
+    test "$(stat -c %s "$TMP/int4.lgc")" -lt "$(stat -c %s "$TMP/int8.lgc")"
+check "info int4" "$LGC" info "$TMP/int4.lgc"
+assert "info says int4" grep -q "stored as int4 (one f32 scale per output channel, f16 biases)" "$TMP/out"
+check "info --json int4" "$LGC" info --json "$TMP/int4.lgc"
+assert "info --json weights int4" grep -q '"weights": "int4"' "$TMP/out"
+check "sample int4" "$LGC" sample "$TMP/int4.lgc" -n 30 -o "$TMP/s4" -q
+assert "int4 samples written" test "$(stat -c %s "$TMP/s4/train-images-idx3-ubyte")" -eq $((16 + 30 * 256))
+assert "int4 samples are not all one value" \
+    test "$(tail -c +17 "$TMP/s4/train-images-idx3-ubyte" | od -An -v -tu1 | tr -s ' ' '\n' | sort -u | wc -l)" -gt 10
 
 # --- widths: the conv layers' channels, the mlp's hidden width ---
 check "compress --widths 4,8" "$LGC" compress "$D" -o "$TMP/w48.lgc" "${fast[@]}" --widths 4,8
@@ -252,17 +265,21 @@ check "sample 10x6" "$LGC" sample "$TMP/odd.lgc" -n 7 -o "$TMP/sodd" -q
 assert "10x6 samples" test "$(stat -c %s "$TMP/sodd/train-images-idx3-ubyte")" -eq $((16 + 7 * 60))
 
 # --- budgets are honoured ---
-for b in 64K 20000 8K 3K 1500; do
+for b in 64K 20000 12K 8K 3K 1500; do
     bytes=$b
     case $b in *K) bytes=$((${b%K} * 1024)) ;; esac
     check "--budget $b" "$LGC" compress "$D" -o "$TMP/b.lgc" "${bfast[@]}" --budget "$b"
     size=$(stat -c %s "$TMP/b.lgc")
     assert "--budget $b: $size <= $bytes bytes" test "$size" -le "$bytes"
     assert "--budget $b prints its choices" grep -qE "budget $bytes bytes: conv autoencoder, latent [0-9]+, widths" "$TMP/err"
-    assert "--budget $b prints what it wrote" grep -qE "budget $bytes bytes: kmax [0-9]+, (f16|int8) weights: $size bytes" "$TMP/err"
+    assert "--budget $b prints what it wrote" grep -qE "budget $bytes bytes: kmax [0-9]+, (f16|int8|int4) weights: $size bytes" "$TMP/err"
     check "info on the --budget $b file" "$LGC" info "$TMP/b.lgc"
     rm -f "$TMP/b.lgc"
 done
+# 12K on this dataset: the widest model fits only as int4 (estimated
+# 11,758 bytes against 18,230 for int8), and is trained for it
+check "--budget 12K" "$LGC" compress "$D" -o "$TMP/b12.lgc" "${bfast[@]}" --budget 12K
+assert "--budget 12K takes the int4 rung" grep -q "widths 16/32, kmax 4, int4 weights (estimated" "$TMP/err"
 # a generous budget is the default model
 check "--budget 1M" "$LGC" compress "$D" -o "$TMP/b.lgc" "${bfast[@]}" --budget 1M
 assert "a generous budget trains the default model" grep -q "latent 16, widths 16/32" "$TMP/err"
