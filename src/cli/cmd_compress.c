@@ -5,8 +5,8 @@
  * Variants (docs/DESIGN.md): --model conv|mlp picks the architecture,
  * --vae makes it a variational autoencoder, --contrastive adds the pair
  * loss; none changes the file format. --budget picks the latent size, the
- * widths, kmax and the weight precision so that the file fits (see the
- * section "byte budget" below). */
+ * widths, kmax and the precision of weights and mixtures so that the file
+ * fits (see the section "byte budget" below). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -81,11 +81,14 @@ static void usage(FILE *f)
             "                          have one f32 scale per output channel and f16\n"
             "                          biases; int4 trains the decoder for its rounding\n"
             "                          [int8]\n"
-            "      --mixtures (f16|f32) mixture means and factors in the file [f16]\n"
+            "      --mixtures (f16|f32|int8)\n"
+            "                          mixture means and Cholesky factors in the file;\n"
+            "                          int8 has one f32 scale per mean and per factor\n"
+            "                          [f16]\n"
             "      --budget <bytes>    make the file at most this size (suffix K = 1024,\n"
             "                          M = 1024^2): lgc picks --latent, --widths or\n"
-            "                          --hidden, --kmax and --weights, and prints its\n"
-            "                          choices\n"
+            "                          --hidden, --kmax, --weights and --mixtures, and\n"
+            "                          prints its choices\n"
             "      --latents <file>    also write every training image's latent code\n"
             "                          (a VAE's mean) as CSV: class,z1,...,zd\n"
             "      --seed <n>          random seed [%d]\n"
@@ -207,7 +210,9 @@ static int parse(compress_opts *o, int argc, char **argv)
         case OPT_MIXTURES:
             if (!strcmp(optarg, "f16")) o->gmm_dtype = LGCF_F16;
             else if (!strcmp(optarg, "f32")) o->gmm_dtype = LGCF_F32;
-            else st = lgc_fail(LGC_EUSAGE, "option '--mixtures' expects f16 or f32, got '%s'", optarg);
+            else if (!strcmp(optarg, "int8")) o->gmm_dtype = LGCF_INT8;
+            else st = lgc_fail(LGC_EUSAGE, "option '--mixtures' expects f16, f32 or int8, got '%s'", optarg);
+            chosen_set = "--mixtures";
             break;
         case OPT_MODEL:
             if (!strcmp(optarg, "conv")) o->arch.kind = AE_CONV;
@@ -261,7 +266,7 @@ static int parse(compress_opts *o, int argc, char **argv)
     if (o->budget && chosen_set)
         return lgc_fail(LGC_EUSAGE,
                         "option '%s' cannot be combined with --budget, which chooses the latent "
-                        "size, the widths, kmax and the weight precision",
+                        "size, the widths, kmax and the precision of weights and mixtures",
                         chosen_set);
     if ((st = cli_one_operand(&o->dir, argc, argv, "<dataset-dir>")))
         return st;
@@ -558,9 +563,10 @@ static void model_from(lgc_model *m, const trained *t, const dataset *ds, const 
  *    payloads. When no rung fits, the budget is impossible (usage error,
  *    exit 2) and nothing is trained.
  * 2. Train it (an int4 rung for its rounding), then try kmax, kmax/2,
- *    ..., 1 and for each f16, then int8, then (int4 rungs only) int4
- *    weights: the first whose encoded file (exact size, in memory) fits is
- *    written. BIC often picks fewer components than kmax and deflate
+ *    ..., 1 and for each f16 then int8 weights (int4 only on an int4
+ *    rung), each with f16 and then (int8-mixture rungs only) int8
+ *    mixtures: the first whose encoded file (exact size, in memory) fits
+ *    is written. BIC often picks fewer components than kmax and deflate
  *    shrinks the weights a little, so f16 can fit where the rung planned
  *    int8; each kmax is fitted once.
  * 3. If none fits (deflate can add a few bytes to incompressible
@@ -570,30 +576,37 @@ static void model_from(lgc_model *m, const trained *t, const dataset *ds, const 
 typedef struct {
     int latent, w1, w2; /* conv: c1, c2; mlp: hidden, unused */
     int kmax;
-    lgcf_dtype weights;
+    lgcf_dtype weights, mixtures;
 } budget_rung;
 
 /* Best first, from full-MNIST runs (docs/RESULTS.md, "What a byte buys"):
  * components beyond 4 per class buy nothing (kmax 16: 97.20%, 4: 97.31%)
  * but fewer cost much (2: 96.19%, 1: 95.48%); int8 weights cost nothing
  * measurable (widths 8/16: 96.92% f16 kmax 16, 96.93% int8 kmax 4);
- * halving the widths 0.3 points; int4 (trained for it) about 0.3 to 0.5
- * at widths 16/32 for 40% fewer bytes than int8. So the ladder keeps 4
- * components and cuts precision and width first (int4 after each of the
- * three widest int8 rungs), then the latent, and components last. */
+ * halving the widths 0.3 points; int4 weights (trained for them) about
+ * 0.2 to 0.5 at widths 16/32 for 45% fewer decoder bytes; int8 mixtures
+ * 97.18% against 97.37% (f16) on the default model, within one seed's
+ * noise, for 45% fewer mixture bytes. So the ladder cuts
+ * precision first (weights to int4, then mixtures to int8), then width,
+ * then the latent, and components last. */
+#define W_F16 LGCF_F16
+#define W_I8 LGCF_INT8
+#define W_I4 LGCF_INT4
 static const budget_rung conv_ladder[] = {
-    {16, 16, 32, 4, LGCF_F16},  {16, 16, 32, 4, LGCF_INT8}, {16, 16, 32, 4, LGCF_INT4},
-    {16, 12, 24, 4, LGCF_INT8}, {16, 12, 24, 4, LGCF_INT4}, {16, 8, 16, 4, LGCF_INT8},
-    {16, 8, 16, 4, LGCF_INT4},  {16, 6, 12, 4, LGCF_INT8},  {16, 4, 8, 4, LGCF_INT8},
-    {12, 4, 8, 4, LGCF_INT8},   {16, 4, 8, 2, LGCF_INT8},   {8, 4, 8, 4, LGCF_INT8},
-    {8, 4, 8, 2, LGCF_INT8},    {6, 4, 8, 2, LGCF_INT8},    {4, 4, 8, 2, LGCF_INT8},
-    {4, 4, 8, 1, LGCF_INT8},    {2, 4, 8, 1, LGCF_INT8},    {2, 2, 4, 1, LGCF_INT8},
+    {16, 16, 32, 4, W_F16, W_F16}, {16, 16, 32, 4, W_I8, W_F16}, {16, 16, 32, 4, W_I4, W_F16},
+    {16, 16, 32, 4, W_I4, W_I8},   {16, 12, 24, 4, W_I4, W_I8},  {16, 8, 16, 4, W_I4, W_I8},
+    {16, 6, 12, 4, W_I4, W_I8},    {16, 4, 8, 4, W_I4, W_I8},    {12, 4, 8, 4, W_I4, W_I8},
+    {16, 4, 8, 2, W_I4, W_I8},     {8, 4, 8, 4, W_I4, W_I8},     {8, 4, 8, 2, W_I4, W_I8},
+    {6, 4, 8, 2, W_I4, W_I8},      {4, 4, 8, 2, W_I4, W_I8},     {4, 4, 8, 1, W_I4, W_I8},
+    {2, 4, 8, 1, W_I4, W_I8},      {2, 2, 4, 1, W_I4, W_I8},
 };
+/* The mlp keeps int8 weights and f16 mixtures (neither int4 nor int8
+ * mixtures has been measured with it). */
 static const budget_rung mlp_ladder[] = {
-    {16, 256, 0, 4, LGCF_F16}, {16, 256, 0, 4, LGCF_INT8}, {16, 128, 0, 4, LGCF_INT8},
-    {16, 128, 0, 2, LGCF_INT8}, {8, 128, 0, 2, LGCF_INT8}, {8, 64, 0, 2, LGCF_INT8},
-    {4, 64, 0, 1, LGCF_INT8},  {4, 32, 0, 1, LGCF_INT8},  {2, 16, 0, 1, LGCF_INT8},
-    {2, 8, 0, 1, LGCF_INT8},
+    {16, 256, 0, 4, W_F16, W_F16}, {16, 256, 0, 4, W_I8, W_F16}, {16, 128, 0, 4, W_I8, W_F16},
+    {16, 128, 0, 2, W_I8, W_F16},  {8, 128, 0, 2, W_I8, W_F16},  {8, 64, 0, 2, W_I8, W_F16},
+    {4, 64, 0, 1, W_I8, W_F16},    {4, 32, 0, 1, W_I8, W_F16},   {2, 16, 0, 1, W_I8, W_F16},
+    {2, 8, 0, 1, W_I8, W_F16},
 };
 
 static ae_arch budget_apply(const ae_arch *base, const budget_rung *b)
@@ -618,7 +631,7 @@ static int budget_estimate(size_t *bytes, const ae_arch *a, const budget_rung *r
     if (st)
         return st;
     return lgcf_raw_size(bytes, a->latent, n_classes, specs, n, r->weights, r->kmax, o->gmm.cov,
-                         o->gmm_dtype, r->kmax);
+                         r->mixtures, r->kmax);
 }
 
 static void print_arch(FILE *f, const ae_arch *a)
@@ -645,27 +658,40 @@ static int budget_try(int *written, const budget_rung *r, const ae_arch *a, cons
         return st;
     }
     lgc_model m;
-    model_from(&m, &t, ds, counts, LGCF_F16, o->gmm_dtype);
-    /* f16, int8, then int4 if the rung was trained for it: a decoder
-     * trained for int8 loses 1.3 points when rounded to int4 */
-    static const lgcf_dtype dtypes[3] = {LGCF_F16, LGCF_INT8, LGCF_INT4};
-    const int n_dtypes = r->weights == LGCF_INT4 ? 3 : 2;
+    model_from(&m, &t, ds, counts, LGCF_F16, LGCF_F16);
+    /* Weights f16, then int8; a rung trained for int4 stores int4 only (its
+     * weights are on the int4 grid: f16 or int8 would store the same values
+     * in more bytes, and a decoder trained in f32 loses 1.3 points when
+     * rounded to int4). For each, mixtures f16, then int8 if the rung
+     * allows it. */
+    static const lgcf_dtype float_or_int8[2] = {LGCF_F16, LGCF_INT8}, int4_only[1] = {LGCF_INT4};
+    static const lgcf_dtype mixtures[2] = {LGCF_F16, LGCF_INT8};
+    const lgcf_dtype *dtypes = r->weights == LGCF_INT4 ? int4_only : float_or_int8;
+    const int n_dtypes = r->weights == LGCF_INT4 ? 1 : 2;
+    const int n_mix = r->mixtures == LGCF_INT8 ? 2 : 1;
     for (int k = r->kmax, first = 1; k >= 1 && !*written && st == LGC_OK; k /= 2, first = 0) {
         if ((st = fit_mixtures(&m, t.z, a->latent, k, ds, o, first)))
             break;
-        for (int di = 0; di < n_dtypes && !*written && st == LGC_OK; di++) {
+        for (int di = 0; di < n_dtypes * n_mix && !*written && st == LGC_OK; di++) {
             size_t bytes;
-            m.weight_dtype = dtypes[di];
+            m.weight_dtype = dtypes[di / n_mix];
+            m.gmm_dtype = mixtures[di % n_mix];
             if ((st = lgcf_encoded_size(&m, &bytes)))
                 break;
             if (bytes > budget) {
                 if (!o->train.quiet)
-                    fprintf(stderr, "compress: kmax %d, %s weights: %zu bytes, over the budget\n",
-                            k, lgcf_dtype_name(dtypes[di]), bytes);
+                    fprintf(stderr,
+                            "compress: kmax %d, %s weights, %s mixtures: %zu bytes, over the "
+                            "budget\n",
+                            k, lgcf_dtype_name(m.weight_dtype), lgcf_dtype_name(m.gmm_dtype),
+                            bytes);
                 continue;
             }
-            fprintf(stderr, "lgc compress: budget %zu bytes: kmax %d, %s weights: %zu bytes\n",
-                    budget, k, lgcf_dtype_name(dtypes[di]), bytes);
+            fprintf(stderr,
+                    "lgc compress: budget %zu bytes: kmax %d, %s weights, %s mixtures: %zu "
+                    "bytes\n",
+                    budget, k, lgcf_dtype_name(m.weight_dtype), lgcf_dtype_name(m.gmm_dtype),
+                    bytes);
             if (o->latents)
                 st = write_latents(o->latents, t.z, ds, a->latent);
             if (st == LGC_OK && (st = lgcf_write(o->out, &m)) == LGC_OK && !o->train.quiet)
@@ -701,8 +727,8 @@ static int run_budget(const dataset *ds, const long *counts, const compress_opts
             continue;
         fprintf(stderr, "lgc compress: budget %zu bytes: ", budget);
         print_arch(stderr, &a);
-        fprintf(stderr, ", kmax %d, %s weights (estimated %zu bytes)\n", r->kmax,
-                lgcf_dtype_name(r->weights), est);
+        fprintf(stderr, ", kmax %d, %s weights, %s mixtures (estimated %zu bytes)\n", r->kmax,
+                lgcf_dtype_name(r->weights), lgcf_dtype_name(r->mixtures), est);
         tried = 1;
         int written;
         if ((st = budget_try(&written, r, &a, ds, counts, o)) || written)

@@ -408,11 +408,56 @@ static void put_real(bytebuf *b, double v, lgcf_dtype t)
         put_f32(b, (float)v);
 }
 
+/* The values of component j's mean (d) or factor (the lower triangle row
+ * by row, or the diagonal), as stored, into v; returns their count. */
+static size_t component_values(float *v, const gmm_t *g, int j, int factor)
+{
+    const int d = g->d;
+    size_t n = 0;
+    if (!factor) {
+        for (int r = 0; r < d; r++)
+            v[n++] = (float)g->means[(size_t)j * d + r];
+        return n;
+    }
+    if (g->cov == GMM_COV_DIAG) {
+        for (int r = 0; r < d; r++)
+            v[n++] = (float)g->chol[(size_t)j * d + r];
+        return n;
+    }
+    const double *L = g->chol + (size_t)j * d * d;
+    for (int r = 0; r < d; r++)
+        for (int c = 0; c <= r; c++)
+            v[n++] = (float)L[r * d + c];
+    return n;
+}
+
+/* Component j's mean or factor as int8: one f32 scale (quant.h, qmax 127),
+ * then the codes. A factor's diagonal codes are at least 1, so that the
+ * diagonal stays positive (it is the standard deviation along the axis). */
+static void put_int8_block(bytebuf *b, const gmm_t *g, int j, int factor, float *v)
+{
+    const size_t n = component_values(v, g, j, factor);
+    const float s = quant_scale(v, n, QUANT_INT8_MAX);
+    put_f32(b, s);
+    for (size_t i = 0, r = 0, c = 0; i < n; i++) {
+        int q = quant_code(v[i], s, QUANT_INT8_MAX);
+        const int diag = factor && (g->cov == GMM_COV_DIAG || c == r);
+        if (diag && q < 1)
+            q = 1;
+        put_u8(b, (uint8_t)(int8_t)q);
+        if (factor && g->cov == GMM_COV_FULL && ++c > r) { /* next row of the triangle */
+            r++;
+            c = 0;
+        }
+    }
+}
+
 static int enc_gmms(bytebuf *b, const lgc_model *m, const char *name)
 {
     (void)name;
     const lgcf_dtype t = m->gmm_dtype;
-    assert(t == LGCF_F32 || t == LGCF_F16);
+    assert(t == LGCF_F32 || t == LGCF_F16 || t == LGCF_INT8);
+    float *v = xmalloc(((size_t)m->latent * (m->latent + 1) / 2 + 1) * sizeof *v);
     for (int i = 0; i < m->n_classes; i++) {
         const gmm_t *g = &m->gmms[i];
         size_t kd = (size_t)g->k * g->d;
@@ -425,6 +470,12 @@ static int enc_gmms(bytebuf *b, const lgc_model *m, const char *name)
          * stay 1 to within the reader's tolerance. */
         for (int j = 0; j < g->k; j++)
             put_f32(b, (float)g->weights[j]);
+        if (t == LGCF_INT8) {
+            for (int f = 0; f < 2; f++) /* the means, then the factors */
+                for (int j = 0; j < g->k; j++)
+                    put_int8_block(b, g, j, f, v);
+            continue;
+        }
         for (size_t j = 0; j < kd; j++)
             put_real(b, g->means[j], t);
         if (g->cov == GMM_COV_DIAG) {
@@ -440,6 +491,7 @@ static int enc_gmms(bytebuf *b, const lgc_model *m, const char *name)
                     put_real(b, L[r * g->d + c], t);
         }
     }
+    free(v);
     return LGC_OK;
 }
 
@@ -675,6 +727,49 @@ static int parse_deco(lgc_model *m, cursor *c, const char *name)
     return LGC_OK;
 }
 
+/* Bytes of k components' means and factors (per values each) in dtype t. */
+static size_t mixture_value_bytes(lgcf_dtype t, size_t k, size_t d, size_t per)
+{
+    if (t == LGCF_INT8) /* a scale and the codes, for each mean and factor */
+        return k * (4 + d) + k * (4 + per);
+    return k * (d + per) * (t == LGCF_F16 ? 2 : 4);
+}
+
+/* An int8 mixture's means and factors (after its weights) into g: per
+ * component a finite scale > 0 and the codes, means first; q * s in f32.
+ * The factors' diagonal must come out positive, which gmm_validate checks
+ * afterwards with the other rules. */
+static int parse_int8_mixture(gmm_t *g, cursor *c, const char *name, int i)
+{
+    const int d = g->d;
+    for (int f = 0; f < 2; f++)
+        for (int j = 0; j < g->k; j++) {
+            float s;
+            if (get_f32(c, &s))
+                return TRUNCATED;
+            if (!(isfinite(s) && s > 0.0f))
+                return lgc_fail(LGC_EFORMAT,
+                                "'%s': class %d mixture component %d %s scale is %g, not finite "
+                                "and positive",
+                                name, i, j, f ? "factor" : "mean", (double)s);
+            const int rows = d, full = f && g->cov == GMM_COV_FULL;
+            for (int r = 0; r < rows; r++)
+                for (int col = 0; col <= (full ? r : 0); col++) {
+                    uint8_t u;
+                    if (get_u8(c, &u))
+                        return TRUNCATED;
+                    const float v = (float)(u < 128 ? (int)u : (int)u - 256) * s;
+                    if (!f)
+                        g->means[(size_t)j * d + r] = v;
+                    else if (full)
+                        g->chol[((size_t)j * d + r) * d + col] = v;
+                    else
+                        g->chol[(size_t)j * d + r] = v;
+                }
+        }
+    return LGC_OK;
+}
+
 static int parse_gmms(lgc_model *m, cursor *c, const char *name)
 {
     m->gmms = xcalloc((size_t)m->n_classes, sizeof(gmm_t));
@@ -688,7 +783,7 @@ static int parse_gmms(lgc_model *m, cursor *c, const char *name)
         if (cov != GMM_COV_FULL && cov != GMM_COV_DIAG)
             return lgc_fail(LGC_EFORMAT, "'%s': class %d mixture has unknown covariance type %u",
                             name, i, cov);
-        if (dtype != LGCF_F32 && dtype != LGCF_F16)
+        if (dtype != LGCF_F32 && dtype != LGCF_F16 && dtype != LGCF_INT8)
             return lgc_fail(LGC_EFORMAT, "'%s': class %d mixture has unknown dtype %u", name, i,
                             dtype);
         if (reserved16)
@@ -698,7 +793,6 @@ static int parse_gmms(lgc_model *m, cursor *c, const char *name)
             return lgc_fail(LGC_EFORMAT, "'%s': class %d mixture dtype differs from class 0",
                             name, i);
         m->gmm_dtype = (lgcf_dtype)dtype;
-        const size_t esize = dtype == LGCF_F16 ? 2 : 4;
         if (!dim_in(k, LGCF_MAX_K))
             return lgc_fail(LGC_EFORMAT, "'%s': class %d mixture has %u components (1..%d allowed)",
                             name, i, k, LGCF_MAX_K);
@@ -707,28 +801,34 @@ static int parse_gmms(lgc_model *m, cursor *c, const char *name)
                             name, i, d, m->latent);
         /* Bound the allocation by the bytes present before making it. */
         size_t per = cov == GMM_COV_FULL ? (size_t)d * (d + 1) / 2 : d;
-        if ((size_t)k * 4 + (size_t)k * (d + per) * esize > c->left)
+        if ((size_t)k * 4 + mixture_value_bytes((lgcf_dtype)dtype, k, d, per) > c->left)
             return TRUNCATED;
         gmm_t *g = &m->gmms[i];
         gmm_init(g, (int)k, (int)d, (gmm_cov)cov);
         for (uint32_t j = 0; j < k; j++)
             if (get_f32d(c, &g->weights[j]))
                 return TRUNCATED;
-        for (size_t j = 0; j < (size_t)k * d; j++)
-            if (get_real(c, &g->means[j], m->gmm_dtype))
-                return TRUNCATED;
-        for (uint32_t j = 0; j < k; j++) {
-            double *L = g->chol + (size_t)j * (cov == GMM_COV_DIAG ? d : d * d);
-            for (uint32_t r = 0; r < d; r++) {
-                if (cov == GMM_COV_DIAG) {
-                    if (get_real(c, &L[r], m->gmm_dtype))
-                        return TRUNCATED;
-                    continue;
+        if (dtype == LGCF_INT8) {
+            int st = parse_int8_mixture(g, c, name, i);
+            if (st)
+                return st;
+        } else {
+            for (size_t j = 0; j < (size_t)k * d; j++)
+                if (get_real(c, &g->means[j], m->gmm_dtype))
+                    return TRUNCATED;
+            for (uint32_t j = 0; j < k; j++) {
+                double *L = g->chol + (size_t)j * (cov == GMM_COV_DIAG ? d : d * d);
+                for (uint32_t r = 0; r < d; r++) {
+                    if (cov == GMM_COV_DIAG) {
+                        if (get_real(c, &L[r], m->gmm_dtype))
+                            return TRUNCATED;
+                        continue;
+                    }
+                    /* Full: the stored lower triangle; gmm_init zeroed the upper. */
+                    for (uint32_t col = 0; col <= r; col++)
+                        if (get_real(c, &L[(size_t)r * d + col], m->gmm_dtype))
+                            return TRUNCATED;
                 }
-                /* Full: the stored lower triangle; gmm_init zeroed the upper. */
-                for (uint32_t col = 0; col <= r; col++)
-                    if (get_real(c, &L[(size_t)r * d + col], m->gmm_dtype))
-                        return TRUNCATED;
             }
         }
         char what[1024];
@@ -875,7 +975,7 @@ int lgcf_raw_size(size_t *bytes, int latent, int n_classes, const layer_spec *de
                   int kmax)
 {
     assert(n_classes >= 1 && k >= 1 && kmax >= 0 && latent >= 1);
-    assert(gmm_dtype == LGCF_F32 || gmm_dtype == LGCF_F16);
+    assert(gmm_dtype == LGCF_F32 || gmm_dtype == LGCF_F16 || gmm_dtype == LGCF_INT8);
     tshape shapes[NET_MAX_LAYERS];
     size_t counts[NET_MAX_LAYERS];
     int st = plan_layers(shapes, counts, dec_specs, n_layers, latent, "(estimate)");
@@ -887,9 +987,10 @@ int lgcf_raw_size(size_t *bytes, int latent, int n_classes, const layer_spec *de
             deco += layer_bytes(disk_code(weights), counts[i],
                                 layer_biases(dec_specs[i].type, shapes[i]),
                                 scale_groups(disk_code(weights), dec_specs[i].type, shapes[i]));
-    const size_t d = (size_t)latent, es = gmm_dtype == LGCF_F16 ? 2 : 4;
+    const size_t d = (size_t)latent;
     const size_t per = cov == GMM_COV_FULL ? d * (d + 1) / 2 : d;
-    const size_t gmms = (size_t)n_classes * (12 + (size_t)k * (4 + (d + per) * es));
+    const size_t gmms =
+        (size_t)n_classes * (12 + (size_t)k * 4 + mixture_value_bytes(gmm_dtype, (size_t)k, d, per));
     size_t total = HEADER_BYTES + TRAILER_BYTES + 4 * SECTION_HEADER_BYTES + 20 /* SHAP */ +
                    4 * (size_t)n_classes /* PRIO */ + deco + gmms;
     if (kmax)

@@ -13,6 +13,8 @@ bfast=(--epochs 1 -q) # --budget chooses kmax itself
 # --- misuse: exit 2, a message, no file ---
 expect_fail "--weights int2" 2 "'--weights' expects f16, f32, int8 or int4, got 'int2'" \
     "$LGC" compress "$D" -o "$TMP/x.lgc" --weights int2
+expect_fail "--mixtures int4" 2 "'--mixtures' expects f16, f32 or int8, got 'int4'" \
+    "$LGC" compress "$D" -o "$TMP/x.lgc" --mixtures int4
 expect_fail "--model cnn" 2 "'--model' expects conv or mlp, got 'cnn'" \
     "$LGC" compress "$D" -o "$TMP/x.lgc" --model cnn
 expect_fail "--beta without --vae" 2 "'--beta' needs --vae" \
@@ -43,7 +45,7 @@ expect_fail "--hidden with the conv model" 2 "'--hidden' is for --model mlp" \
     "$LGC" compress "$D" -o "$TMP/x.lgc" --hidden 64
 expect_fail "--hidden 0" 2 "'--hidden' must be in" \
     "$LGC" compress "$D" -o "$TMP/x.lgc" --model mlp --hidden 0
-for opt in "--latent 4" "--kmax 3" "--weights int8" "--widths 8,16"; do
+for opt in "--latent 4" "--kmax 3" "--weights int8" "--widths 8,16" "--mixtures int8"; do
     # shellcheck disable=SC2086
     expect_fail "--budget with $opt" 2 "'${opt%% *}' cannot be combined with --budget" \
         "$LGC" compress "$D" -o "$TMP/x.lgc" --budget 32K $opt
@@ -53,7 +55,7 @@ assert "no file from misuse" test ! -e "$TMP/x.lgc"
 # --- --help names every option and its default ---
 check "compress --help" "$LGC" compress --help
 for word in "--model (conv|mlp)" "--vae" "--beta <b>" "KL term [1]" "--contrastive <w>" \
-    "--margin <m>" "the margin [1]" "(f16|f32|int8|int4)" "--budget <bytes>" "K = 1024" \
+    "--margin <m>" "the margin [1]" "(f16|f32|int8|int4)" "--mixtures (f16|f32|int8)" "--budget <bytes>" "K = 1024" \
     "--widths <c1>,<c2>" "layers [16,32]" "--hidden <n>" "hidden layers [256]"; do
     assert "compress --help mentions $word" grep -qF -- "$word" "$TMP/out"
 done
@@ -85,6 +87,17 @@ check "sample int4" "$LGC" sample "$TMP/int4.lgc" -n 30 -o "$TMP/s4" -q
 assert "int4 samples written" test "$(stat -c %s "$TMP/s4/train-images-idx3-ubyte")" -eq $((16 + 30 * 256))
 assert "int4 samples are not all one value" \
     test "$(tail -c +17 "$TMP/s4/train-images-idx3-ubyte" | od -An -v -tu1 | tr -s ' ' '\n' | sort -u | wc -l)" -gt 10
+
+# --- int8 mixtures: one scale per mean and per factor ---
+check "compress --mixtures int8" "$LGC" compress "$D" -o "$TMP/m8.lgc" "${fast[@]}" --mixtures int8
+check "info --mixtures int8" "$LGC" info "$TMP/m8.lgc"
+assert "info says the mixtures are int8" grep -q "means and factors stored as int8" "$TMP/out"
+m8=$(awk '/^bytes/ { for (i = 1; i <= NF; i++) if ($i == "mixtures") print $(i + 1) }' "$TMP/out" | tr -d ,)
+"$LGC" info "$TMP/default.lgc" >"$TMP/out"
+m16=$(awk '/^bytes/ { for (i = 1; i <= NF; i++) if ($i == "mixtures") print $(i + 1) }' "$TMP/out" | tr -d ,)
+assert "int8 mixtures take fewer bytes than f16 ($m8 < $m16)" test "$m8" -lt "$m16"
+check "sample --mixtures int8" "$LGC" sample "$TMP/m8.lgc" -n 30 -o "$TMP/sm8" -q
+assert "int8-mixture samples written" test "$(stat -c %s "$TMP/sm8/train-images-idx3-ubyte")" -eq $((16 + 30 * 256))
 
 # --- widths: the conv layers' channels, the mlp's hidden width ---
 check "compress --widths 4,8" "$LGC" compress "$D" -o "$TMP/w48.lgc" "${fast[@]}" --widths 4,8
@@ -272,14 +285,20 @@ for b in 64K 20000 12K 8K 3K 1500; do
     size=$(stat -c %s "$TMP/b.lgc")
     assert "--budget $b: $size <= $bytes bytes" test "$size" -le "$bytes"
     assert "--budget $b prints its choices" grep -qE "budget $bytes bytes: conv autoencoder, latent [0-9]+, widths" "$TMP/err"
-    assert "--budget $b prints what it wrote" grep -qE "budget $bytes bytes: kmax [0-9]+, (f16|int8|int4) weights: $size bytes" "$TMP/err"
+    assert "--budget $b prints what it wrote" grep -qE "budget $bytes bytes: kmax [0-9]+, (f16|int8|int4) weights, (f16|int8) mixtures: $size bytes" "$TMP/err"
     check "info on the --budget $b file" "$LGC" info "$TMP/b.lgc"
     rm -f "$TMP/b.lgc"
 done
 # 12K on this dataset: the widest model fits only as int4 (estimated
-# 11,758 bytes against 18,230 for int8), and is trained for it
+# 11,758 bytes against 18,230 for int8), and is trained for it; 8K needs
+# narrower layers and int8 mixtures too
 check "--budget 12K" "$LGC" compress "$D" -o "$TMP/b12.lgc" "${bfast[@]}" --budget 12K
-assert "--budget 12K takes the int4 rung" grep -q "widths 16/32, kmax 4, int4 weights (estimated" "$TMP/err"
+assert "--budget 12K takes the int4 rung" grep -q "widths 16/32, kmax 4, int4 weights, f16 mixtures (estimated" "$TMP/err"
+assert "--budget 12K stores int4" grep -qE "kmax [0-9]+, int4 weights, f16 mixtures: [0-9]+ bytes" "$TMP/err"
+check "--budget 8K" "$LGC" compress "$D" -o "$TMP/b8.lgc" "${bfast[@]}" --budget 8K
+assert "--budget 8K takes int8 mixtures" grep -q "widths 12/24, kmax 4, int4 weights, int8 mixtures (estimated" "$TMP/err"
+check "info on the --budget 8K file" "$LGC" info "$TMP/b8.lgc"
+assert "--budget 8K file: int4 weights" grep -q "stored as int4" "$TMP/out"
 # a generous budget is the default model
 check "--budget 1M" "$LGC" compress "$D" -o "$TMP/b.lgc" "${bfast[@]}" --budget 1M
 assert "a generous budget trains the default model" grep -q "latent 16, widths 16/32" "$TMP/err"
@@ -287,8 +306,8 @@ check "--budget with the mlp" "$LGC" compress "$D" -o "$TMP/bm.lgc" "${bfast[@]}
 assert "mlp budget honoured" test "$(stat -c %s "$TMP/bm.lgc")" -le 40960
 assert "mlp budget prints its choices" grep -q "mlp autoencoder, latent" "$TMP/err"
 # an impossible budget: exit 2 before training, nothing written
-expect_fail "impossible budget" 2 "budget of 700 bytes is too small" \
-    "$LGC" compress "$D" -o "$TMP/tiny.lgc" "${bfast[@]}" --budget 700
+expect_fail "impossible budget" 2 "budget of 400 bytes is too small" \
+    "$LGC" compress "$D" -o "$TMP/tiny.lgc" "${bfast[@]}" --budget 400
 assert "no file from an impossible budget" test ! -e "$TMP/tiny.lgc"
 assert "nothing trained for an impossible budget" not grep -q "epoch" "$TMP/err"
 
