@@ -252,8 +252,8 @@ static int parse(compress_opts *o, int argc, char **argv)
     }
     if (st)
         return st;
-    /* int4 loses 1.3 points when rounded after training, not when trained
-     * for it (docs/RESULTS.md) */
+    /* rounded to int4 after training, the MNIST decoder lost 1.3 points;
+     * trained for it, about 0.5 (docs/RESULTS.md) */
     o->train.quant_max = o->dtype == LGCF_INT4 ? QUANT_INT4_MAX : 0;
     if (beta_set && !o->loss.vae)
         return lgc_fail(LGC_EUSAGE, "option '--beta' needs --vae");
@@ -585,11 +585,10 @@ typedef struct {
  * measurable (widths 8/16: 96.92% f16 kmax 16, 96.93% int8 kmax 4);
  * halving the widths 0.3 points; int4 weights (trained for them) about
  * 0.5 at widths 16/32 (96.59% against 97.10%, 3 seeds) for 45% fewer
- * decoder bytes; int8 mixtures
- * 97.18% against 97.37% (f16) on the default model, within one seed's
- * noise, for 45% fewer mixture bytes. So the ladder cuts
- * precision first (weights to int4, then mixtures to int8), then width,
- * then the latent, and components last. */
+ * decoder bytes; int8 mixtures 97.18% against 97.37% (f16) on the default
+ * model, within one seed's noise, for 45% fewer mixture bytes. So the
+ * ladder cuts precision first (weights to int4, then mixtures to int8),
+ * then width, then the latent, and components last. */
 #define W_F16 LGCF_F16
 #define W_I8 LGCF_INT8
 #define W_I4 LGCF_INT4
@@ -609,6 +608,9 @@ static const budget_rung mlp_ladder[] = {
     {4, 64, 0, 1, W_I8, W_F16},    {4, 32, 0, 1, W_I8, W_F16},   {2, 16, 0, 1, W_I8, W_F16},
     {2, 8, 0, 1, W_I8, W_F16},
 };
+#undef W_F16
+#undef W_I8
+#undef W_I4
 
 static ae_arch budget_apply(const ae_arch *base, const budget_rung *b)
 {

@@ -20,7 +20,7 @@
  * the same model gives the same bytes.
  *
  * Decoder weights are stored as f32, f16, or int8 or int4 codes with one
- * f32 scale per output channel and f16 biases (files of 0.1.0 may have one
+ * f32 scale per output channel and f16 biases (older files may have one
  * int8 scale per output unit of a dense layer, and are read too); the
  * scale rule (quant.h) is chosen so that rewriting a model read from a
  * file reproduces the file byte for byte. */
@@ -229,13 +229,14 @@ static int plan_layers(tshape *shapes, size_t *counts, const layer_spec *specs, 
 
 static int tshape_eq(tshape a, tshape b) { return a.c == b.c && a.h == b.h && a.w == b.w; }
 
-/* DECO dtype codes of int8 layers: 3, written since 0.1.1, has one scale
- * per output channel; 2, the first int8 layout, one per output unit (the
- * same for conv layers, but 1,568 scales instead of 32 for the default
- * decoder's dense layer). Both are read. */
+/* DECO dtype codes of int8 layers: 3, written since commit 386eea9, has
+ * one scale per output channel; 2, the first int8 layout, one per output
+ * unit (the same for conv layers, but 1,568 scales instead of 32 for the
+ * default decoder's dense layer). Both are read. */
 #define DTYPE_INT8_UNITS 2
 #define DTYPE_INT8_CHANNELS 3
-/* 4-bit codes, two per byte, one scale per output channel (since 0.2). */
+/* 4-bit codes, two per byte, one scale per output channel (written since
+ * 0.2.0, as are int8 mixtures). */
 #define DTYPE_INT4_CHANNELS 4
 
 const char *lgcf_dtype_name(lgcf_dtype t)
