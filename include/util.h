@@ -25,6 +25,10 @@ enum {
     LGC_EXIT_USAGE = 2,   /* command-line misuse */
 };
 
+/* Byte c as it may appear in a one-line message quoting hostile input:
+ * printable ASCII as itself, anything else as '?'. */
+static inline char printable_char(unsigned char c) { return c >= 0x20 && c < 0x7f ? (char)c : '?'; }
+
 /* Records "msg" (printf format) as the last error and returns code.
  * Typical use: return lgc_fail(LGC_EFORMAT, "'%s': truncated header", path); */
 int lgc_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

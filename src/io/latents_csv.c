@@ -24,7 +24,7 @@ static const char *shown(const char *s, char out[40])
 {
     size_t i = 0;
     for (; s[i] && i < 32; i++)
-        out[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+        out[i] = printable_char((unsigned char)s[i]);
     strcpy(out + i, s[i] ? "..." : "");
     return out;
 }

@@ -897,10 +897,8 @@ static int section_index(uint32_t tag)
  * become '?'). */
 static void tag_text(char out[5], uint32_t tag)
 {
-    for (int i = 0; i < 4; i++) {
-        unsigned ch = (tag >> (8 * i)) & 0xff;
-        out[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
-    }
+    for (int i = 0; i < 4; i++)
+        out[i] = printable_char((unsigned char)(tag >> (8 * i)));
     out[4] = 0;
 }
 
