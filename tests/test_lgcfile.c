@@ -342,6 +342,17 @@ static uint8_t *written_bytes(const lgc_model *m, size_t *len)
     return buf;
 }
 
+/* Writing r (a model read from buf) gives buf again, byte for byte. */
+static void assert_rewrite_is(const lgc_model *r, const uint8_t *buf, size_t len,
+                              const char *what)
+{
+    size_t len2;
+    uint8_t *buf2 = written_bytes(r, &len2);
+    assert_int_equal(len2, len);
+    assert_same_bits(buf, buf2, len, what);
+    free(buf2);
+}
+
 static int setup_dir(void **state)
 {
     (void)state;
@@ -740,7 +751,7 @@ static void test_roundtrip_f16_mixtures(void **state)
     (void)state;
     lgc_model m, r;
     make_model(&m, LGCF_F32);
-    size_t len32, len, len2;
+    size_t len32, len;
     uint8_t *buf32 = written_bytes(&m, &len32);
     m.gmm_dtype = LGCF_F16;
     uint8_t *buf = written_bytes(&m, &len);
@@ -758,10 +769,7 @@ static void test_roundtrip_f16_mixtures(void **state)
         for (size_t j = 0; j < (size_t)g->k * per; j++)
             assert_true(h->chol[j] == f16_to_f32(f32_to_f16((float)g->chol[j])));
     }
-    uint8_t *buf2 = written_bytes(&r, &len2);
-    assert_int_equal(len2, len);
-    assert_same_bits(buf, buf2, len, "rewritten file");
-    free(buf2);
+    assert_rewrite_is(&r, buf, len, "rewritten file");
     free(buf);
     free(buf32);
     lgc_model_free(&r);
@@ -779,7 +787,7 @@ static void test_roundtrip_int8_mixtures(void **state)
     make_model(&m, LGCF_F16);
     /* a factor whose diagonal holds an entry far below its scale */
     m.gmms[0].chol[0] = 1e-3;
-    size_t len16, len, len2;
+    size_t len16, len;
     uint8_t *buf16 = written_bytes(&m, &len16);
     m.gmm_dtype = LGCF_INT8;
     uint8_t *buf = written_bytes(&m, &len);
@@ -813,10 +821,7 @@ static void test_roundtrip_int8_mixtures(void **state)
         }
     }
     assert_true(r.gmms[0].chol[0] > 0.0);
-    uint8_t *buf2 = written_bytes(&r, &len2);
-    assert_int_equal(len2, len);
-    assert_same_bits(buf, buf2, len, "rewritten file");
-    free(buf2);
+    assert_rewrite_is(&r, buf, len, "rewritten file");
     free(buf);
     free(buf16);
     lgc_model_free(&r);
@@ -1019,7 +1024,7 @@ static void test_roundtrip_int8_rows(void **state)
     }
     for (int b = 0; b < BIASES; b++)
         m.dec_params[GROUPS * LEN + b] = (float)rng_normal(&rng);
-    size_t len, len2;
+    size_t len;
     uint8_t *buf = written_bytes(&m, &len);
     assert_int_equal(lgcf_read_mem(&r, NULL, buf, len, "rows.lgc"), LGC_OK);
     const size_t counts[1] = {N}, biases[1] = {BIASES}, groups[1] = {GROUPS};
@@ -1028,10 +1033,7 @@ static void test_roundtrip_int8_rows(void **state)
     assert_true(r.dec_params[4 * LEN + 1] == 0.0f && r.dec_params[4 * LEN + 2] == -2.0f);
     for (int j = 0; j < LEN; j++)
         assert_true(r.dec_params[j] == 0.0f); /* a zero row stays zero */
-    uint8_t *buf2 = written_bytes(&r, &len2);
-    assert_int_equal(len2, len);
-    assert_same_bits(buf, buf2, len, "rewritten int8 file");
-    free(buf2);
+    assert_rewrite_is(&r, buf, len, "rewritten int8 file");
     free(buf);
     lgc_model_free(&r);
     lgc_model_free(&m);
@@ -1044,14 +1046,11 @@ static void test_roundtrip_int4(void **state)
     (void)state;
     lgc_model m, r;
     make_model(&m, LGCF_INT4);
-    size_t len, len2;
+    size_t len;
     uint8_t *buf = written_bytes(&m, &len);
     assert_int_equal(lgcf_read_mem(&r, NULL, buf, len, "m.lgc"), LGC_OK);
     assert_quant_close(&m, &r, t_counts, t_biases, t_groups, T_LAYERS, LGCF_INT4);
-    uint8_t *buf2 = written_bytes(&r, &len2);
-    assert_int_equal(len2, len);
-    assert_same_bits(buf, buf2, len, "rewritten int4 file");
-    free(buf2);
+    assert_rewrite_is(&r, buf, len, "rewritten int4 file");
     free(buf);
     lgc_model_free(&r);
     lgc_model_free(&m);
@@ -1078,15 +1077,13 @@ static void test_int4_odd(void **state)
     memcpy(m.dec_params, w, sizeof w);
     for (int b = 0; b < GROUPS; b++)
         m.dec_params[GROUPS * LEN + b] = 0.25f * (float)b;
-    size_t len, len2;
+    size_t len;
     uint8_t *buf = written_bytes(&m, &len);
     assert_int_equal(lgcf_read_mem(&r, NULL, buf, len, "odd.lgc"), LGC_OK);
     const size_t counts[1] = {N}, biases[1] = {GROUPS}, groups[1] = {GROUPS};
     assert_quant_close(&m, &r, counts, biases, groups, 1, LGCF_INT4);
     assert_true(r.dec_params[0] == 7.0f && r.dec_params[1] == 0.0f && r.dec_params[2] == -2.0f);
-    uint8_t *buf2 = written_bytes(&r, &len2);
-    assert_int_equal(len2, len);
-    assert_same_bits(buf, buf2, len, "rewritten odd int4 file");
+    assert_rewrite_is(&r, buf, len, "rewritten odd int4 file");
     /* the padding nibble: the high half of the last code byte, which sits
      * just before the 5 f16 biases at the end of the DECO payload */
     lgc_model m0;
@@ -1121,7 +1118,6 @@ static void test_int4_odd(void **state)
     tfree(&f);
     for (int i = 0; i < T_NSEC; i++)
         tfree(&raw[i]);
-    free(buf2);
     free(buf);
     lgc_model_free(&r);
     lgc_model_free(&m);

@@ -311,6 +311,21 @@ static void toy_dataset(dataset *ds, int n, rng_t *rng)
     }
 }
 
+/* The small conv autoencoder of the toy tests (8x8 images, latent 2,
+ * widths 4/8, batches of up to 32), initialised from rng. */
+static void toy_autoencoder(net *enc, net *dec, rng_t *rng)
+{
+    tshape img = {1, 8, 8};
+    ae_arch a = {.latent = 2, .c1 = 4, .c2 = 8};
+    layer_spec es[AE_MAX_LAYERS], dsp[AE_MAX_LAYERS];
+    int ne = ae_encoder_specs(es, img, &a), nd = ae_decoder_specs(dsp, img, &a);
+    assert_true(ne > 0 && nd > 0);
+    assert_int_equal(net_init(enc, img, es, ne, 32), LGC_OK);
+    assert_int_equal(net_init(dec, (tshape){2, 1, 1}, dsp, nd, 32), LGC_OK);
+    net_init_params(enc, rng);
+    net_init_params(dec, rng);
+}
+
 static void autoencoder_learns_toy_data(void **state)
 {
     (void)state;
@@ -319,16 +334,8 @@ static void autoencoder_learns_toy_data(void **state)
     rng_seed(&rng, 13);
     dataset ds;
     toy_dataset(&ds, 256, &rng);
-    tshape img = {1, 8, 8};
-    ae_arch a = {.latent = 2, .c1 = 4, .c2 = 8};
-    layer_spec es[AE_MAX_LAYERS], dsp[AE_MAX_LAYERS];
-    int ne = ae_encoder_specs(es, img, &a), nd = ae_decoder_specs(dsp, img, &a);
-    assert_true(ne > 0 && nd > 0);
     net enc, dec;
-    assert_int_equal(net_init(&enc, img, es, ne, 32), LGC_OK);
-    assert_int_equal(net_init(&dec, (tshape){2, 1, 1}, dsp, nd, 32), LGC_OK);
-    net_init_params(&enc, &rng);
-    net_init_params(&dec, &rng);
+    toy_autoencoder(&enc, &dec, &rng);
     double first, last;
     train_opts o = {1, 32, 1e-2f, 1, 5, 0};
     assert_int_equal(ae_train(&enc, &dec, &ds, &o, NULL, &first, NULL), LGC_OK);
@@ -421,15 +428,8 @@ static void quantised_training_learns_and_snaps(void **state)
     rng_seed(&rng, 16);
     dataset ds;
     toy_dataset(&ds, 256, &rng);
-    tshape img = {1, 8, 8};
-    ae_arch a = {.latent = 2, .c1 = 4, .c2 = 8};
-    layer_spec es[AE_MAX_LAYERS], dsp[AE_MAX_LAYERS];
-    int ne = ae_encoder_specs(es, img, &a), nd = ae_decoder_specs(dsp, img, &a);
     net enc, dec;
-    assert_int_equal(net_init(&enc, img, es, ne, 32), LGC_OK);
-    assert_int_equal(net_init(&dec, (tshape){2, 1, 1}, dsp, nd, 32), LGC_OK);
-    net_init_params(&enc, &rng);
-    net_init_params(&dec, &rng);
+    toy_autoencoder(&enc, &dec, &rng);
     double loss;
     train_opts o = {20, 32, 1e-2f, 1, 5, QUANT_INT4_MAX};
     assert_int_equal(ae_train(&enc, &dec, &ds, &o, NULL, &loss, NULL), LGC_OK);

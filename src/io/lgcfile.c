@@ -440,16 +440,15 @@ static void put_int8_block(bytebuf *b, const gmm_t *g, int j, int factor, float 
     const size_t n = component_values(v, g, j, factor);
     const float s = quant_scale(v, n, QUANT_INT8_MAX);
     put_f32(b, s);
-    for (size_t i = 0, r = 0, c = 0; i < n; i++) {
+    /* a full factor's triangle has its diagonal at 0, 2, 5, 9, ... */
+    for (size_t i = 0, row = 0, next_diag = 0; i < n; i++) {
         int q = quant_code(v[i], s, QUANT_INT8_MAX);
-        const int diag = factor && (g->cov == GMM_COV_DIAG || c == r);
-        if (diag && q < 1)
+        const int full_diag = g->cov == GMM_COV_FULL && i == next_diag;
+        if (factor && (g->cov == GMM_COV_DIAG || full_diag) && q < 1)
             q = 1;
         put_u8(b, (uint8_t)(int8_t)q);
-        if (factor && g->cov == GMM_COV_FULL && ++c > r) { /* next row of the triangle */
-            r++;
-            c = 0;
-        }
+        if (full_diag)
+            next_diag += ++row + 1;
     }
 }
 
@@ -753,8 +752,8 @@ static int parse_int8_mixture(gmm_t *g, cursor *c, const char *name, int i)
                                 "'%s': class %d mixture component %d %s scale is %g, not finite "
                                 "and positive",
                                 name, i, j, f ? "factor" : "mean", (double)s);
-            const int rows = d, full = f && g->cov == GMM_COV_FULL;
-            for (int r = 0; r < rows; r++)
+            const int full = f && g->cov == GMM_COV_FULL;
+            for (int r = 0; r < d; r++)
                 for (int col = 0; col <= (full ? r : 0); col++) {
                     uint8_t u;
                     if (get_u8(c, &u))

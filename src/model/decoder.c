@@ -35,10 +35,8 @@ void decoder_decode_u8(net *dec, const float *z, int B, uint8_t *out)
     /* A final sigmoid is applied here, fused with the conversion and split
      * over the threads, rather than as a separate serial pass over the
      * batch (together 7% of `lgc sample`). */
-    const int fuse = dec->layers[dec->n_layers - 1].spec.type == LAYER_SIGMOID;
-    const int upto = fuse && dec->n_layers > 1 ? dec->n_layers - 1 : dec->n_layers;
-    const float *y = net_forward(dec, z, B, upto); /* (B, C, H, W) */
-    const int sig = upto < dec->n_layers;
+    const int sig = dec->n_layers > 1 && dec->layers[dec->n_layers - 1].spec.type == LAYER_SIGMOID;
+    const float *y = net_forward(dec, z, B, dec->n_layers - sig); /* (B, C, H, W) */
     const size_t hw = (size_t)s.h * s.w;
 #pragma omp parallel for num_threads(dec->n_threads) if (dec->n_threads > 1 && B > 1)
     for (int b = 0; b < B; b++)
