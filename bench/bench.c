@@ -163,7 +163,7 @@ static double bench_ae(const dataset *ds)
 {
     net enc, dec;
     build_ae(&enc, &dec, 128);
-    train_opts o = {1, 128, 1e-3f, 1, 1, 0};
+    train_opts o = {1, 128, 1e-3f, 1, 1, 0, NULL};
     double t0 = now_seconds(), loss;
     ae_train(&enc, &dec, ds, &o, NULL, &loss, NULL);
     double ips = ds->n / (now_seconds() - t0);
@@ -176,7 +176,7 @@ static double bench_judge(const dataset *ds)
 {
     net judge;
     build_judge(&judge, 64);
-    train_opts o = {1, 64, 1e-3f, 1, 1, 0};
+    train_opts o = {1, 64, 1e-3f, 1, 1, 0, NULL};
     double t0 = now_seconds();
     judge_train(&judge, ds, &o);
     double ips = ds->n / (now_seconds() - t0);
@@ -191,7 +191,7 @@ static void trace_ae(gemm_trace *t, const float *x, int B)
     net enc, dec;
     build_ae(&enc, &dec, B);
     ae_work w;
-    ae_work_init(&w, &enc, &dec, B, NULL);
+    ae_work_init(&w, &enc, &dec, B, NULL, NULL);
     t->where = "autoencoder";
     lgc_sgemm_observe(record_gemm, t);
     ae_batch(&enc, &dec, x, NULL, NULL, B, NULL, &w, NULL);

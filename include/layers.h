@@ -8,7 +8,9 @@
  *   dimensions.
  * - Backward functions ACCUMULATE (+=) into din, dw, db; the caller zeroes
  *   gradients once per step. din may be NULL when no input gradient is
- *   needed (first layer); then that work is skipped.
+ *   needed (first layer); dw and db may both be NULL when the parameters
+ *   are constants (a fixed network's input gradient); that work is then
+ *   skipped.
  * - Dimension letters: B batch, C/OC in/out channels, H/W height/width,
  *   F/O in/out features. */
 #ifndef LGC_LAYERS_H

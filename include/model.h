@@ -13,7 +13,9 @@
  * image, the mean and the log-variance of z; the decoder is unchanged.
  * Judge classifier (lgc eval):
  *   conv C->32 + ReLU, max-pool; conv 32->64 + ReLU, max-pool;
- *   dense (64*H/4*W/4) -> 128 + ReLU; dense 128 -> classes */
+ *   dense (64*H/4*W/4) -> 128 + ReLU; dense 128 -> classes
+ * Guide classifier (compress --guide; trained and used during compress,
+ * never stored): the judge's layout at half its widths (16, 32, 64). */
 #ifndef LGC_MODEL_H
 #define LGC_MODEL_H
 
@@ -46,6 +48,7 @@ typedef struct {
 int ae_encoder_specs(layer_spec *specs, tshape img, const ae_arch *a);
 int ae_decoder_specs(layer_spec *specs, tshape img, const ae_arch *a);
 int judge_specs(layer_spec *specs, tshape img, int n_classes);
+int guide_specs(layer_spec *specs, tshape img, int n_classes);
 
 typedef struct {
     int epochs;
@@ -60,30 +63,43 @@ typedef struct {
      * weights (the straight-through estimator); the trained decoder is
      * left rounded. 0: off. */
     int quant_max;
+    const char *what; /* progress label of a classifier's training; NULL: "eval: train judge" */
 } train_opts;
 
 /* What the autoencoder minimises besides the reconstruction BCE; all off
  * when zeroed (or NULL). Per batch of B:
- *   loss = BCE + beta * KL + contrastive * L_CL
+ *   loss = BCE + beta * KL + contrastive * L_CL + guide * CE
  * BCE summed over pixels and KL over latent dimensions, each averaged over
  * the batch (beta = 1 is the VAE's ELBO); L_CL is contrastive_loss over
  * all B(B-1)/2 pairs of the batch (layers.h) with the given margin, on z
- * (autoencoder) or on the means (VAE). */
+ * (autoencoder) or on the means (VAE); CE is the softmax cross-entropy,
+ * averaged over the batch, of a fixed classifier (the guide) on the
+ * decoded images sigmoid(dec(z)) against the images' labels: it asks the
+ * decoder for images that carry their class, which is what a classifier
+ * trained on its samples needs (docs/DESIGN.md, "Class guidance"). */
 typedef struct {
     int vae;           /* the encoder outputs (mu, logvar); z = mu + exp(logvar/2) eps */
     float beta;        /* weight of the KL term (vae only) */
     float contrastive; /* weight W of the pair loss; 0 = off */
     float margin;      /* its margin M */
+    float guide;       /* weight G of the guide's cross-entropy; 0 = off */
 } ae_loss_opts;
 
 /* Per-term means over the last epoch (per image; bce per pixel). */
 typedef struct {
-    double bce, kl, pairs;
+    double bce, kl, pairs, guide;
 } ae_train_stats;
+
+/* Epochs of the guide's training on the real images, before the
+ * autoencoder's (ae_train with lo->guide > 0). */
+#define AE_GUIDE_EPOCHS 1
 
 /* Trains enc and dec (built with max_batch >= o->batch, parameters
  * initialised) to reconstruct ds with the BCE loss plus the terms of lo
  * (NULL: BCE only). A VAE's eps is drawn from an rng seeded with o->seed.
+ * With lo->guide > 0 it first trains a guide classifier (guide_specs) on ds
+ * for AE_GUIDE_EPOCHS epochs, then keeps it fixed while the autoencoder
+ * trains; the guide is freed on return.
  * Returns LGC_OK, or LGC_ENUMERIC if the loss becomes NaN/Inf or the BCE
  * blows up. *final_loss gets the last epoch's mean BCE per pixel; stats,
  * when not NULL, every term's mean. */
@@ -92,22 +108,28 @@ int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const a
 /* One batch of ae_train without the update, for ae_train and the tests:
  * forward, the loss terms of lo (NULL: BCE only) and the backward pass,
  * which ZEROES and fills enc's and dec's parameter gradients. x (B, C,H,W)
- * in [0,1]; labels (B) are needed with a pair loss, eps (B,d) standard
- * normal with a VAE (else both may be NULL); w from ae_work_init with a
- * batch >= B and the same lo. Returns BCE + beta KL + W L_CL (BCE summed
- * over pixels, KL over latent dimensions, both averaged over B) and, when
- * terms is not NULL, the three terms unweighted. */
+ * in [0,1]; labels (B) are needed with a pair loss or a guide, eps (B,d)
+ * standard normal with a VAE (else both may be NULL); w from ae_work_init
+ * with a batch >= B and the same lo. Returns BCE + beta KL + W L_CL + G CE
+ * (BCE summed over pixels, KL over latent dimensions, all averaged over B)
+ * and, when terms is not NULL, the four terms unweighted. */
 typedef struct {
     float *dlogits; /* (batch, C*H*W) */
     float *z;       /* VAE: (batch, d) the sampled latents */
     float *mu;      /* VAE with pairs: (batch, d) the means, contiguous */
     float *dcl;     /* pairs: (batch, d) gradient of L_CL */
     float *dh;      /* VAE or pairs: (batch, enc out) the encoder's output gradient */
+    net *guide;     /* guide: the classifier (not owned; only its input gradient is used) */
+    float *xhat;    /* guide: (batch, C*H*W) the decoded images */
+    float *dguide;  /* guide: (batch, classes) gradient of CE w.r.t. its logits */
 } ae_work;
-void ae_work_init(ae_work *w, const net *enc, const net *dec, int batch, const ae_loss_opts *lo);
+/* guide: the trained guide classifier when lo->guide > 0 (built for a
+ * batch >= batch), else NULL. */
+void ae_work_init(ae_work *w, const net *enc, const net *dec, int batch, const ae_loss_opts *lo,
+                  net *guide);
 void ae_work_free(ae_work *w);
 double ae_batch(net *enc, net *dec, const float *x, const int *labels, const float *eps, int B,
-                const ae_loss_opts *lo, ae_work *w, double terms[3]);
+                const ae_loss_opts *lo, ae_work *w, double terms[4]);
 /* Encodes all n images of ds into z (n, d) in batches of enc->max_batch:
  * the encoder's output, or for a VAE (output 2d per image) its means, the
  * first d values. */

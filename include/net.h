@@ -96,6 +96,11 @@ const float *net_forward(net *nt, const float *in, int B, int upto);
  * through layers [0, upto) after the matching net_forward; accumulates
  * into grads and, when want_din, writes nt->din. */
 void net_backward(net *nt, const float *in, const float *dout, int B, int upto, int want_din);
+/* The gradient w.r.t. the input alone, into nt->din, for a network whose
+ * parameters are constants (the guide of model.h): back-propagates dout
+ * through all layers after a net_forward of all of them, skipping every
+ * parameter gradient; nt->grads is not touched. */
+void net_backward_input(net *nt, const float *in, const float *dout, int B);
 void net_zero_grad(net *nt);
 /* One layer alone on images [0, B), on the calling thread, for benchmarks
  * that time layers one by one: forward reads the previous layer's output

@@ -9,7 +9,7 @@
 #include "cli.h"
 #include "util.h"
 
-#define LGC_VERSION_STRING "0.2.0"
+#define LGC_VERSION_STRING "0.3.0"
 
 typedef struct {
     const char *name;

@@ -413,6 +413,12 @@ static void conv3x3_backward_gradcheck(void **state)
         conv3x3_backward(NULL, dw2, db2, k.r, k.in, k.w, k.col, k.B, k.C, k.H, k.W, k.OC);
         assert_all_close_f("conv3x3 dw with din NULL", dw2, dw, n_w, 1e-6, 1e-6);
         assert_all_close_f("conv3x3 db with din NULL", db2, db, n_b, 1e-6, 1e-6);
+
+        /* dw = db = NULL (constant parameters) gives the same din. */
+        float *din2 = copy_of(din0, n_in);
+        conv3x3_backward(din2, NULL, NULL, k.r, k.in, k.w, k.col, k.B, k.C, k.H, k.W, k.OC);
+        assert_all_close_f("conv3x3 din with dw NULL", din2, din, n_in, 1e-6, 1e-6);
+        free(din2);
         free(db2);
         free(dw2);
         free(db);
@@ -498,6 +504,10 @@ static void dense_backward_gradcheck(void **state)
     dense_backward(NULL, dw2, db2, k.r, k.in, k.w, k.B, k.F, k.O);
     assert_all_close_f("dense dw with din NULL", dw2, dw, n_w, 0.0, 0.0);
     assert_all_close_f("dense db with din NULL", db2, db, n_b, 0.0, 0.0);
+    float *din2 = copy_of(din0, n_in);
+    dense_backward(din2, NULL, NULL, k.r, k.in, k.w, k.B, k.F, k.O);
+    assert_all_close_f("dense din with dw NULL", din2, din, n_in, 0.0, 0.0);
+    free(din2);
     free(db2);
     free(dw2);
     free(db);

@@ -190,6 +190,41 @@ static void threads_agree(void **state)
     net_free(&nt);
 }
 
+/* net_backward_input gives net_backward's input gradient exactly, on any
+ * thread count, and leaves the parameter gradients alone. */
+static void backward_input_matches_backward(void **state)
+{
+    (void)state;
+    rng_t rng;
+    rng_seed(&rng, 13);
+    const int B = 37;
+    net nt;
+    assert_int_equal(net_init(&nt, small_in, small_specs, SMALL_LAYERS, B), LGC_OK);
+    net_init_params(&nt, &rng);
+    size_t n_in = tshape_size(small_in) * B, n_out = tshape_size(net_out_shape(&nt)) * B;
+    float *x = randn(&rng, n_in), *r = randn(&rng, n_out);
+    float *o = xmalloc(n_out * 4), *d = xmalloc(n_in * 4), *g = xmalloc(nt.n_params * 4);
+    for (int t = 1; t <= 3; t++) {
+        run_with_threads(t, nt.params, x, r, B, o, d, g);
+        net other;
+        assert_int_equal(net_init(&other, small_in, small_specs, SMALL_LAYERS, B), LGC_OK);
+        memcpy(other.params, nt.params, nt.n_params * sizeof(float));
+        for (size_t j = 0; j < other.n_params; j++)
+            other.grads[j] = 42.0f;
+        net_forward(&other, x, B, other.n_layers);
+        net_backward_input(&other, x, r, B);
+        assert_memory_equal(other.din, d, n_in * 4);
+        for (size_t j = 0; j < other.n_params; j++)
+            assert_true(other.grads[j] == 42.0f);
+        net_free(&other);
+    }
+    set_threads(1);
+    free(o), free(d), free(g);
+    free(x);
+    free(r);
+    net_free(&nt);
+}
+
 /* --- the autoencoder's whole loss: gradient into the encoder --- */
 
 typedef struct {
@@ -227,16 +262,19 @@ static double ae_numeric(ae_case *k, float *v, size_t i)
  * every case; the layers themselves are checked above and in
  * test_layers.c. Images are 4x4, d = 2, B = 4 of two classes; the margin
  * 50 keeps every different-class pair inside it, away from the hinge's
- * kink. */
+ * kink. The guide is a smooth stand-in too (conv, sigmoid, dense); its
+ * weights are constants of the loss and must not move. */
 static void ae_batch_matches_finite_differences(void **state)
 {
     (void)state;
     set_threads(1);
     static const ae_loss_opts variants[] = {
-        {0, 0.0f, 0.0f, 0.0f},  /* plain */
-        {0, 0.0f, 0.3f, 50.0f}, /* contrastive */
-        {1, 0.7f, 0.0f, 0.0f},  /* VAE */
-        {1, 1.0f, 0.3f, 50.0f}, /* VAE + contrastive (on the means) */
+        {0, 0.0f, 0.0f, 0.0f, 0.0f},  /* plain */
+        {0, 0.0f, 0.3f, 50.0f, 0.0f}, /* contrastive */
+        {1, 0.7f, 0.0f, 0.0f, 0.0f},  /* VAE */
+        {1, 1.0f, 0.3f, 50.0f, 0.0f}, /* VAE + contrastive (on the means) */
+        {0, 0.0f, 0.0f, 0.0f, 2.0f},  /* guide */
+        {1, 0.7f, 0.3f, 50.0f, 2.0f}, /* all four terms */
     };
     const int B = 4, d = 2, labels[4] = {0, 1, 1, 0};
     const tshape img = {1, 4, 4};
@@ -263,13 +301,26 @@ static void ae_batch_matches_finite_differences(void **state)
             x[i] = (float)rng_uniform(&rng);
         for (int i = 0; i < B * d; i++)
             eps[i] = (float)rng_normal(&rng);
+        net guide = {0};
+        float *guide_params = NULL;
+        if (lo->guide > 0) {
+            const layer_spec gs[] = {{LAYER_CONV3, {2, 0, 0}}, {LAYER_SIGMOID, {0, 0, 0}},
+                                     {LAYER_DENSE, {2, 1, 1}}};
+            assert_int_equal(net_init(&guide, img, gs, 3, B), LGC_OK);
+            net_init_params(&guide, &rng);
+            for (size_t j = 0; j < guide.n_params; j++)
+                guide.params[j] += 0.5f * (float)rng_normal(&rng);
+            guide_params = xmalloc(guide.n_params * sizeof *guide_params);
+            memcpy(guide_params, guide.params, guide.n_params * sizeof *guide_params);
+        }
         ae_work w;
-        ae_work_init(&w, &enc, &dec, B, lo);
+        ae_work_init(&w, &enc, &dec, B, lo, lo->guide > 0 ? &guide : NULL);
         ae_case k = {&enc, &dec, x, eps, labels, B, lo, &w};
-        double terms[3];
+        double terms[4];
         ae_batch(&enc, &dec, x, labels, eps, B, lo, &w, terms);
         assert_true(lo->vae ? terms[1] > 0 : terms[1] == 0);
         assert_true(lo->contrastive > 0 ? terms[2] > 0 : terms[2] == 0);
+        assert_true(lo->guide > 0 ? terms[3] > 0 : terms[3] == 0);
         float *ge = xmalloc(enc.n_params * sizeof *ge), *gd = xmalloc(dec.n_params * sizeof *gd);
         memcpy(ge, enc.grads, enc.n_params * sizeof *ge);
         memcpy(gd, dec.grads, dec.n_params * sizeof *gd);
@@ -283,9 +334,13 @@ static void ae_batch_matches_finite_differences(void **state)
                              v, part ? "decoder" : "encoder", j, g[j], want);
             }
         }
+        if (guide_params)
+            assert_memory_equal(guide.params, guide_params, guide.n_params * sizeof(float));
+        free(guide_params);
         free(ge);
         free(gd);
         ae_work_free(&w);
+        net_free(&guide);
         net_free(&enc);
         net_free(&dec);
     }
@@ -337,7 +392,7 @@ static void autoencoder_learns_toy_data(void **state)
     net enc, dec;
     toy_autoencoder(&enc, &dec, &rng);
     double first, last;
-    train_opts o = {1, 32, 1e-2f, 1, 5, 0};
+    train_opts o = {1, 32, 1e-2f, 1, 5, 0, NULL};
     assert_int_equal(ae_train(&enc, &dec, &ds, &o, NULL, &first, NULL), LGC_OK);
     o.epochs = 20;
     assert_int_equal(ae_train(&enc, &dec, &ds, &o, NULL, &last, NULL), LGC_OK);
@@ -367,10 +422,11 @@ static void variants_learn_toy_data(void **state)
         ae_kind kind;
         ae_loss_opts lo;
     } cases[] = {
-        {AE_CONV, {1, 1.0f, 0.0f, 0.0f}},
-        {AE_CONV, {0, 0.0f, 20.0f, 1.0f}},
-        {AE_MLP, {0, 0.0f, 0.0f, 0.0f}},
-        {AE_MLP, {1, 0.5f, 5.0f, 1.0f}},
+        {AE_CONV, {1, 1.0f, 0.0f, 0.0f, 0.0f}},
+        {AE_CONV, {0, 0.0f, 20.0f, 1.0f, 0.0f}},
+        {AE_CONV, {0, 0.0f, 0.0f, 0.0f, 5.0f}},
+        {AE_MLP, {0, 0.0f, 0.0f, 0.0f, 0.0f}},
+        {AE_MLP, {1, 0.5f, 5.0f, 1.0f, 2.0f}},
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         const ae_loss_opts *lo = &cases[c].lo;
@@ -385,7 +441,7 @@ static void variants_learn_toy_data(void **state)
         net_init_params(&dec, &rng);
         ae_train_stats first, last;
         double loss;
-        train_opts o = {1, 32, 1e-2f, 1, 5, 0};
+        train_opts o = {1, 32, 1e-2f, 1, 5, 0, NULL};
         assert_int_equal(ae_train(&enc, &dec, &ds, &o, lo, &loss, &first), LGC_OK);
         o.epochs = 20;
         assert_int_equal(ae_train(&enc, &dec, &ds, &o, lo, &loss, &last), LGC_OK);
@@ -396,6 +452,9 @@ static void variants_learn_toy_data(void **state)
         if (lo->contrastive > 0 && !(last.pairs < first.pairs))
             fail_msg("case %zu: pair loss %g after 1 epoch, %g after 21", c, first.pairs,
                      last.pairs);
+        if (lo->guide > 0 ? !(last.guide < first.guide) : last.guide != 0)
+            fail_msg("case %zu: guide cross-entropy %g after 1 epoch, %g after 21", c,
+                     first.guide, last.guide);
         float *z = xmalloc((size_t)ds.n * 2 * sizeof *z);
         ae_encode(&enc, &ds, z, 2);
         /* ae_encode's first batch (32 images, as it batches them) again */
@@ -431,7 +490,7 @@ static void quantised_training_learns_and_snaps(void **state)
     net enc, dec;
     toy_autoencoder(&enc, &dec, &rng);
     double loss;
-    train_opts o = {20, 32, 1e-2f, 1, 5, QUANT_INT4_MAX};
+    train_opts o = {20, 32, 1e-2f, 1, 5, QUANT_INT4_MAX, NULL};
     assert_int_equal(ae_train(&enc, &dec, &ds, &o, NULL, &loss, NULL), LGC_OK);
     assert_true(loss < 0.5); /* as autoencoder_learns_toy_data */
     int layers_checked = 0;
@@ -474,7 +533,7 @@ static void judge_learns_toy_data(void **state)
     net judge;
     assert_int_equal(net_init(&judge, (tshape){1, 8, 8}, js, nj, 32), LGC_OK);
     net_init_params(&judge, &rng);
-    train_opts o = {3, 32, 1e-3f, 1, 6, 0};
+    train_opts o = {3, 32, 1e-3f, 1, 6, 0, NULL};
     assert_int_equal(judge_train(&judge, &train, &o), LGC_OK);
     int *pred = xmalloc(100 * sizeof *pred);
     judge_predict(&judge, &test, pred);
@@ -496,6 +555,7 @@ int main(void)
         cmocka_unit_test(backward_matches_finite_differences),
         cmocka_unit_test(threads_agree),
         cmocka_unit_test(autoencoder_learns_toy_data),
+        cmocka_unit_test(backward_input_matches_backward),
         cmocka_unit_test(ae_batch_matches_finite_differences),
         cmocka_unit_test(variants_learn_toy_data),
         cmocka_unit_test(quantised_training_learns_and_snaps),

@@ -550,7 +550,7 @@ static void judge_steps_match_epochs(void **state)
     net j1, j2;
     build_judge(&j1, &ds, 3);
     build_judge(&j2, &ds, 3);
-    train_opts o = {3, 16, 1e-3f, 1, 4, 0};
+    train_opts o = {3, 16, 1e-3f, 1, 4, 0, NULL};
     assert_int_equal(judge_steps_per_epoch(50, 16), 4);
     assert_int_equal(judge_train(&j1, &ds, &o), LGC_OK);
     assert_int_equal(judge_train_steps(&j2, &ds, NULL, 3 * 4, &o), LGC_OK);
@@ -571,7 +571,7 @@ static void judge_zero_weight_class_is_not_learned(void **state)
         w[i] = ds.labels[i] == 0 ? 1.0f : 0.0f;
     net judge;
     build_judge(&judge, &ds, 5);
-    train_opts o = {1, 16, 1e-2f, 1, 6, 0};
+    train_opts o = {1, 16, 1e-2f, 1, 6, 0, NULL};
     assert_int_equal(judge_train_steps(&judge, &ds, w, 40, &o), LGC_OK);
     int *pred = xmalloc((size_t)ds.n * sizeof(int));
     judge_predict(&judge, &ds, pred);

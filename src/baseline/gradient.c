@@ -96,7 +96,7 @@ int subset_gradient(int *idx, float *weights, const dataset *ds, const long *quo
     rng_t rng;
     rng_seed(&rng, o->seed);
     net_init_params(&judge, &rng);
-    train_opts t = {o->judge_epochs, o->batch, o->lr, 1, o->seed, 0};
+    train_opts t = {o->judge_epochs, o->batch, o->lr, 1, o->seed, 0, NULL};
     double t0 = now_seconds();
     if (!o->quiet)
         fprintf(stderr, "subset: training the judge for %d epoch%s on %d images\n",

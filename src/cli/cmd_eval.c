@@ -86,7 +86,8 @@ static int parse(eval_opts *o, int argc, char **argv)
         {"json", no_argument, 0, OPT_JSON},       {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
-    o->train = (train_opts){DEFAULT_EPOCHS, DEFAULT_BATCH, (float)DEFAULT_LR, 0, DEFAULT_SEED, 0};
+    o->train =
+        (train_opts){DEFAULT_EPOCHS, DEFAULT_BATCH, (float)DEFAULT_LR, 0, DEFAULT_SEED, 0, NULL};
     int st = LGC_OK, c;
     optind = 0;
     opterr = 0;

@@ -85,20 +85,34 @@ int ae_decoder_specs(layer_spec *s, tshape img, const ae_arch *a)
     return n;
 }
 
-int judge_specs(layer_spec *s, tshape img, int n_classes)
+/* The judge's layout with widths c1, c2 and a hidden dense layer of h. */
+static int classifier_specs(layer_spec *s, tshape img, int n_classes, const char *what, int c1,
+                            int c2, int h)
 {
-    int st = check_size(img, "the judge classifier", "");
+    int st = check_size(img, what, "");
     if (st)
         return st;
     int n = 0;
-    s[n++] = spec(LAYER_CONV3, 32, 0, 0);
+    s[n++] = spec(LAYER_CONV3, c1, 0, 0);
     s[n++] = spec(LAYER_RELU, 0, 0, 0);
     s[n++] = spec(LAYER_MAXPOOL2, 0, 0, 0);
-    s[n++] = spec(LAYER_CONV3, 64, 0, 0);
+    s[n++] = spec(LAYER_CONV3, c2, 0, 0);
     s[n++] = spec(LAYER_RELU, 0, 0, 0);
     s[n++] = spec(LAYER_MAXPOOL2, 0, 0, 0);
-    s[n++] = spec(LAYER_DENSE, 128, 1, 1);
+    s[n++] = spec(LAYER_DENSE, h, 1, 1);
     s[n++] = spec(LAYER_RELU, 0, 0, 0);
     s[n++] = spec(LAYER_DENSE, n_classes, 1, 1);
     return n;
+}
+
+int judge_specs(layer_spec *s, tshape img, int n_classes)
+{
+    return classifier_specs(s, img, n_classes, "the judge classifier", 32, 64, 128);
+}
+
+/* Half the judge's widths: a quarter of its multiply-adds, since the guide
+ * runs forward and backward in every step of the autoencoder's training. */
+int guide_specs(layer_spec *s, tshape img, int n_classes)
+{
+    return classifier_specs(s, img, n_classes, "the guide classifier", 16, 32, 64);
 }

@@ -43,19 +43,30 @@ static int *shuffled_order(int n, rng_t *rng)
  *   h = enc(x)                        (B, d) or, VAE, (B, 2d) = [mu, logvar]
  *   z = h, or mu + exp(logvar/2) eps  (B, d)
  *   logits = dec(z)                   BCE fused with the final sigmoid
- *   dz  = dBCE/dz                     (dec->din after the decoder backward)
+ *   dlogits = dBCE/dlogits
+ *           + G dCE/dxhat * xhat (1 - xhat)   guide, xhat = sigmoid(logits)
+ *   dz  = dloss/dz                    (dec->din after the decoder backward)
  *   dh  = dz (through the reparameterisation for a VAE)
  *       + beta dKL/dh + W dL_CL/d(z or mu)
  * The plain autoencoder without a pair loss hands dec->din straight to the
  * encoder, exactly as before these variants existed. */
 
-void ae_work_init(ae_work *w, const net *enc, const net *dec, int batch, const ae_loss_opts *lo)
+void ae_work_init(ae_work *w, const net *enc, const net *dec, int batch, const ae_loss_opts *lo,
+                  net *guide)
 {
     const size_t d = tshape_size(dec->in), dout = tshape_size(net_out_shape(enc));
+    const size_t F = tshape_size(enc->in);
     const int pairs = lo && lo->contrastive > 0.0f, vae = lo && lo->vae;
     assert(dout == (vae ? 2 * d : d));
+    assert((lo && lo->guide > 0.0f) == (guide != NULL));
+    assert(!guide || (guide->max_batch >= batch && tshape_size(guide->in) == F));
     memset(w, 0, sizeof *w);
-    w->dlogits = xmalloc((size_t)batch * tshape_size(enc->in) * sizeof(float));
+    w->dlogits = xmalloc((size_t)batch * F * sizeof(float));
+    if (guide) {
+        w->guide = guide;
+        w->xhat = xmalloc((size_t)batch * F * sizeof(float));
+        w->dguide = xmalloc((size_t)batch * tshape_size(net_out_shape(guide)) * sizeof(float));
+    }
     w->z = vae ? xmalloc((size_t)batch * d * sizeof(float)) : NULL;
     w->mu = vae && pairs ? xmalloc((size_t)batch * d * sizeof(float)) : NULL;
     w->dcl = pairs ? xmalloc((size_t)batch * d * sizeof(float)) : NULL;
@@ -69,19 +80,42 @@ void ae_work_free(ae_work *w)
     free(w->mu);
     free(w->dcl);
     free(w->dh);
+    free(w->xhat);
+    free(w->dguide);
     memset(w, 0, sizeof *w);
 }
 
-double ae_batch(net *enc, net *dec, const float *x, const int *labels, const float *eps, int B,
-                const ae_loss_opts *lo, ae_work *w, double terms[3])
+/* The guide's cross-entropy on the decoded images, CE(guide(xhat), labels)
+ * with xhat = sigmoid(logits), returned; adds G dCE/dlogits to
+ * w->dlogits. The guide stays fixed: only its input gradient is computed. */
+static double guide_term(ae_work *w, const float *logits, const int *labels, int B, size_t F,
+                         float G)
 {
-    static const ae_loss_opts plain = {0, 0.0f, 0.0f, 0.0f};
+    net *g = w->guide;
+    const size_t n = (size_t)B * F;
+    for (size_t i = 0; i < n; i++)
+        w->xhat[i] = sigmoid_stable(logits[i]);
+    const float *gl = net_forward(g, w->xhat, B, g->n_layers);
+    const double ce =
+        softmax_xent(w->dguide, NULL, gl, labels, B, (int)tshape_size(net_out_shape(g)));
+    net_backward_input(g, w->xhat, w->dguide, B);
+    for (size_t i = 0; i < n; i++)
+        w->dlogits[i] += G * g->din[i] * w->xhat[i] * (1.0f - w->xhat[i]);
+    return ce;
+}
+
+double ae_batch(net *enc, net *dec, const float *x, const int *labels, const float *eps, int B,
+                const ae_loss_opts *lo, ae_work *w, double terms[4])
+{
+    static const ae_loss_opts plain = {0, 0.0f, 0.0f, 0.0f, 0.0f};
     if (!lo)
         lo = &plain;
     const size_t F = tshape_size(enc->in);
     const int d = (int)tshape_size(dec->in), dout = (int)tshape_size(net_out_shape(enc));
     const int pairs = lo->contrastive > 0.0f;
+    const int guided = lo->guide > 0.0f;
     assert(dout == (lo->vae ? 2 * d : d) && (!pairs || labels) && (!lo->vae || eps));
+    assert(!guided || (labels && w->guide));
     /* dec's last layer is the sigmoid folded into the loss */
     const int n_dec = dec->n_layers;
     const int upto_dec = dec->layers[n_dec - 1].spec.type == LAYER_SIGMOID ? n_dec - 1 : n_dec;
@@ -93,7 +127,9 @@ double ae_batch(net *enc, net *dec, const float *x, const int *labels, const flo
     }
     const float *logits = net_forward(dec, z, B, upto_dec);
     const double bce = bce_logits(w->dlogits, logits, x, B, F);
-    double kl = 0, cl = 0;
+    double kl = 0, cl = 0, ce = 0;
+    if (guided)
+        ce = guide_term(w, logits, labels, B, F, lo->guide);
     if (lo->vae)
         kl = kl_normal(w->dh, h, B, d); /* writes dh: the KL part first */
     if (pairs) {
@@ -132,8 +168,9 @@ double ae_batch(net *enc, net *dec, const float *x, const int *labels, const flo
         terms[0] = bce;
         terms[1] = kl;
         terms[2] = cl;
+        terms[3] = ce;
     }
-    return bce + lo->beta * kl + lo->contrastive * cl;
+    return bce + lo->beta * kl + lo->contrastive * cl + lo->guide * ce;
 }
 
 /* Rounds every weight of dec (not the biases) as the file will store it:
@@ -147,19 +184,47 @@ static void snap_weights(net *dec, int qmax)
     }
 }
 
+/* Builds the guide for ds (guide_specs) and trains it on ds for
+ * AE_GUIDE_EPOCHS epochs, seeded apart from the autoencoder. */
+static int guide_train(net *guide, const dataset *ds, const train_opts *o)
+{
+    layer_spec specs[AE_MAX_LAYERS];
+    const tshape img = {ds->c, ds->h, ds->w};
+    int n = guide_specs(specs, img, ds->n_classes), st;
+    if (n < 0)
+        return n;
+    if ((st = net_init(guide, img, specs, n, o->batch)))
+        return st;
+    rng_t rng;
+    rng_seed(&rng, o->seed ^ 0x6775696465ULL); /* "guide" */
+    net_init_params(guide, &rng);
+    train_opts go = *o;
+    go.epochs = AE_GUIDE_EPOCHS;
+    go.quant_max = 0;
+    go.what = "compress: train guide";
+    return judge_train(guide, ds, &go);
+}
+
 int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const ae_loss_opts *lo,
              double *final_loss, ae_train_stats *stats)
 {
-    static const ae_loss_opts plain = {0, 0.0f, 0.0f, 0.0f};
+    static const ae_loss_opts plain = {0, 0.0f, 0.0f, 0.0f, 0.0f};
     if (!lo)
         lo = &plain;
     const size_t F = tshape_size(enc->in);
-    const int d = (int)tshape_size(dec->in), pairs = lo->contrastive > 0.0f;
+    const int d = (int)tshape_size(dec->in), guided = lo->guide > 0.0f;
+    const int need_labels = lo->contrastive > 0.0f || guided;
+    net guide = {0};
+    int status = guided ? guide_train(&guide, ds, o) : LGC_OK;
+    if (status) {
+        net_free(&guide);
+        return status;
+    }
     float *x = xmalloc((size_t)o->batch * F * sizeof(float));
-    int *labels = pairs ? xmalloc((size_t)o->batch * sizeof(int)) : NULL;
+    int *labels = need_labels ? xmalloc((size_t)o->batch * sizeof(int)) : NULL;
     float *eps = lo->vae ? xmalloc((size_t)o->batch * d * sizeof(float)) : NULL; /* (B,d) */
     ae_work w;
-    ae_work_init(&w, enc, dec, o->batch, lo);
+    ae_work_init(&w, enc, dec, o->batch, lo, guided ? &guide : NULL);
     /* quantisation-aware training: the float weights, kept while a step
      * runs on their rounded copy */
     float *master = o->quant_max > 0 ? xmalloc(dec->n_params * sizeof(float)) : NULL;
@@ -168,22 +233,21 @@ int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const a
     adam_cfg adam = {o->lr, 0.9f, 0.999f, 1e-8f};
     progress pr;
     progress_start(&pr, "compress: train", o->epochs, ds->n, o->quiet);
-    int status = LGC_OK;
-    double epoch_loss = 0, epoch_kl = 0, epoch_pairs = 0;
+    double epoch_loss = 0, epoch_kl = 0, epoch_pairs = 0, epoch_guide = 0;
     for (int e = 1; e <= o->epochs && status == LGC_OK; e++) {
         int *order = shuffled_order(ds->n, &rng);
-        double sum = 0, sum_kl = 0, sum_pairs = 0;
+        double sum = 0, sum_kl = 0, sum_pairs = 0, sum_guide = 0;
         long seen = 0, batches = 0;
         progress_epoch(&pr, e);
         for (int s = 0; s < ds->n; s += o->batch) {
             int B = ds->n - s < o->batch ? ds->n - s : o->batch;
             dataset_batch(x, ds, order + s, B);
-            if (pairs)
+            if (labels)
                 dataset_batch_labels(labels, ds, order + s, B);
             /* eps from the shuffling rng, so the seed fixes both */
             for (size_t i = 0; lo->vae && i < (size_t)B * d; i++)
                 eps[i] = (float)rng_normal(&rng);
-            double terms[3];
+            double terms[4];
             if (master) {
                 memcpy(master, dec->params, dec->n_params * sizeof(float));
                 snap_weights(dec, o->quant_max);
@@ -203,6 +267,7 @@ int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const a
             net_adam_step(dec, &adam);
             sum += loss * B;
             sum_kl += terms[1] * B;
+            sum_guide += terms[3] * B;
             sum_pairs += terms[2]; /* already a mean over the batch's pairs */
             seen += B;
             batches++;
@@ -211,6 +276,7 @@ int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const a
         free(order);
         epoch_loss = sum / (seen ? seen : 1) / F;
         epoch_kl = sum_kl / (seen ? seen : 1);
+        epoch_guide = sum_guide / (seen ? seen : 1);
         epoch_pairs = sum_pairs / (batches ? batches : 1);
         if (status == LGC_OK)
             progress_epoch_end(&pr, epoch_loss);
@@ -218,6 +284,7 @@ int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const a
     if (master)
         snap_weights(dec, o->quant_max);
     free(master);
+    net_free(&guide);
     free(x);
     free(labels);
     free(eps);
@@ -225,7 +292,7 @@ int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const a
     if (final_loss)
         *final_loss = epoch_loss;
     if (stats)
-        *stats = (ae_train_stats){epoch_loss, epoch_kl, epoch_pairs};
+        *stats = (ae_train_stats){epoch_loss, epoch_kl, epoch_pairs, epoch_guide};
     return status;
 }
 
@@ -344,7 +411,8 @@ int judge_train_steps(net *judge, const dataset *ds, const float *weights, long 
     int by_epoch = epochs <= JUDGE_EPOCH_LINES;
     long block = (steps + JUDGE_STEP_LINES - 1) / JUDGE_STEP_LINES;
     progress pr;
-    progress_start(&pr, "eval: train judge", (int)(by_epoch ? epochs : 0), ds->n, o->quiet);
+    const char *what = o->what ? o->what : "eval: train judge";
+    progress_start(&pr, what, (int)(by_epoch ? epochs : 0), ds->n, o->quiet);
     double t_block = now_seconds(), block_sum = 0;
     long block_seen = 0, step = 0;
     int status = LGC_OK;
@@ -385,9 +453,9 @@ int judge_train_steps(net *judge, const dataset *ds, const float *weights, long 
             block_seen += B;
             if (!o->quiet && ((step + 1) % block == 0 || step + 1 == steps)) {
                 double dt = now_seconds() - t_block;
-                fprintf(stderr, "eval: train judge step %ld/%ld (epoch %ld): loss %.5f, %.1f s, "
-                                "%.0f img/s\n",
-                        step + 1, steps, e, block_sum / block_seen, dt, block_seen / (dt + 1e-9));
+                fprintf(stderr, "%s step %ld/%ld (epoch %ld): loss %.5f, %.1f s, %.0f img/s\n",
+                        what, step + 1, steps, e, block_sum / block_seen, dt,
+                        block_seen / (dt + 1e-9));
                 t_block = now_seconds();
                 block_sum = 0;
                 block_seen = 0;

@@ -148,27 +148,30 @@ static void backward_by_output_cols(float *din, float *dw, float *db, const floa
     for (int ib = 0; ib < B; ib++) {
         const float *x = in + (size_t)ib * C * HW;
         const float *dy = dout + (size_t)ib * OC * HW;
-        bias_grad(db, dy, OC, HW);
         im2col3x3(colY, dy, 1, OC, H, W);
-        /* G (OC*9, C) (+)= colY (OC*9, HW) . X^T (HW, C) */
-        lgc_sgemm(0, 1, (int)K9, C, (int)HW, colY, x, ib ? 1.0f : 0.0f, g);
+        if (dw) {
+            bias_grad(db, dy, OC, HW);
+            /* G (OC*9, C) (+)= colY (OC*9, HW) . X^T (HW, C) */
+            lgc_sgemm(0, 1, (int)K9, C, (int)HW, colY, x, ib ? 1.0f : 0.0f, g);
+        }
         if (din) /* dX (C, HW) += Wf (C, OC*9) . colY (OC*9, HW) */
             lgc_sgemm(0, 0, C, (int)HW, (int)K9, wf, colY, 1.0f, din + (size_t)ib * C * HW);
     }
     /* dw[oc][c][8 - k] += G[oc*9 + k][c] */
-    for (int oc = 0; oc < OC; oc++)
+    for (int oc = 0; oc < OC && dw; oc++)
         for (int k = 0; k < 9; k++)
             for (int c = 0; c < C; c++)
                 dw[((size_t)oc * C + c) * 9 + 8 - k] += g[((size_t)oc * 9 + k) * C + c];
 }
 
 /* dout (B,OC,H,W), in (B,C,H,W), w (OC, C*9) -> dw (OC, C*9) +=, db (OC) +=,
- * din (B,C,H,W) += (skipped when NULL). workspace: col (conv3x3_col_size). */
+ * both skipped when NULL; din (B,C,H,W) += (skipped when NULL). workspace:
+ * col (conv3x3_col_size). */
 void conv3x3_backward(float *din, float *dw, float *db, const float *dout,
                       const float *in, const float *w, float *col,
                       int B, int C, int H, int W, int OC)
 {
-    assert(B > 0 && C > 0 && H > 0 && W > 0 && OC > 0);
+    assert(B > 0 && C > 0 && H > 0 && W > 0 && OC > 0 && !dw == !db);
     const size_t HW = (size_t)H * W;
     assert(HW <= INT_MAX && (size_t)C * 9 <= INT_MAX && (size_t)OC * 9 <= INT_MAX);
     if (use_output_cols(C, OC, din != NULL)) {
@@ -178,10 +181,12 @@ void conv3x3_backward(float *din, float *dw, float *db, const float *dout,
     for (int ib = 0; ib < B; ib++) {
         const float *x = in + (size_t)ib * C * HW;
         const float *dy = dout + (size_t)ib * OC * HW;
-        bias_grad(db, dy, OC, HW);
-        im2col3x3(col, x, 1, C, H, W);
-        /* dW (OC, C*9) += dY (OC, HW) . col^T (HW, C*9) */
-        lgc_sgemm(0, 1, OC, C * 9, (int)HW, dy, col, 1.0f, dw);
+        if (dw) {
+            bias_grad(db, dy, OC, HW);
+            im2col3x3(col, x, 1, C, H, W);
+            /* dW (OC, C*9) += dY (OC, HW) . col^T (HW, C*9) */
+            lgc_sgemm(0, 1, OC, C * 9, (int)HW, dy, col, 1.0f, dw);
+        }
         if (din) {
             /* dcol (C*9, HW) = W^T (C*9, OC) . dY (OC, HW); col is overwritten */
             lgc_sgemm(1, 0, C * 9, (int)HW, OC, w, dy, 0.0f, col);

@@ -21,19 +21,21 @@ void dense_forward(float *out, const float *in, const float *w, const float *b,
     lgc_sgemm(0, 1, B, O, F, in, w, 1.0f, out);
 }
 
-/* dout (B,O), in (B,F), w (O,F) -> dw (O,F) +=, db (O) +=,
- * din (B,F) += (skipped when NULL). */
+/* dout (B,O), in (B,F), w (O,F) -> dw (O,F) +=, db (O) +=, both skipped
+ * when NULL; din (B,F) += (skipped when NULL). */
 void dense_backward(float *din, float *dw, float *db, const float *dout,
                     const float *in, const float *w, int B, int F, int O)
 {
-    assert(B > 0 && F > 0 && O > 0);
-    /* dW (O,F) += dout^T (O,B) . in (B,F) */
-    lgc_sgemm(1, 0, O, F, B, dout, in, 1.0f, dw);
-    /* db (O) += column sums of dout over the batch */
-    for (int ib = 0; ib < B; ib++) {
-        const float *row = dout + (size_t)ib * O;
-        for (int o = 0; o < O; o++)
-            db[o] += row[o];
+    assert(B > 0 && F > 0 && O > 0 && !dw == !db);
+    if (dw) {
+        /* dW (O,F) += dout^T (O,B) . in (B,F) */
+        lgc_sgemm(1, 0, O, F, B, dout, in, 1.0f, dw);
+        /* db (O) += column sums of dout over the batch */
+        for (int ib = 0; ib < B; ib++) {
+            const float *row = dout + (size_t)ib * O;
+            for (int o = 0; o < O; o++)
+                db[o] += row[o];
+        }
     }
     if (din) {
         /* din (B,F) += dout (B,O) . W (O,F) */

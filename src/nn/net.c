@@ -343,8 +343,9 @@ static void layer_backward(net *nt, int i, const float *x, const float *dy, floa
         memset(dx, 0, in_size * (size_t)B * sizeof(float));
     size_t n = tshape_size(L->out) * (size_t)B;
     const float *y = L->act + (size_t)b0 * tshape_size(L->out);
-    float *dw = L->n_w ? grads + (L->dw - nt->grads) : NULL;
-    float *db = L->n_w ? grads + (L->db - nt->grads) : NULL;
+    /* grads NULL: the parameters are constants (net_backward_input) */
+    float *dw = L->n_w && grads ? grads + (L->dw - nt->grads) : NULL;
+    float *db = L->n_w && grads ? grads + (L->db - nt->grads) : NULL;
     switch (L->spec.type) {
     case LAYER_DENSE:
         dense_backward(dx, dw, db, dy, x, L->w, B, (int)in_size, (int)tshape_size(L->out));
@@ -411,7 +412,9 @@ void net_layer_backward(net *nt, int i, const float *in, int B, int want_din)
                    input_grad(nt, i, 0, want_din), 0, B, nt->grads, nt->col);
 }
 
-void net_backward(net *nt, const float *in, const float *dout, int B, int upto, int want_din)
+/* net_backward, or with params 0 net_backward_input. */
+static void backward(net *nt, const float *in, const float *dout, int B, int upto, int want_din,
+                     int params)
 {
     assert(B >= 1 && B <= nt->max_batch && upto >= 1 && upto <= nt->n_layers);
     int T = batch_threads(nt, B);
@@ -419,13 +422,14 @@ void net_backward(net *nt, const float *in, const float *dout, int B, int upto, 
     {
         int t = thread_id(), b0, b1;
         batch_slice(B, t, T, &b0, &b1);
-        float *g = t ? nt->thread_grads + nt->n_params * (size_t)(t - 1) : nt->grads;
-        if (t)
+        float *g = !params ? NULL : t ? nt->thread_grads + nt->n_params * (size_t)(t - 1)
+                                       : nt->grads;
+        if (g && t)
             memset(g, 0, nt->n_params * sizeof(float));
         for (int c = b0; c < b1; c += NET_CHUNK)
             backward_slice(nt, in, dout, c, b1 - c < NET_CHUNK ? b1 - c : NET_CHUNK, upto,
                            want_din, g, thread_col(nt, t));
-        if (T > 1) {
+        if (params && T > 1) {
             /* Sum the thread buffers into grads, each thread a range of
              * parameters, adding buffers in thread order. */
 #pragma omp barrier
@@ -437,6 +441,16 @@ void net_backward(net *nt, const float *in, const float *dout, int B, int upto, 
             }
         }
     }
+}
+
+void net_backward(net *nt, const float *in, const float *dout, int B, int upto, int want_din)
+{
+    backward(nt, in, dout, B, upto, want_din, 1);
+}
+
+void net_backward_input(net *nt, const float *in, const float *dout, int B)
+{
+    backward(nt, in, dout, B, nt->n_layers, 1, 0);
 }
 
 void net_zero_grad(net *nt) { memset(nt->grads, 0, nt->n_params * sizeof(float)); }

@@ -29,6 +29,10 @@ expect_fail "negative --beta" 2 "'--beta' must be in" \
     "$LGC" compress "$D" -o "$TMP/x.lgc" --vae --beta -0.5
 expect_fail "--contrastive not a number" 2 "'--contrastive' expects a number" \
     "$LGC" compress "$D" -o "$TMP/x.lgc" --contrastive lots
+expect_fail "negative --guide" 2 "'--guide' must be in" \
+    "$LGC" compress "$D" -o "$TMP/x.lgc" --guide -1
+expect_fail "--guide not a number" 2 "'--guide' expects a number" \
+    "$LGC" compress "$D" -o "$TMP/x.lgc" --guide much
 expect_fail "--vae takes no value" 2 "vae" \
     "$LGC" compress "$D" -o "$TMP/x.lgc" --vae=1
 for bad in 12Q 0 -5 K 1.5K 2G " 8K" 2000M; do
@@ -55,7 +59,7 @@ assert "no file from misuse" test ! -e "$TMP/x.lgc"
 # --- --help names every option and its default ---
 check "compress --help" "$LGC" compress --help
 for word in "--model (conv|mlp)" "--vae" "--beta <b>" "KL term [1]" "--contrastive <w>" \
-    "--margin <m>" "the margin [1]" "(f16|f32|int8|int4)" "--mixtures (f16|f32|int8)" "--budget <bytes>" "K = 1024" \
+    "--margin <m>" "the margin [1]" "--guide <g>" "[3 with --model conv, 0 with mlp]" "(f16|f32|int8|int4)" "--mixtures (f16|f32|int8)" "--budget <bytes>" "K = 1024" \
     "--widths <c1>,<c2>" "layers [16,32]" "--hidden <n>" "hidden layers [256]"; do
     assert "compress --help mentions $word" grep -qF -- "$word" "$TMP/out"
 done
@@ -236,6 +240,10 @@ variants=(
     "vae-contrastive:--vae --contrastive 10 --margin 0.5"
     "mlp:--model mlp"
     "mlp-vae-int8:--model mlp --vae --contrastive 1 --weights int8"
+    "guide:--guide 2"
+    "guide3:--guide 3"
+    "guide-all:--vae --contrastive 1 --guide 1 --weights int4"
+    "mlp-guide:--model mlp --guide 1"
 )
 for v in "${variants[@]}"; do
     name=${v%%:*} args=${v#*:}
@@ -265,6 +273,19 @@ assert "vae seed matters" not cmp -s "$TMP/vae.lgc" "$TMP/vae3.lgc"
 # a weight of 0 is the plain autoencoder
 check "--contrastive 0" "$LGC" compress "$D" -o "$TMP/cl0.lgc" "${fast[@]}" --contrastive 0
 assert "--contrastive 0 is the plain model" cmp -s "$TMP/cl0.lgc" "$TMP/default.lgc"
+# the guide: trained first, reported, seeded, and it changes the decoder
+check "guide, not quiet" "$LGC" compress "$D" -o "$TMP/gloud.lgc" --epochs 1 --kmax 2 --guide 2
+assert "stderr shows the guide's training" grep -q "compress: train guide epoch 1/1" "$TMP/err"
+assert "stderr reports the guide's cross-entropy" \
+    grep -qE "guide cross-entropy [0-9.]+ per image" "$TMP/err"
+check "guide again, same seed" "$LGC" compress "$D" -o "$TMP/guide2.lgc" "${fast[@]}" --guide 2
+assert "guide is reproducible" cmp -s "$TMP/guide.lgc" "$TMP/guide2.lgc"
+assert "the guide changes the decoder" not cmp -s "$TMP/guide.lgc" "$TMP/default.lgc"
+assert "the conv model's default is --guide 3" cmp -s "$TMP/guide3.lgc" "$TMP/default.lgc"
+check "--guide 0" "$LGC" compress "$D" -o "$TMP/g0.lgc" "${fast[@]}" --guide 0
+assert "--guide 0 turns it off" not cmp -s "$TMP/g0.lgc" "$TMP/default.lgc"
+check "mlp, --guide 0" "$LGC" compress "$D" -o "$TMP/mlp-g0.lgc" "${fast[@]}" --model mlp --guide 0
+assert "the mlp's default is --guide 0" cmp -s "$TMP/mlp-g0.lgc" "$TMP/mlp.lgc"
 
 # the mlp takes any image size; the conv model refuses it with a hint
 O=$TMP/odd
@@ -272,6 +293,9 @@ make_dataset "$O" train 60 10 6 2
 expect_fail "conv on 10x6" 2 "divisible by 4, got 10x6 \(--model mlp takes any size\)" \
     "$LGC" compress "$O" -o "$TMP/odd.lgc" -q
 check "mlp on 10x6" "$LGC" compress "$O" -o "$TMP/odd.lgc" "${fast[@]}" --model mlp --latent 3
+expect_fail "guide on 10x6" 2 "the guide classifier needs image height and width divisible by 4" \
+    "$LGC" compress "$O" -o "$TMP/odd-guide.lgc" "${fast[@]}" --model mlp --latent 3 --guide 1
+assert "no file from a refused guide" test ! -e "$TMP/odd-guide.lgc"
 check "info 10x6" "$LGC" info "$TMP/odd.lgc"
 assert "info shows 10x6x1" grep -q "10x6x1" "$TMP/out"
 check "sample 10x6" "$LGC" sample "$TMP/odd.lgc" -n 7 -o "$TMP/sodd" -q
