@@ -157,8 +157,10 @@ static void backward_by_output_cols(float *din, float *dw, float *db, const floa
         if (din) /* dX (C, HW) += Wf (C, OC*9) . colY (OC*9, HW) */
             lgc_sgemm(0, 0, C, (int)HW, (int)K9, wf, colY, 1.0f, din + (size_t)ib * C * HW);
     }
+    if (!dw)
+        return;
     /* dw[oc][c][8 - k] += G[oc*9 + k][c] */
-    for (int oc = 0; oc < OC && dw; oc++)
+    for (int oc = 0; oc < OC; oc++)
         for (int k = 0; k < 9; k++)
             for (int c = 0; c < C; c++)
                 dw[((size_t)oc * C + c) * 9 + 8 - k] += g[((size_t)oc * 9 + k) * C + c];
