@@ -7,11 +7,14 @@
 
 #include <stdint.h>
 
+#include "augment.h"
+
 int cmd_compress(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_subset(int argc, char **argv);
+int cmd_augment(int argc, char **argv);
 
 /* Parse a whole decimal number in [lo, hi] for option opt; on error records
  * "option '--opt' ..." and returns LGC_EUSAGE. */
@@ -19,6 +22,8 @@ int cli_parse_long(long *out, const char *opt, const char *arg, long lo, long hi
 int cli_parse_int(int *out, const char *opt, const char *arg, int lo, int hi);
 int cli_parse_u64(uint64_t *out, const char *opt, const char *arg);
 int cli_parse_float(float *out, const char *opt, const char *arg, double lo, double hi);
+/* --augment ROTATE,SCALE,SHIFT (or 0 for none), see augment.h. */
+int cli_parse_augment(augment_opts *out, const char *opt, const char *arg);
 
 /* The error for getopt_long's ':' (option without its value) and '?'
  * (unknown option) returns; c is what getopt_long returned. */

@@ -8,6 +8,8 @@
 #   lgc                sample as many images as the training set, judge them;
 #   random             lgc subset --bytes-of the .lgc file, judge it;
 #   random-gzip        the same with --gzip (both .gz files within the budget);
+#   random-gzip-aug    that subset given lgc sample's warps: lgc augment draws
+#                      as many images from it as lgc samples, judge them;
 #   gradient           lgc subset --method gradient, judged unweighted ...
 #   gradient-weighted  ... and with --weights (the medoids' cluster sizes);
 # and once per seed the judge on the full real training set (method full).
@@ -33,7 +35,8 @@
 #                      own (which win when both set one) [none]
 #   EXP_SAMPLES        images sampled from each .lgc [the training set's size]
 #   EXP_METHODS        methods to run ["lgc random random-gzip gradient
-#                      gradient-weighted full"]
+#                      gradient-weighted full"; random-gzip-aug on request]
+#   EXP_AUGMENT        --augment of lgc sample and lgc augment [lgc's default]
 #   EXP_JUDGE_EPOCHS   --judge-epochs of the gradient subsets [lgc's default]
 #   EXP_THREADS        --threads of every command [0 = all cores]
 #   EXP_PLOT           0 skips scripts/plot-results.sh (no gnuplot needed) [1]
@@ -67,6 +70,7 @@ samples=${EXP_SAMPLES:-}
 methods=" ${EXP_METHODS:-lgc random random-gzip gradient gradient-weighted full} "
 threads=${EXP_THREADS:-0}
 judge_args=${EXP_JUDGE_EPOCHS:+--judge-epochs $EXP_JUDGE_EPOCHS}
+augment_args=${EXP_AUGMENT:+--augment $EXP_AUGMENT}
 
 [ -x "$lgc" ] || make -C "$root" --no-print-directory lgc
 mkdir -p "$out/lgc" "$out/sets" "$out/runs" "$out/results"
@@ -140,8 +144,9 @@ for spec in "${variant_list[@]}"; do
         if has lgc; then
             dir=$out/sets/$v/lgc-s$s
             if [ ! -s "$out/runs/$v-lgc-s$s.json" ]; then
+                # shellcheck disable=SC2086
                 "$lgc" sample "$model" -n "${samples:-$n_train}" -o "$dir" --seed "$s" \
-                    --threads "$threads" -q
+                    --threads "$threads" -q $augment_args
                 judge "$v-lgc-s$s" "$dir" "$s"
                 rm -rf "$dir"
             fi
@@ -154,12 +159,25 @@ for spec in "${variant_list[@]}"; do
             judge "$v-random-s$s" "$dir" "$s"
             row "$v" "$budget" random "$s" "$(bytes "$dir"/train-*-ubyte)"
         fi
-        if has random-gzip; then
+        if has random-gzip || has random-gzip-aug; then
             dir=$out/sets/$v/random-gzip-s$s
             [ -e "$dir/train-images-idx3-ubyte.gz" ] ||
                 "$lgc" subset "$data" -o "$dir" --gzip --bytes-of "$model" --seed "$s" -q
-            judge "$v-random-gzip-s$s" "$dir" "$s"
-            row "$v" "$budget" random-gzip "$s" "$(bytes "$dir"/train-*-ubyte.gz)"
+            if has random-gzip; then
+                judge "$v-random-gzip-s$s" "$dir" "$s"
+                row "$v" "$budget" random-gzip "$s" "$(bytes "$dir"/train-*-ubyte.gz)"
+            fi
+            if has random-gzip-aug; then
+                aug=$out/sets/$v/random-gzip-aug-s$s
+                if [ ! -s "$out/runs/$v-random-gzip-aug-s$s.json" ]; then
+                    # shellcheck disable=SC2086
+                    "$lgc" augment "$dir" -n "${samples:-$n_train}" -o "$aug" --seed "$s" -q \
+                        $augment_args
+                    judge "$v-random-gzip-aug-s$s" "$aug" "$s"
+                    rm -rf "$aug"
+                fi
+                row "$v" "$budget" random-gzip-aug "$s" "$(bytes "$dir"/train-*-ubyte.gz)"
+            fi
         fi
         if has gradient || has gradient-weighted; then
             dir=$out/sets/$v/gradient-s$s

@@ -41,6 +41,7 @@ style() {
     lgc) echo '"#1b9e77" 7' ;;
     random) echo '"#d95f02" 5' ;;
     random-gzip) echo '"#7570b3" 9' ;;
+    random-gzip-aug) echo '"#e6ab02" 15' ;;
     gradient) echo '"#e7298a" 11' ;;
     gradient-weighted) echo '"#66a61e" 13' ;;
     full) echo '"#000000" 3' ;;

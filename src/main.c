@@ -9,7 +9,7 @@
 #include "cli.h"
 #include "util.h"
 
-#define LGC_VERSION_STRING "0.3.0"
+#define LGC_VERSION_STRING "0.4.0"
 
 typedef struct {
     const char *name;
@@ -24,6 +24,7 @@ static const command commands[] = {
     {"info", cmd_info, "describe a .lgc file: shape, mixtures, bytes, ratio"},
     {"eval", cmd_eval, "train the judge CNN on a training set and score a test set"},
     {"subset", cmd_subset, "write a baseline: a random or gradient-chosen subset of real images"},
+    {"augment", cmd_augment, "write randomly warped copies of a training set's images"},
 };
 
 static void usage(FILE *out)

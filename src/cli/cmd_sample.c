@@ -6,7 +6,9 @@
  * seed, and images are decoded and written one batch at a time.
  * --from-latents decodes given codes instead (read whole and validated
  * before anything is written), to judge the decoder apart from the
- * mixtures. */
+ * mixtures. Every decoded image is then warped by a random rotation,
+ * scaling and shift (--augment, src/image/augment.c) drawn from a stream
+ * of its own, so the labels and codes do not depend on the warps. */
 #include <assert.h>
 #include <errno.h>
 #include <getopt.h>
@@ -37,6 +39,7 @@ typedef struct {
     int png_cols;
     uint64_t seed;
     int threads, quiet;
+    augment_opts augment;
 } sample_opts;
 
 static void usage(FILE *f)
@@ -62,28 +65,42 @@ static void usage(FILE *f)
             "  -o, --output <dir>      output directory (created if missing), or -\n"
             "      --png <file>        also write a grid, one row per class\n"
             "      --png-cols <n>      images per row of the grid [%d]\n"
-            "      --seed <n>          random seed [%d] (no effect with --from-latents)\n"
+            "      --augment <r,s,t>   warp every image by a random rotation of up to r\n"
+            "                          degrees, scaling by up to s (relative) and shift of\n"
+            "                          up to t pixels; 0 for none [%g,%g,%g]\n"
+            "      --seed <n>          random seed [%d]\n"
             "      --threads <n>       threads, 0 = all cores [0]\n"
             "  -q, --quiet             no summary on stderr\n"
             "  -h, --help              show this help\n",
-            DEFAULT_PNG_COLS, DEFAULT_SEED);
+            DEFAULT_PNG_COLS, AUGMENT_DEFAULT.rotate, AUGMENT_DEFAULT.scale,
+            AUGMENT_DEFAULT.shift, DEFAULT_SEED);
 }
 
 static int parse(sample_opts *o, int argc, char **argv)
 {
-    enum { OPT_PER_CLASS = 256, OPT_FROM_LATENTS, OPT_PNG, OPT_PNG_COLS, OPT_SEED, OPT_THREADS };
+    enum {
+        OPT_PER_CLASS = 256,
+        OPT_FROM_LATENTS,
+        OPT_PNG,
+        OPT_PNG_COLS,
+        OPT_SEED,
+        OPT_THREADS,
+        OPT_AUGMENT
+    };
     static const struct option longopts[] = {
         {"count", required_argument, 0, 'n'},     {"per-class", required_argument, 0, OPT_PER_CLASS},
         {"output", required_argument, 0, 'o'},    {"png", required_argument, 0, OPT_PNG},
         {"png-cols", required_argument, 0, OPT_PNG_COLS}, {"seed", required_argument, 0, OPT_SEED},
         {"threads", required_argument, 0, OPT_THREADS}, {"quiet", no_argument, 0, 'q'},
         {"from-latents", required_argument, 0, OPT_FROM_LATENTS},
+        {"augment", required_argument, 0, OPT_AUGMENT},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->n = -1;
     o->per_class = -1;
     o->png_cols = DEFAULT_PNG_COLS;
     o->seed = DEFAULT_SEED;
+    o->augment = AUGMENT_DEFAULT;
     int st = LGC_OK, c;
     optind = 0;
     opterr = 0;
@@ -97,6 +114,7 @@ static int parse(sample_opts *o, int argc, char **argv)
         case OPT_PNG_COLS: st = cli_parse_int(&o->png_cols, "png-cols", optarg, 1, 1000); break;
         case OPT_SEED: st = cli_parse_u64(&o->seed, "seed", optarg); break;
         case OPT_THREADS: st = cli_parse_int(&o->threads, "threads", optarg, 0, 1024); break;
+        case OPT_AUGMENT: st = cli_parse_augment(&o->augment, "augment", optarg); break;
         case 'q': o->quiet = 1; break;
         case 'h': usage(stdout); return 1;
         default: st = cli_option_error(c, argv); break;
@@ -202,6 +220,7 @@ typedef struct {
     const long *quota;
     uint64_t seed;
     const latents_csv *given; /* --from-latents, or NULL */
+    const augment_opts *augment;
 } sample_src;
 
 static int write_all(FILE *f, const void *p, size_t n, const char *name)
@@ -241,14 +260,15 @@ static int write_images(FILE *f, net *dec, const lgc_model *m, const sample_src 
     if (idx_write_images_header(f, (int)n, m->h, m->w, m->c))
         return lgc_fail(LGC_EIO, "cannot write '%s': %s", name, strerror(errno));
     label_stream ls;
-    rng_t rng;
+    rng_t rng, warp_rng; /* separate streams: the codes do not depend on --augment */
     if (!src->given) {
         label_stream_init(&ls, src->quota, m->n_classes, src->seed);
         rng_seed(&rng, src->seed * 0x9e3779b97f4a7c15ULL + 2);
     }
+    rng_seed(&warp_rng, src->seed * 0x9e3779b97f4a7c15ULL + 4);
     const int batch = dec->max_batch;
     float *z = xmalloc((size_t)batch * m->latent * sizeof(float));
-    uint8_t *img = xmalloc((size_t)batch * img_bytes);
+    uint8_t *img = xmalloc((size_t)batch * img_bytes), *tmp = xmalloc(img_bytes);
     int st = LGC_OK;
     for (long s = 0; s < n && st == LGC_OK; s += batch) {
         int B = n - s < batch ? (int)(n - s) : batch;
@@ -259,10 +279,13 @@ static int write_images(FILE *f, net *dec, const lgc_model *m, const sample_src 
             for (int i = 0; i < B; i++)
                 gmm_sample(&m->gmms[label_stream_next(&ls)], z + (size_t)i * m->latent, 1, &rng);
         decoder_decode_u8(dec, zb, B, img);
+        if (!augment_is_identity(src->augment))
+            augment_images(img, tmp, B, m->h, m->w, m->c, src->augment, &warp_rng);
         st = write_all(f, img, (size_t)B * img_bytes, name);
     }
     free(z);
     free(img);
+    free(tmp);
     return st;
 }
 
@@ -313,14 +336,18 @@ static int write_png_grid(net *dec, const lgc_model *m, const sample_opts *o)
     uint8_t *grid = xmalloc((size_t)gw * gh * pc);
     memset(grid, 128, (size_t)gw * gh * pc);
     float *z = xmalloc((size_t)cols * m->latent * sizeof(float));
-    uint8_t *img = xmalloc((size_t)cols * m->h * m->w * m->c);
-    rng_t rng;
+    const size_t img_bytes = (size_t)m->h * m->w * m->c;
+    uint8_t *img = xmalloc((size_t)cols * img_bytes), *tmp = xmalloc(img_bytes);
+    rng_t rng, warp_rng;
     rng_seed(&rng, o->seed * 0x9e3779b97f4a7c15ULL + 3);
+    rng_seed(&warp_rng, o->seed * 0x9e3779b97f4a7c15ULL + 5);
     for (int k = 0; k < K; k++) {
         for (int done = 0; done < cols; done += dec->max_batch) {
             int B = cols - done < dec->max_batch ? cols - done : dec->max_batch;
             gmm_sample(&m->gmms[k], z, B, &rng);
             decoder_decode_u8(dec, z, B, img);
+            if (!augment_is_identity(&o->augment))
+                augment_images(img, tmp, B, m->h, m->w, m->c, &o->augment, &warp_rng);
             for (int i = 0; i < B; i++)
                 for (int y = 0; y < m->h; y++)
                     for (int x = 0; x < m->w; x++)
@@ -336,6 +363,7 @@ static int write_png_grid(net *dec, const lgc_model *m, const sample_opts *o)
     free(grid);
     free(z);
     free(img);
+    free(tmp);
     return st;
 }
 
@@ -377,7 +405,7 @@ static int run(const sample_opts *o)
         goto done;
     if (o->out) {
         long quota[LGCF_MAX_CLASSES];
-        sample_src src = {.quota = quota, .seed = o->seed};
+        sample_src src = {.quota = quota, .seed = o->seed, .augment = &o->augment};
         if (o->from_latents) {
             src.given = &given;
             src.n = given.n;

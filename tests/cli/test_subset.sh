@@ -148,4 +148,17 @@ if [ "$have_gnuplot" = 1 ]; then
 fi
 expect_fail "plot-results.sh without CSV" 1 "missing" bash "$(dirname "$0")/../../scripts/plot-results.sh" "$TMP"
 
+# the augmented gzip baseline: as many warped images as lgc samples, charged the gzip set's bytes
+check "experiment.sh random-gzip-aug" env LGC="$LGC" EXP_VARIANTS="a:--latent 2" EXP_SEEDS=1 \
+    EXP_STEPS=3 EXP_SAMPLES=30 EXP_COMPRESS_ARGS="--epochs 1 --kmax 2" EXP_THREADS=1 EXP_PLOT=0 \
+    EXP_METHODS="random-gzip random-gzip-aug" EXP_AUGMENT=10,0.1,1 \
+    bash "$(dirname "$0")/../../scripts/experiment.sh" "$D" "$TMP/exp2"
+R=$TMP/exp2/results
+assert "random-gzip-aug judged 30 images" \
+    test "$(awk -F, '$3 == "random-gzip-aug" { print $5 }' "$R/runs.csv")" = 30
+assert "random-gzip-aug charged the gzip set's bytes" \
+    test "$(awk -F, '$3 == "random-gzip-aug" { print $6 }' "$R/runs.csv")" = \
+    "$(awk -F, '$3 == "random-gzip" { print $6 }' "$R/runs.csv")"
+assert "results.md has a random-gzip-aug column" grep -q '| random-gzip-aug |' "$R/results.md"
+
 finish

@@ -144,7 +144,8 @@ idx_labels() { od -An -tu1 -v -j8 "$1" | tr -s ' ' '\n' | sed '/^$/d'; }
 csv_classes() { tail -n +2 "$1" | cut -d, -f1; }
 # image FILE I: the I-th 16x16 image (from 0) of an IDX image file
 image() { tail -c +$((17 + $2 * 256)) "$1" | head -c 256; }
-check "sample --from-latents" "$LGC" sample "$TMP/lat.lgc" --from-latents "$TMP/lat.csv" -o "$TMP/rec"
+# (--augment 0: the decoded images themselves, unwarped; tests/cli/test_augment.sh warps them)
+check "sample --from-latents" "$LGC" sample "$TMP/lat.lgc" --from-latents "$TMP/lat.csv" -o "$TMP/rec" --augment 0
 assert "from-latents: summary names the codes" grep -qF "300 images decoded from '$TMP/lat.csv'" "$TMP/err"
 assert "from-latents: 300 images in the header" test "$(idx_count "$TMP/rec/train-images-idx3-ubyte")" -eq 300
 assert "from-latents: 300 images of 16x16" \
@@ -153,20 +154,20 @@ idx_labels "$TMP/rec/train-labels-idx1-ubyte" >"$TMP/rec.labels"
 csv_classes "$TMP/lat.csv" >"$TMP/lat.classes"
 assert "from-latents: 300 labels" test "$(wc -l <"$TMP/rec.labels")" -eq 300
 assert "from-latents: labels are the CSV's classes, in order" cmp -s "$TMP/rec.labels" "$TMP/lat.classes"
-# --seed has no effect on decoding given codes
+# without warps --seed has no effect on decoding given codes
 check "sample --from-latents again" "$LGC" sample "$TMP/lat.lgc" --from-latents "$TMP/lat.csv" \
-    -o "$TMP/rec2" -q --seed 7
+    -o "$TMP/rec2" -q --seed 7 --augment 0
 assert "from-latents is deterministic (images)" \
     cmp -s "$TMP/rec/train-images-idx3-ubyte" "$TMP/rec2/train-images-idx3-ubyte"
 assert "from-latents is deterministic (labels)" \
     cmp -s "$TMP/rec/train-labels-idx1-ubyte" "$TMP/rec2/train-labels-idx1-ubyte"
-"$LGC" sample "$TMP/lat.lgc" --from-latents "$TMP/lat.csv" -o - -q >"$TMP/rec.stdout"
+"$LGC" sample "$TMP/lat.lgc" --from-latents "$TMP/lat.csv" -o - -q --augment 0 >"$TMP/rec.stdout"
 assert "from-latents to stdout: images then labels" \
     cmp -s "$TMP/rec.stdout" <(cat "$TMP/rec/train-images-idx3-ubyte" "$TMP/rec/train-labels-idx1-ubyte")
 # file order, not class order: the data lines reversed give the images reversed
 { head -n 1 "$TMP/lat.csv"; tail -n +2 "$TMP/lat.csv" | tac; } >"$TMP/rev.csv"
 check "sample --from-latents, lines reversed" "$LGC" sample "$TMP/lat.lgc" --from-latents "$TMP/rev.csv" \
-    -o "$TMP/rev" -q
+    -o "$TMP/rev" -q --augment 0
 assert "reversed: labels reversed" \
     cmp -s <(idx_labels "$TMP/rev/train-labels-idx1-ubyte") <(csv_classes "$TMP/rev.csv")
 assert "the first and last reconstructions differ" \

@@ -1,0 +1,210 @@
+/* cmd_augment.c - `lgc augment DIR -n N -o OUT`: N images drawn from the
+ * training set of DIR, each warped by a random rotation, scaling and shift
+ * (src/image/augment.c), written as an IDX training set. lgc sample warps
+ * its decoded images the same way (--augment); this command gives the
+ * real-image baselines of `lgc subset` the same treatment, so that the
+ * comparison at equal bytes stays fair. The source images are used in
+ * rounds: each round visits all of them once in a new random order. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "atomic_file.h"
+#include "augment.h"
+#include "cli.h"
+#include "dataset.h"
+#include "idx.h"
+#include "util.h"
+
+#define DEFAULT_SEED 1
+#define BATCH 1024
+#define MAX_IMAGES 100000000L /* the IDX reader's own bound */
+
+typedef struct {
+    const char *dir, *out;
+    long n;
+    augment_opts augment;
+    uint64_t seed;
+    int quiet;
+} augment_cli;
+
+static void usage(FILE *f)
+{
+    const augment_opts d = AUGMENT_DEFAULT;
+    fprintf(f,
+            "usage: lgc augment <dir> -n <count> -o <outdir> [<options>]\n\n"
+            "Writes <outdir>/train-images-idx3-ubyte and train-labels-idx1-ubyte: <count>\n"
+            "images taken from the training set of <dir> (train-images-idx3-ubyte and\n"
+            "train-labels-idx1-ubyte, raw or .gz), each warped by a random rotation,\n"
+            "scaling and shift, with its label. The images are taken in rounds, each a\n"
+            "new random order of all of them, so every image is used equally often (to\n"
+            "within one). This is how 'lgc sample --augment' warps its images: use it to\n"
+            "give a real-image baseline ('lgc subset') the same augmentation.\n\n"
+            "options:\n"
+            "  -n, --count <n>         number of images to write\n"
+            "  -o, --output <outdir>   output directory (created if missing; not <dir>)\n"
+            "      --augment <r,s,t>   rotation of up to r degrees, scaling by up to s\n"
+            "                          (relative), shift of up to t pixels; 0 for none\n"
+            "                          [%g,%g,%g]\n"
+            "      --seed <n>          random seed [%d]\n"
+            "  -q, --quiet             no summary on stderr\n"
+            "  -h, --help              show this help\n",
+            d.rotate, d.scale, d.shift, DEFAULT_SEED);
+}
+
+static int parse(augment_cli *o, int argc, char **argv)
+{
+    enum { OPT_AUGMENT = 256, OPT_SEED };
+    static const struct option longopts[] = {
+        {"count", required_argument, 0, 'n'},         {"output", required_argument, 0, 'o'},
+        {"augment", required_argument, 0, OPT_AUGMENT}, {"seed", required_argument, 0, OPT_SEED},
+        {"quiet", no_argument, 0, 'q'},               {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    memset(o, 0, sizeof *o);
+    o->n = -1;
+    o->augment = AUGMENT_DEFAULT;
+    o->seed = DEFAULT_SEED;
+    int st = LGC_OK, c;
+    optind = 0;
+    opterr = 0;
+    while (st == LGC_OK && (c = getopt_long(argc, argv, ":n:o:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'n': st = cli_parse_long(&o->n, "count", optarg, 1, MAX_IMAGES); break;
+        case 'o': o->out = optarg; break;
+        case OPT_AUGMENT: st = cli_parse_augment(&o->augment, "augment", optarg); break;
+        case OPT_SEED: st = cli_parse_u64(&o->seed, "seed", optarg); break;
+        case 'q': o->quiet = 1; break;
+        case 'h': usage(stdout); return 1;
+        default: st = cli_option_error(c, argv); break;
+        }
+    }
+    if (st || (st = cli_one_operand(&o->dir, argc, argv, "<dir>")))
+        return st;
+    if (o->n < 0)
+        return lgc_fail(LGC_EUSAGE, "missing '-n <count>'");
+    if (!o->out)
+        return lgc_fail(LGC_EUSAGE, "missing '-o <outdir>'");
+    return LGC_OK;
+}
+
+/* Writing into the source directory would put the warped set where the
+ * real one is read from (and replace it when it is stored raw). */
+static int same_directory(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* The source index of every output image, in rounds of random orders. */
+static int *draw_order(long n, int n_src, uint64_t seed)
+{
+    int *order = xmalloc((size_t)n * sizeof(int)), *round = xmalloc((size_t)n_src * sizeof(int));
+    rng_t rng;
+    rng_seed(&rng, seed * 0x9e3779b97f4a7c15ULL + 6);
+    for (long s = 0; s < n; s += n_src) {
+        int len = n - s < n_src ? (int)(n - s) : n_src;
+        for (int i = 0; i < n_src; i++)
+            round[i] = i;
+        rng_shuffle(&rng, round, n_src);
+        memcpy(order + s, round, (size_t)len * sizeof(int));
+    }
+    free(round);
+    return order;
+}
+
+static int write_checked(FILE *f, const void *p, size_t len, const char *path)
+{
+    if (fwrite(p, 1, len, f) != len)
+        return lgc_fail(LGC_EIO, "cannot write '%s': %s", path, strerror(errno));
+    return LGC_OK;
+}
+
+static int write_set(const augment_cli *o, const dataset *ds, const int *order,
+                     const char *img_path, const char *lab_path)
+{
+    const size_t bytes = (size_t)ds->h * ds->w * ds->c;
+    atomic_file img = {0}, lab = {0};
+    uint8_t *buf = xmalloc(BATCH * bytes), *tmp = xmalloc(bytes), *labels = xmalloc(BATCH);
+    rng_t rng;
+    rng_seed(&rng, o->seed * 0x9e3779b97f4a7c15ULL + 4);
+    int st;
+    if ((st = atomic_open(&img, img_path)) || (st = atomic_open(&lab, lab_path)))
+        goto done;
+    if (idx_write_images_header(img.f, (int)o->n, ds->h, ds->w, ds->c) ||
+        idx_write_labels_header(lab.f, (int)o->n)) {
+        st = lgc_fail(LGC_EIO, "cannot write to '%s': %s", o->out, strerror(errno));
+        goto done;
+    }
+    for (long s = 0; s < o->n && st == LGC_OK; s += BATCH) {
+        int B = o->n - s < BATCH ? (int)(o->n - s) : BATCH;
+        for (int i = 0; i < B; i++) {
+            memcpy(buf + i * bytes, ds->images + (size_t)order[s + i] * bytes, bytes);
+            labels[i] = ds->labels[order[s + i]];
+        }
+        augment_images(buf, tmp, B, ds->h, ds->w, ds->c, &o->augment, &rng);
+        if (!(st = write_checked(img.f, buf, B * bytes, img_path)))
+            st = write_checked(lab.f, labels, (size_t)B, lab_path);
+    }
+    /* labels first: a reader finding the images knows their labels are there */
+    if (st == LGC_OK && !(st = atomic_commit(&lab)))
+        st = atomic_commit(&img);
+done:
+    atomic_abort(&img);
+    atomic_abort(&lab);
+    free(buf);
+    free(tmp);
+    free(labels);
+    return st;
+}
+
+static int run(const augment_cli *o)
+{
+    dataset ds = {0};
+    int *order = NULL;
+    char *img_path = NULL, *lab_path = NULL;
+    int st = dataset_load(&ds, o->dir, DATASET_TRAIN);
+    if (st)
+        return st;
+    if ((st = output_dir(o->out)))
+        goto done;
+    if (same_directory(o->dir, o->out)) {
+        st = lgc_fail(LGC_EUSAGE, "'%s' is the source directory: choose another output directory",
+                      o->out);
+        goto done;
+    }
+    size_t len = strlen(o->out) + 32;
+    img_path = xmalloc(len);
+    lab_path = xmalloc(len);
+    snprintf(img_path, len, "%s/train-images-idx3-ubyte", o->out);
+    snprintf(lab_path, len, "%s/train-labels-idx1-ubyte", o->out);
+    order = draw_order(o->n, ds.n, o->seed);
+    double t0 = now_seconds();
+    if ((st = write_set(o, &ds, order, img_path, lab_path)))
+        goto done;
+    if (!o->quiet)
+        fprintf(stderr, "augment: %ld images from the %d of '%s' to '%s' in %.2f s\n", o->n, ds.n,
+                o->dir, o->out, now_seconds() - t0);
+done:
+    free(order);
+    free(img_path);
+    free(lab_path);
+    dataset_free(&ds);
+    return st;
+}
+
+int cmd_augment(int argc, char **argv)
+{
+    augment_cli o;
+    int st = parse(&o, argc, argv);
+    if (st == 1)
+        return cli_close_stdout("augment");
+    if (st)
+        return cli_report("augment", st);
+    if ((st = run(&o)))
+        return cli_report("augment", st);
+    return cli_close_stdout("augment");
+}

@@ -1,0 +1,66 @@
+/* augment.c - random affine warps of uint8 images (see augment.h). */
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "augment.h"
+
+#define PI 3.14159265358979323846
+
+int augment_is_identity(const augment_opts *a)
+{
+    return a->rotate == 0 && a->scale == 0 && a->shift == 0;
+}
+
+void augment_warp(uint8_t *dst, const uint8_t *src, int h, int w, int c, float angle,
+                  float factor, float dx, float dy)
+{
+    /* inverse map: q = centre + rot(-angle) (p - centre - d) / factor */
+    const double rad = angle * (PI / 180.0);
+    const double ca = cos(rad) / factor, sa = sin(rad) / factor;
+    const double cx = (w - 1) * 0.5, cy = (h - 1) * 0.5;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const double px = x - cx - dx, py = y - cy - dy;
+            const double qx = cx + ca * px + sa * py, qy = cy - sa * px + ca * py;
+            const double fx0 = floor(qx), fy0 = floor(qy);
+            uint8_t *out = dst + ((size_t)y * w + x) * c;
+            memset(out, 0, (size_t)c);
+            /* far outside: all four neighbours are zero (also keeps the
+             * int conversions below in range) */
+            if (fx0 < -1 || fx0 > w - 1 || fy0 < -1 || fy0 > h - 1)
+                continue;
+            const int x0 = (int)fx0, y0 = (int)fy0;
+            const double fx = qx - fx0, fy = qy - fy0;
+            const double wt[4] = {(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy};
+            for (int ch = 0; ch < c; ch++) {
+                double v = 0;
+                for (int k = 0; k < 4; k++) {
+                    const int sx = x0 + (k & 1), sy = y0 + (k >> 1);
+                    if (wt[k] != 0 && sx >= 0 && sx < w && sy >= 0 && sy < h)
+                        v += wt[k] * src[((size_t)sy * w + sx) * c + ch];
+                }
+                v += 0.5;
+                out[ch] = v >= 255 ? 255 : (uint8_t)v;
+            }
+        }
+}
+
+void augment_images(uint8_t *img, uint8_t *tmp, int B, int h, int w, int c,
+                    const augment_opts *a, rng_t *rng)
+{
+    const size_t bytes = (size_t)h * w * c;
+    for (int i = 0; i < B; i++) {
+        /* four draws per image, whatever the ranges, so that a run's
+         * warps depend only on the seed and the image's index */
+        const double u[4] = {rng_uniform(rng), rng_uniform(rng), rng_uniform(rng),
+                             rng_uniform(rng)};
+        const float angle = (float)((2 * u[0] - 1) * a->rotate);
+        const float factor = (float)(1 + (2 * u[1] - 1) * a->scale);
+        const float dx = (float)((2 * u[2] - 1) * a->shift);
+        const float dy = (float)((2 * u[3] - 1) * a->shift);
+        uint8_t *im = img + (size_t)i * bytes;
+        memcpy(tmp, im, bytes);
+        augment_warp(im, tmp, h, w, c, angle, factor, dx, dy);
+    }
+}
