@@ -20,7 +20,9 @@
 #include "util.h"
 
 #define DEFAULT_SEED 1
+/* Images warped and written at once: up to BATCH, within BATCH_BYTES. */
 #define BATCH 1024
+#define BATCH_BYTES ((size_t)64 << 20)
 #define MAX_IMAGES 100000000L /* the IDX reader's own bound */
 
 typedef struct {
@@ -99,21 +101,30 @@ static int same_directory(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
-/* The source index of every output image, in rounds of random orders. */
-static int *draw_order(long n, int n_src, uint64_t seed)
-{
-    int *order = xmalloc((size_t)n * sizeof(int)), *round = xmalloc((size_t)n_src * sizeof(int));
+/* The source images in rounds, each a new random order of all of them:
+ * memory of one round whatever the number of images drawn. */
+typedef struct {
     rng_t rng;
-    rng_seed(&rng, seed * 0x9e3779b97f4a7c15ULL + 6);
-    for (long s = 0; s < n; s += n_src) {
-        int len = n - s < n_src ? (int)(n - s) : n_src;
-        for (int i = 0; i < n_src; i++)
-            round[i] = i;
-        rng_shuffle(&rng, round, n_src);
-        memcpy(order + s, round, (size_t)len * sizeof(int));
+    int *round, n, next;
+} source_order;
+
+static void source_order_init(source_order *so, int n, uint64_t seed)
+{
+    rng_seed(&so->rng, seed * 0x9e3779b97f4a7c15ULL + 6);
+    so->round = xmalloc((size_t)n * sizeof(int));
+    so->n = n;
+    so->next = n; /* the first call shuffles */
+}
+
+static int source_order_next(source_order *so)
+{
+    if (so->next == so->n) {
+        for (int i = 0; i < so->n; i++)
+            so->round[i] = i;
+        rng_shuffle(&so->rng, so->round, so->n);
+        so->next = 0;
     }
-    free(round);
-    return order;
+    return so->round[so->next++];
 }
 
 static int write_checked(FILE *f, const void *p, size_t len, const char *path)
@@ -123,14 +134,19 @@ static int write_checked(FILE *f, const void *p, size_t len, const char *path)
     return LGC_OK;
 }
 
-static int write_set(const augment_cli *o, const dataset *ds, const int *order,
-                     const char *img_path, const char *lab_path)
+static int write_set(const augment_cli *o, const dataset *ds, const char *img_path,
+                     const char *lab_path)
 {
     const size_t bytes = (size_t)ds->h * ds->w * ds->c;
+    const size_t fit = BATCH_BYTES / bytes;
+    const int batch = fit < 1 ? 1 : fit > BATCH ? BATCH : (int)fit;
     atomic_file img = {0}, lab = {0};
-    uint8_t *buf = xmalloc(BATCH * bytes), *tmp = xmalloc(bytes), *labels = xmalloc(BATCH);
+    uint8_t *buf = xmalloc((size_t)batch * bytes), *tmp = xmalloc(bytes);
+    uint8_t *labels = xmalloc((size_t)batch);
     rng_t rng;
     rng_seed(&rng, o->seed * 0x9e3779b97f4a7c15ULL + 4);
+    source_order order;
+    source_order_init(&order, ds->n, o->seed);
     int st;
     if ((st = atomic_open(&img, img_path)) || (st = atomic_open(&lab, lab_path)))
         goto done;
@@ -139,11 +155,12 @@ static int write_set(const augment_cli *o, const dataset *ds, const int *order,
         st = lgc_fail(LGC_EIO, "cannot write to '%s': %s", o->out, strerror(errno));
         goto done;
     }
-    for (long s = 0; s < o->n && st == LGC_OK; s += BATCH) {
-        int B = o->n - s < BATCH ? (int)(o->n - s) : BATCH;
+    for (long s = 0; s < o->n && st == LGC_OK; s += batch) {
+        int B = o->n - s < batch ? (int)(o->n - s) : batch;
         for (int i = 0; i < B; i++) {
-            memcpy(buf + i * bytes, ds->images + (size_t)order[s + i] * bytes, bytes);
-            labels[i] = ds->labels[order[s + i]];
+            const int src = source_order_next(&order);
+            memcpy(buf + i * bytes, ds->images + (size_t)src * bytes, bytes);
+            labels[i] = ds->labels[src];
         }
         augment_images(buf, tmp, B, ds->h, ds->w, ds->c, &o->augment, &rng);
         if (!(st = write_checked(img.f, buf, B * bytes, img_path)))
@@ -158,13 +175,13 @@ done:
     free(buf);
     free(tmp);
     free(labels);
+    free(order.round);
     return st;
 }
 
 static int run(const augment_cli *o)
 {
     dataset ds = {0};
-    int *order = NULL;
     char *img_path = NULL, *lab_path = NULL;
     int st = dataset_load(&ds, o->dir, DATASET_TRAIN);
     if (st)
@@ -181,15 +198,13 @@ static int run(const augment_cli *o)
     lab_path = xmalloc(len);
     snprintf(img_path, len, "%s/train-images-idx3-ubyte", o->out);
     snprintf(lab_path, len, "%s/train-labels-idx1-ubyte", o->out);
-    order = draw_order(o->n, ds.n, o->seed);
     double t0 = now_seconds();
-    if ((st = write_set(o, &ds, order, img_path, lab_path)))
+    if ((st = write_set(o, &ds, img_path, lab_path)))
         goto done;
     if (!o->quiet)
         fprintf(stderr, "augment: %ld images from the %d of '%s' to '%s' in %.2f s\n", o->n, ds.n,
                 o->dir, o->out, now_seconds() - t0);
 done:
-    free(order);
     free(img_path);
     free(lab_path);
     dataset_free(&ds);
