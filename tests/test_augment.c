@@ -40,7 +40,7 @@ static void whole_pixel_shifts_are_exact(void **state)
     static const int shifts[][2] = {{0, 0}, {2, -1}, {-3, 4}, {W, 0}, {0, -H - 2}};
     for (size_t t = 0; t < sizeof shifts / sizeof shifts[0]; t++) {
         const int dx = shifts[t][0], dy = shifts[t][1];
-        augment_warp(dst, src, H, W, C, 0.0f, 1.0f, (float)dx, (float)dy);
+        augment_warp(dst, src, H, W, C, 0.0f, 1.0f, (float)dx, (float)dy, NULL);
         for (int y = 0; y < H; y++)
             for (int x = 0; x < W; x++)
                 for (int ch = 0; ch < C; ch++) {
@@ -61,7 +61,7 @@ static void quarter_turn_permutes_pixels(void **state)
     enum { S = 8 }; /* even: the centre falls between pixels */
     uint8_t src[S * S], dst[S * S];
     random_image(src, S * S, 2);
-    augment_warp(dst, src, S, S, 1, 90.0f, 1.0f, 0.0f, 0.0f);
+    augment_warp(dst, src, S, S, 1, 90.0f, 1.0f, 0.0f, 0.0f, NULL);
     for (int y = 0; y < S; y++)
         for (int x = 0; x < S; x++) {
             /* (x, y) = centre + (-v, u) with (u, v) = (qx, qy) - centre */
@@ -78,10 +78,10 @@ static void scaling_is_about_the_centre(void **state)
     enum { S = 28 };
     uint8_t src[S * S], dst[S * S];
     memset(src, 200, sizeof src);
-    augment_warp(dst, src, S, S, 1, 0.0f, 2.0f, 0.0f, 0.0f);
+    augment_warp(dst, src, S, S, 1, 0.0f, 2.0f, 0.0f, 0.0f, NULL);
     for (int i = 0; i < S * S; i++)
         assert_int_equal(dst[i], 200);
-    augment_warp(dst, src, S, S, 1, 0.0f, 0.5f, 0.0f, 0.0f);
+    augment_warp(dst, src, S, S, 1, 0.0f, 0.5f, 0.0f, 0.0f, NULL);
     for (int y = 0; y < S; y++)
         for (int x = 0; x < S; x++) {
             if (x >= 8 && x < 20 && y >= 8 && y < 20)
@@ -109,7 +109,7 @@ static void small_warps_keep_a_blobs_mass(void **state)
                                      {0, 1.15f, 0, 0},     {5, 0.85f, -1, 1}};
     for (size_t t = 0; t < sizeof warps / sizeof warps[0]; t++) {
         const float *a = warps[t];
-        augment_warp(dst, src, S, S, 1, a[0], a[1], a[2], a[3]);
+        augment_warp(dst, src, S, S, 1, a[0], a[1], a[2], a[3], NULL);
         double m = 0;
         for (int i = 0; i < S * S; i++)
             m += dst[i];
@@ -126,10 +126,11 @@ static void random_warps_follow_the_seed(void **state)
     enum { B = 5 };
     uint8_t orig[B * BYTES], a[B * BYTES], b[B * BYTES], tmp[BYTES];
     random_image(orig, B * BYTES, 3);
-    const augment_opts on = {15.0f, 0.15f, 1.5f}, off = {0, 0, 0};
+    const augment_opts on = {15.0f, 0.15f, 1.5f, 0}, off = {0, 0, 0, 0};
     assert_true(augment_is_identity(&off));
     assert_false(augment_is_identity(&on));
-    assert_false(augment_is_identity(&(augment_opts){0, 0, 0.5f}));
+    assert_false(augment_is_identity(&(augment_opts){0, 0, 0.5f, 0}));
+    assert_false(augment_is_identity(&(augment_opts){0, 0, 0, 2.0f}));
     rng_t r1, r2;
     memcpy(a, orig, sizeof a);
     memcpy(b, orig, sizeof b);
@@ -149,6 +150,65 @@ static void random_warps_follow_the_seed(void **state)
     assert_memory_equal(b, orig, sizeof b);
 }
 
+/* The elastic field: smooth (neighbours within a fraction of a pixel),
+ * about alpha x 0.04 pixels RMS for sigma 4 (a uniform [-1, 1] field has
+ * RMS 0.58, the smoothing keeps sqrt(sum k^2) of it), the same for the
+ * same seed; a zero field warps exactly as no field. */
+static void elastic_field_is_smooth(void **state)
+{
+    (void)state;
+    enum { S = 28, N = S * S };
+    float disp[2 * N], again[2 * N], work[N];
+    rng_t r1, r2;
+    rng_seed(&r1, 11);
+    rng_seed(&r2, 11);
+    augment_elastic_field(disp, work, S, S, 20.0f, 4.0f, &r1);
+    augment_elastic_field(again, work, S, S, 20.0f, 4.0f, &r2);
+    assert_memory_equal(disp, again, sizeof disp);
+    double ss = 0, step = 0;
+    for (int p = 0; p < 2; p++)
+        for (int y = 4; y < S - 4; y++) /* inside: the zero border damps the edges */
+            for (int x = 4; x < S - 4; x++) {
+                const float *d = disp + p * N;
+                ss += (double)d[y * S + x] * d[y * S + x];
+                const double gx = fabs(d[y * S + x + 1] - d[y * S + x]);
+                const double gy = fabs(d[(y + 1) * S + x] - d[y * S + x]);
+                step = fmax(step, fmax(gx, gy));
+            }
+    const double rms = sqrt(ss / (2.0 * (S - 8) * (S - 8)));
+    assert_true(rms > 0.3 && rms < 2.0);
+    assert_true(step < 0.5);
+    uint8_t src[N], a[N], b[N];
+    random_image(src, N, 4);
+    memset(disp, 0, sizeof disp);
+    augment_warp(a, src, S, S, 1, 10.0f, 1.1f, 0.5f, -0.5f, disp);
+    augment_warp(b, src, S, S, 1, 10.0f, 1.1f, 0.5f, -0.5f, NULL);
+    assert_memory_equal(a, b, sizeof a);
+}
+
+/* With elastic > 0 each image also draws a field: other images than the
+ * affine warps alone, the same for the same seed. */
+static void elastic_warps_follow_the_seed(void **state)
+{
+    (void)state;
+    enum { B = 3, S = 16, N = S * S };
+    uint8_t orig[B * N], a[B * N], b[B * N], c[B * N], tmp[N];
+    random_image(orig, B * N, 5);
+    const augment_opts affine = {15.0f, 0.15f, 1.5f, 0}, elastic = {15.0f, 0.15f, 1.5f, 20.0f};
+    rng_t r;
+    memcpy(a, orig, sizeof a);
+    memcpy(b, orig, sizeof b);
+    memcpy(c, orig, sizeof c);
+    rng_seed(&r, 9);
+    augment_images(a, tmp, B, S, S, 1, &elastic, &r);
+    rng_seed(&r, 9);
+    augment_images(b, tmp, B, S, S, 1, &elastic, &r);
+    rng_seed(&r, 9);
+    augment_images(c, tmp, B, S, S, 1, &affine, &r);
+    assert_memory_equal(a, b, sizeof a);
+    assert_memory_not_equal(a, c, N); /* the first image: same affine draws, plus a field */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +217,8 @@ int main(void)
         cmocka_unit_test(scaling_is_about_the_centre),
         cmocka_unit_test(small_warps_keep_a_blobs_mass),
         cmocka_unit_test(random_warps_follow_the_seed),
+        cmocka_unit_test(elastic_field_is_smooth),
+        cmocka_unit_test(elastic_warps_follow_the_seed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -61,36 +61,42 @@ int cli_parse_float(float *out, const char *opt, const char *arg, double lo, dou
     return LGC_OK;
 }
 
-/* "R,S,T" or "0": three finite numbers separated by commas, each within
- * its bound, or a single zero for no augmentation. */
+/* "R,S,T", "R,S,T,E" or "0": three or four finite numbers separated by
+ * commas, each within its bound, or a single zero for no augmentation. */
 int cli_parse_augment(augment_opts *out, const char *opt, const char *arg)
 {
-    const double hi[3] = {AUGMENT_MAX_ROTATE, AUGMENT_MAX_SCALE, AUGMENT_MAX_SHIFT};
-    double v[3];
+    const double hi[4] = {AUGMENT_MAX_ROTATE, AUGMENT_MAX_SCALE, AUGMENT_MAX_SHIFT,
+                          AUGMENT_MAX_ELASTIC};
+    double v[4] = {0, 0, 0, 0};
     const char *p = arg;
     char *end;
     if (strcmp(arg, "0") == 0) {
-        *out = (augment_opts){0, 0, 0};
+        *out = (augment_opts){0, 0, 0, 0};
         return LGC_OK;
     }
-    for (int i = 0; i < 3; i++) {
+    int n = 0;
+    for (;;) {
         errno = 0;
         double x = strtod(p, &end);
-        if (errno || end == p || !isfinite(x) || *end != (i < 2 ? ',' : '\0'))
+        int more = *end == ',' && n < 3;
+        if (errno || end == p || !isfinite(x) || !(more || (*end == '\0' && n >= 2)))
             return lgc_fail(LGC_EUSAGE,
-                            "option '--%s' expects ROTATE,SCALE,SHIFT such as 15,0.15,1.5 "
-                            "(or 0 for none), got '%s'",
+                            "option '--%s' expects ROTATE,SCALE,SHIFT[,ELASTIC] such as "
+                            "15,0.15,1.5 (or 0 for none), got '%s'",
                             opt, arg);
-        v[i] = x;
+        v[n++] = x;
+        if (!more)
+            break;
         p = end + 1;
     }
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         if (v[i] < 0 || v[i] > hi[i])
             return lgc_fail(LGC_EUSAGE,
                             "option '--%s': rotation must be in [0, %g] degrees, scale in "
-                            "[0, %g], shift in [0, %g] pixels, got '%s'",
-                            opt, hi[0], hi[1], hi[2], arg);
-    *out = (augment_opts){(float)v[0], (float)v[1], (float)v[2]};
+                            "[0, %g], shift in [0, %g] pixels, elastic in [0, %g] pixels, "
+                            "got '%s'",
+                            opt, hi[0], hi[1], hi[2], hi[3], arg);
+    *out = (augment_opts){(float)v[0], (float)v[1], (float)v[2], (float)v[3]};
     return LGC_OK;
 }
 

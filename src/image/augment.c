@@ -1,19 +1,62 @@
 /* augment.c - random affine warps of uint8 images (see augment.h). */
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "augment.h"
+#include "util.h"
 
 #define PI 3.14159265358979323846
 
 int augment_is_identity(const augment_opts *a)
 {
-    return a->rotate == 0 && a->scale == 0 && a->shift == 0;
+    return a->rotate == 0 && a->scale == 0 && a->shift == 0 && a->elastic == 0;
+}
+
+/* One pass of a 1-D Gaussian along rows (step 1) or columns (step w). */
+static void smooth(float *dst, const float *src, int h, int w, int along_rows, const float *k,
+                   int r)
+{
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const int pos = along_rows ? x : y, len = along_rows ? w : h;
+            double v = 0;
+            for (int j = -r; j <= r; j++) {
+                const int q = pos + j;
+                if (q < 0 || q >= len)
+                    continue;
+                v += k[j + r] * (along_rows ? src[y * w + q] : src[q * w + x]);
+            }
+            dst[y * w + x] = (float)v;
+        }
+}
+
+void augment_elastic_field(float *disp, float *work, int h, int w, float alpha, float sigma,
+                           rng_t *rng)
+{
+    const int r = (int)(3 * sigma);
+    float *k = xmalloc((size_t)(2 * r + 1) * sizeof(float));
+    double sum = 0;
+    for (int j = -r; j <= r; j++)
+        sum += k[j + r] = (float)exp(-(double)j * j / (2.0 * sigma * sigma));
+    for (int j = 0; j <= 2 * r; j++)
+        k[j] = (float)(k[j] / sum);
+    const size_t n = (size_t)h * w;
+    for (size_t i = 0; i < 2 * n; i++)
+        disp[i] = (float)(2 * rng_uniform(rng) - 1);
+    for (int plane = 0; plane < 2; plane++) {
+        float *d = disp + plane * n;
+        smooth(work, d, h, w, 1, k, r);
+        smooth(d, work, h, w, 0, k, r);
+        for (size_t i = 0; i < n; i++)
+            d[i] *= alpha;
+    }
+    free(k);
 }
 
 void augment_warp(uint8_t *dst, const uint8_t *src, int h, int w, int c, float angle,
-                  float factor, float dx, float dy)
+                  float factor, float dx, float dy, const float *disp)
 {
     /* inverse map: q = centre + rot(-angle) (p - centre - d) / factor */
     const double rad = angle * (PI / 180.0);
@@ -22,7 +65,11 @@ void augment_warp(uint8_t *dst, const uint8_t *src, int h, int w, int c, float a
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             const double px = x - cx - dx, py = y - cy - dy;
-            const double qx = cx + ca * px + sa * py, qy = cy - sa * px + ca * py;
+            double qx = cx + ca * px + sa * py, qy = cy - sa * px + ca * py;
+            if (disp) {
+                qx += disp[(size_t)y * w + x];
+                qy += disp[(size_t)h * w + (size_t)y * w + x];
+            }
             const double fx0 = floor(qx), fy0 = floor(qy);
             uint8_t *out = dst + ((size_t)y * w + x) * c;
             memset(out, 0, (size_t)c);
@@ -50,6 +97,11 @@ void augment_images(uint8_t *img, uint8_t *tmp, int B, int h, int w, int c,
                     const augment_opts *a, rng_t *rng)
 {
     const size_t bytes = (size_t)h * w * c;
+    float *disp = NULL, *work = NULL;
+    if (a->elastic > 0) {
+        disp = xmalloc(2 * (size_t)h * w * sizeof(float));
+        work = xmalloc((size_t)h * w * sizeof(float));
+    }
     for (int i = 0; i < B; i++) {
         /* four draws per image, whatever the ranges, so that a run's
          * warps depend only on the seed and the image's index */
@@ -59,8 +111,12 @@ void augment_images(uint8_t *img, uint8_t *tmp, int B, int h, int w, int c,
         const float factor = (float)(1 + (2 * u[1] - 1) * a->scale);
         const float dx = (float)((2 * u[2] - 1) * a->shift);
         const float dy = (float)((2 * u[3] - 1) * a->shift);
+        if (disp)
+            augment_elastic_field(disp, work, h, w, a->elastic, AUGMENT_ELASTIC_SIGMA, rng);
         uint8_t *im = img + (size_t)i * bytes;
         memcpy(tmp, im, bytes);
-        augment_warp(im, tmp, h, w, c, angle, factor, dx, dy);
+        augment_warp(im, tmp, h, w, c, angle, factor, dx, dy, disp);
     }
+    free(disp);
+    free(work);
 }

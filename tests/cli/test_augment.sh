@@ -21,11 +21,11 @@ expect_fail "augment without arguments" 2 "missing <dir>" "$LGC" augment
 expect_fail "augment without -n" 2 "missing '-n" "$LGC" augment "$D" -o "$TMP/x"
 expect_fail "augment without -o" 2 "missing '-o" "$LGC" augment "$D" -n 5
 expect_fail "augment -n 0" 2 "'--count' must be in" "$LGC" augment "$D" -n 0 -o "$TMP/x"
-for bad in "1,2" "1,2,3,4" "a,b,c" "15,0.1," ",0.1,1" "nan,0,0" "inf,0,0" "1;0;0" ""; do
-    expect_fail "augment --augment '$bad'" 2 "expects ROTATE,SCALE,SHIFT" \
+for bad in "1,2" "1,2,3,4,5" "a,b,c" "15,0.1," "15,0.1,1," ",0.1,1" "nan,0,0" "inf,0,0" "1,0,0,nan" "1;0;0" ""; do
+    expect_fail "augment --augment '$bad'" 2 "expects ROTATE,SCALE,SHIFT\[,ELASTIC\]" \
         "$LGC" augment "$D" -n 5 -o "$TMP/x" --augment "$bad"
 done
-for bad in "-1,0,0" "181,0,0" "0,0.95,0" "0,-0.1,0" "0,0,65" "0,0,-1"; do
+for bad in "-1,0,0" "181,0,0" "0,0.95,0" "0,-0.1,0" "0,0,65" "0,0,-1" "0,0,0,65" "0,0,0,-1" "0,1,0,4"; do
     expect_fail "augment --augment '$bad' out of range" 2 "rotation must be in \[0, 180\]" \
         "$LGC" augment "$D" -n 5 -o "$TMP/x" --augment "$bad"
 done
@@ -88,4 +88,14 @@ check "augment with default warps" "$LGC" augment "$D" -n 20 -o "$TMP/a5" -q
 check "augment --augment 15,0.15,1.5" "$LGC" augment "$D" -n 20 -o "$TMP/a6" -q --augment 15,0.15,1.5
 assert "augment's default is sample's" cmp -s "$TMP/a5/train-images-idx3-ubyte" "$TMP/a6/train-images-idx3-ubyte"
 check "sample --png --augment" "$LGC" sample "$TMP/m.lgc" --png "$TMP/g.png" --augment 10,0.1,1 -q
+# the elastic field: a fourth number; ',0' is the same as three numbers
+check "sample --augment 15,0.15,1.5,0" "$LGC" sample "$TMP/m.lgc" -n 40 -o "$TMP/e0" -q --augment 15,0.15,1.5,0
+assert "elastic 0 = no elastic" cmp -s "$TMP/p3/train-images-idx3-ubyte" "$TMP/e0/train-images-idx3-ubyte"
+check "sample --augment 15,0.15,1.5,20" "$LGC" sample "$TMP/m.lgc" -n 40 -o "$TMP/e1" -q --augment 15,0.15,1.5,20
+check "sample --augment 15,0.15,1.5,20 again" "$LGC" sample "$TMP/m.lgc" -n 40 -o "$TMP/e2" -q --augment 15,0.15,1.5,20
+assert "elastic changes the images" not cmp -s "$TMP/p3/train-images-idx3-ubyte" "$TMP/e1/train-images-idx3-ubyte"
+assert "elastic leaves the labels" cmp -s "$TMP/p3/train-labels-idx1-ubyte" "$TMP/e1/train-labels-idx1-ubyte"
+assert "elastic: same seed, same images" cmp -s "$TMP/e1/train-images-idx3-ubyte" "$TMP/e2/train-images-idx3-ubyte"
+check "augment with elastic" "$LGC" augment "$D" -n 20 -o "$TMP/a7" -q --augment 15,0.15,1.5,20
+assert "augment: elastic changes the images" not cmp -s "$TMP/a6/train-images-idx3-ubyte" "$TMP/a7/train-images-idx3-ubyte"
 finish
