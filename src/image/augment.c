@@ -1,4 +1,5 @@
-/* augment.c - random affine warps of uint8 images (see augment.h). */
+/* augment.c - random affine warps and elastic distortions of uint8 images
+ * (see augment.h). */
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -14,7 +15,8 @@ int augment_is_identity(const augment_opts *a)
     return a->rotate == 0 && a->scale == 0 && a->shift == 0 && a->elastic == 0;
 }
 
-/* One pass of a 1-D Gaussian along rows (step 1) or columns (step w). */
+/* One pass of the 1-D kernel k (radius r) along rows or along columns,
+ * zero beyond the image. */
 static void smooth(float *dst, const float *src, int h, int w, int along_rows, const float *k,
                    int r)
 {
@@ -26,9 +28,9 @@ static void smooth(float *dst, const float *src, int h, int w, int along_rows, c
                 const int q = pos + j;
                 if (q < 0 || q >= len)
                     continue;
-                v += k[j + r] * (along_rows ? src[y * w + q] : src[q * w + x]);
+                v += k[j + r] * (along_rows ? src[(size_t)y * w + q] : src[(size_t)q * w + x]);
             }
-            dst[y * w + x] = (float)v;
+            dst[(size_t)y * w + x] = (float)v;
         }
 }
 
