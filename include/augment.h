@@ -36,7 +36,7 @@ int augment_is_identity(const augment_opts *a);
  * uniform in [-1, 1] drawn from rng (x components first), each plane
  * smoothed by a Gaussian of width sigma pixels (zero beyond the image, the
  * kernel normalised to sum 1), times alpha. disp receives the x plane then
- * the y plane, in pixels; work holds h * w floats. */
+ * the y plane, in pixels; work holds h * w floats. 0 < sigma <= 16. */
 void augment_elastic_field(float *disp, float *work, int h, int w, float alpha, float sigma,
                            rng_t *rng);
 

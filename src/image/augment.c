@@ -1,5 +1,6 @@
 /* augment.c - random affine warps and elastic distortions of uint8 images
  * (see augment.h). */
+#include <assert.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "util.h"
 
 #define PI 3.14159265358979323846
+#define AUGMENT_MAX_SIGMA 16.0f
 
 int augment_is_identity(const augment_opts *a)
 {
@@ -37,8 +39,9 @@ static void smooth(float *dst, const float *src, int h, int w, int along_rows, c
 void augment_elastic_field(float *disp, float *work, int h, int w, float alpha, float sigma,
                            rng_t *rng)
 {
+    assert(sigma > 0 && sigma <= AUGMENT_MAX_SIGMA);
     const int r = (int)(3 * sigma);
-    float *k = xmalloc((size_t)(2 * r + 1) * sizeof(float));
+    float k[2 * (int)(3 * AUGMENT_MAX_SIGMA) + 1]; /* the kernel, on the stack: called per image */
     double sum = 0;
     for (int j = -r; j <= r; j++)
         sum += k[j + r] = (float)exp(-(double)j * j / (2.0 * sigma * sigma));
@@ -54,7 +57,6 @@ void augment_elastic_field(float *disp, float *work, int h, int w, float alpha, 
         for (size_t i = 0; i < n; i++)
             d[i] *= alpha;
     }
-    free(k);
 }
 
 void augment_warp(uint8_t *dst, const uint8_t *src, int h, int w, int c, float angle,
