@@ -31,4 +31,15 @@ void atomic_install_signal_handlers(void);
  * message naming dir otherwise. For commands that write into a directory. */
 int output_dir(const char *dir);
 
+/* Writes an IDX training set into dir (made by output_dir):
+ * train-images-idx3-ubyte and train-labels-idx1-ubyte, each through its own
+ * temporary, which fill(img, img_path, lab, lab_path, ctx) writes. Labels
+ * are committed first, so a reader finding the images file knows its
+ * labels are there (an interrupted pair fails the count check instead).
+ * Returns fill's status or the first I/O error; nothing is left half
+ * written either way. */
+typedef int (*idx_set_fill)(FILE *img, const char *img_path, FILE *lab, const char *lab_path,
+                            void *ctx);
+int atomic_write_idx_set(const char *dir, idx_set_fill fill, void *ctx);
+
 #endif

@@ -22,7 +22,7 @@ int cli_parse_long(long *out, const char *opt, const char *arg, long lo, long hi
 int cli_parse_int(int *out, const char *opt, const char *arg, int lo, int hi);
 int cli_parse_u64(uint64_t *out, const char *opt, const char *arg);
 int cli_parse_float(float *out, const char *opt, const char *arg, double lo, double hi);
-/* --augment ROTATE,SCALE,SHIFT (or 0 for none), see augment.h. */
+/* --augment ROTATE,SCALE,SHIFT[,ELASTIC] (or 0 for none), see augment.h. */
 int cli_parse_augment(augment_opts *out, const char *opt, const char *arg);
 
 /* The error for getopt_long's ':' (option without its value) and '?'

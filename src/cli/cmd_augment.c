@@ -135,27 +135,29 @@ static int write_checked(FILE *f, const void *p, size_t len, const char *path)
     return LGC_OK;
 }
 
-static int write_set(const augment_cli *o, const dataset *ds, const char *img_path,
-                     const char *lab_path)
+typedef struct {
+    const augment_cli *o;
+    const dataset *ds;
+} augment_job;
+
+static int fill_set(FILE *img, const char *img_path, FILE *lab, const char *lab_path, void *ctx)
 {
+    const augment_cli *o = ((const augment_job *)ctx)->o;
+    const dataset *ds = ((const augment_job *)ctx)->ds;
     const size_t bytes = (size_t)ds->h * ds->w * ds->c;
     const size_t fit = BATCH_BYTES / bytes;
     const int batch = fit < 1 ? 1 : fit > BATCH ? BATCH : (int)fit;
-    atomic_file img = {0}, lab = {0};
+    if (idx_write_images_header(img, (int)o->n, ds->h, ds->w, ds->c))
+        return lgc_fail(LGC_EIO, "cannot write '%s': %s", img_path, strerror(errno));
+    if (idx_write_labels_header(lab, (int)o->n))
+        return lgc_fail(LGC_EIO, "cannot write '%s': %s", lab_path, strerror(errno));
     uint8_t *buf = xmalloc((size_t)batch * bytes), *tmp = xmalloc(bytes);
     uint8_t *labels = xmalloc((size_t)batch);
     rng_t rng;
     rng_seed(&rng, o->seed * 0x9e3779b97f4a7c15ULL + 4);
     source_order order;
     source_order_init(&order, ds->n, o->seed);
-    int st;
-    if ((st = atomic_open(&img, img_path)) || (st = atomic_open(&lab, lab_path)))
-        goto done;
-    if (idx_write_images_header(img.f, (int)o->n, ds->h, ds->w, ds->c) ||
-        idx_write_labels_header(lab.f, (int)o->n)) {
-        st = lgc_fail(LGC_EIO, "cannot write to '%s': %s", o->out, strerror(errno));
-        goto done;
-    }
+    int st = LGC_OK;
     for (long s = 0; s < o->n && st == LGC_OK; s += batch) {
         int B = o->n - s < batch ? (int)(o->n - s) : batch;
         for (int i = 0; i < B; i++) {
@@ -164,15 +166,9 @@ static int write_set(const augment_cli *o, const dataset *ds, const char *img_pa
             labels[i] = ds->labels[src];
         }
         augment_images(buf, tmp, B, ds->h, ds->w, ds->c, &o->augment, &rng);
-        if (!(st = write_checked(img.f, buf, B * bytes, img_path)))
-            st = write_checked(lab.f, labels, (size_t)B, lab_path);
+        if (!(st = write_checked(img, buf, B * bytes, img_path)))
+            st = write_checked(lab, labels, (size_t)B, lab_path);
     }
-    /* labels first: a reader finding the images knows their labels are there */
-    if (st == LGC_OK && !(st = atomic_commit(&lab)))
-        st = atomic_commit(&img);
-done:
-    atomic_abort(&img);
-    atomic_abort(&lab);
     free(buf);
     free(tmp);
     free(labels);
@@ -183,31 +179,21 @@ done:
 static int run(const augment_cli *o)
 {
     dataset ds = {0};
-    char *img_path = NULL, *lab_path = NULL;
     int st = dataset_load(&ds, o->dir, DATASET_TRAIN);
     if (st)
         return st;
-    if ((st = output_dir(o->out)))
-        goto done;
     if (same_directory(o->dir, o->out)) {
         st = lgc_fail(LGC_EUSAGE, "'%s' is the source directory: choose another output directory",
                       o->out);
         goto done;
     }
-    size_t len = strlen(o->out) + 32;
-    img_path = xmalloc(len);
-    lab_path = xmalloc(len);
-    snprintf(img_path, len, "%s/train-images-idx3-ubyte", o->out);
-    snprintf(lab_path, len, "%s/train-labels-idx1-ubyte", o->out);
     double t0 = now_seconds();
-    if ((st = write_set(o, &ds, img_path, lab_path)))
+    if ((st = atomic_write_idx_set(o->out, fill_set, &(augment_job){o, &ds})))
         goto done;
     if (!o->quiet)
         fprintf(stderr, "augment: %ld images from the %d of '%s' to '%s' in %.2f s\n", o->n, ds.n,
                 o->dir, o->out, now_seconds() - t0);
 done:
-    free(img_path);
-    free(lab_path);
     dataset_free(&ds);
     return st;
 }

@@ -290,33 +290,24 @@ static int write_images(FILE *f, net *dec, const lgc_model *m, const sample_src 
     return st;
 }
 
+typedef struct {
+    net *dec;
+    const lgc_model *m;
+    const sample_src *src;
+} sample_job;
+
+static int fill_set(FILE *img, const char *img_path, FILE *lab, const char *lab_path, void *ctx)
+{
+    const sample_job *j = ctx;
+    int st = write_images(img, j->dec, j->m, j->src, img_path);
+    return st ? st : write_labels(lab, j->src, j->m->n_classes, lab_path);
+}
+
 static int sample_to_dir(net *dec, const lgc_model *m, const sample_src *src,
                          const sample_opts *o)
 {
-    int st = output_dir(o->out);
-    if (st)
-        return st;
-    size_t len = strlen(o->out) + 32;
-    char *img_path = xmalloc(len), *lab_path = xmalloc(len);
-    snprintf(img_path, len, "%s/train-images-idx3-ubyte", o->out);
-    snprintf(lab_path, len, "%s/train-labels-idx1-ubyte", o->out);
-    atomic_file img = {0}, lab = {0};
-    if ((st = atomic_open(&img, img_path)) || (st = atomic_open(&lab, lab_path)))
-        goto done;
-    if ((st = write_images(img.f, dec, m, src, img_path)) ||
-        (st = write_labels(lab.f, src, m->n_classes, lab_path)))
-        goto done;
-    /* Labels first: a reader finding the images file knows its labels are
-     * there (an interrupted pair fails the count check instead). */
-    if ((st = atomic_commit(&lab)))
-        goto done;
-    st = atomic_commit(&img);
-done:
-    atomic_abort(&img);
-    atomic_abort(&lab);
-    free(img_path);
-    free(lab_path);
-    return st;
+    sample_job job = {dec, m, src};
+    return atomic_write_idx_set(o->out, fill_set, &job);
 }
 
 static int sample_to_stdout(net *dec, const lgc_model *m, const sample_src *src)

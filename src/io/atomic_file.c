@@ -154,3 +154,23 @@ int output_dir(const char *dir)
     }
     return lgc_fail(LGC_EIO, "cannot create directory '%s': %s", dir, strerror(errno));
 }
+
+int atomic_write_idx_set(const char *dir, idx_set_fill fill, void *ctx)
+{
+    int st = output_dir(dir);
+    if (st)
+        return st;
+    size_t len = strlen(dir) + 32;
+    char *img_path = xmalloc(len), *lab_path = xmalloc(len);
+    snprintf(img_path, len, "%s/train-images-idx3-ubyte", dir);
+    snprintf(lab_path, len, "%s/train-labels-idx1-ubyte", dir);
+    atomic_file img = {0}, lab = {0};
+    if (!(st = atomic_open(&img, img_path)) && !(st = atomic_open(&lab, lab_path)) &&
+        !(st = fill(img.f, img_path, lab.f, lab_path, ctx)) && !(st = atomic_commit(&lab)))
+        st = atomic_commit(&img);
+    atomic_abort(&img);
+    atomic_abort(&lab);
+    free(img_path);
+    free(lab_path);
+    return st;
+}
