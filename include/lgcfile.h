@@ -1,4 +1,4 @@
-/* lgcfile.h - the .lgc file: everything `lgc sample` needs, nothing more.
+/* lgcfile.h - the .lgc file: an lgc_model (lgc_model.h) on disk.
  *
  * Contents: data shape, class prior (training count per class), the
  * decoder (layer specs + weights, f32, f16, int8 or int4), one Gaussian mixture per
@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "gmm.h"
+#include "lgc_model.h"
 #include "net.h"
 
 /* Bump LGCF_VERSION on any change a version-1 reader would misread;
@@ -25,31 +26,8 @@
  * 660x660 grey, and bounds the memory of decoding one image. */
 #define LGCF_MAX_ACTIVATIONS (16u << 20)
 
-/* Storage of decoder weights (all four) and mixture means and factors
- * (f32, f16). LGCF_INT8: int8 weights with one f32 scale per output
- * channel, and f16 biases (docs/FORMAT.md; on disk it is dtype code 3, and
- * code 2, one scale per output unit of a dense layer, is read too).
- * LGCF_INT4: the same with 4-bit codes -7..7, two per byte (code 4). */
-typedef enum { LGCF_F32 = 0, LGCF_F16 = 1, LGCF_INT8 = 2, LGCF_INT4 = 3 } lgcf_dtype;
-
 /* "f32", "f16", "int8" or "int4", as the options spell them. */
 const char *lgcf_dtype_name(lgcf_dtype t);
-
-typedef struct {
-    int h, w, c;      /* image shape */
-    int n_classes;
-    int latent;       /* d */
-    long *class_counts; /* (n_classes) training images per class: the prior */
-    int n_layers;
-    layer_spec *dec_specs; /* (n_layers) decoder, input (latent,1,1) */
-    size_t n_dec_params;
-    float *dec_params;     /* (n_dec_params) in net parameter order */
-    lgcf_dtype weight_dtype; /* how dec_params are stored */
-    gmm_t *gmms;           /* (n_classes) */
-    lgcf_dtype gmm_dtype;  /* how means and factors are stored (weights: f32) */
-    int kmax;              /* BIC curve length, 0 if absent */
-    double *bic;           /* (n_classes, kmax) or NULL */
-} lgc_model;
 
 /* Byte counts of what was read, for `lgc info`. */
 typedef struct {
@@ -76,7 +54,6 @@ int lgcf_read(lgc_model *m, lgcf_sizes *sizes, const char *path);
  * fuzzing). */
 int lgcf_read_mem(lgc_model *m, lgcf_sizes *sizes, const uint8_t *buf, size_t len,
                   const char *name);
-void lgc_model_free(lgc_model *m);
 
 /* The exact size lgcf_write would give m, from the same encoding, without
  * validating or writing anything. Returns LGC_OK or LGC_EFORMAT (a model

@@ -21,7 +21,7 @@
 
 #include <stdint.h>
 #include "dataset.h"
-#include "lgcfile.h"
+#include "lgc_model.h"
 #include "net.h"
 
 typedef enum { AE_CONV = 0, AE_MLP = 1 } ae_kind;

@@ -1,0 +1,37 @@
+/* lgc_model.h - the compressed model: everything `lgc sample` needs.
+ *
+ * lgc compress builds it (the trained decoder and the class mixtures), the
+ * .lgc file stores and reads it (lgcfile.h), and decoder_from_model
+ * (model.h) turns its decoder back into a network. */
+#ifndef LGC_LGC_MODEL_H
+#define LGC_LGC_MODEL_H
+
+#include <stddef.h>
+#include "gmm.h"
+#include "net.h"
+
+/* Storage precision of the decoder weights (all four) and of the mixture
+ * means and factors (f32, f16, int8). int8 and int4 keep one f32 scale per
+ * output channel and f16 biases; int4 codes are -7..7 (docs/FORMAT.md). */
+typedef enum { LGCF_F32 = 0, LGCF_F16 = 1, LGCF_INT8 = 2, LGCF_INT4 = 3 } lgcf_dtype;
+
+typedef struct {
+    int h, w, c;      /* image shape */
+    int n_classes;
+    int latent;       /* d */
+    long *class_counts; /* (n_classes) training images per class: the prior */
+    int n_layers;
+    layer_spec *dec_specs; /* (n_layers) decoder, input (latent,1,1) */
+    size_t n_dec_params;
+    float *dec_params;     /* (n_dec_params) in net parameter order */
+    lgcf_dtype weight_dtype; /* how dec_params are stored */
+    gmm_t *gmms;           /* (n_classes) */
+    lgcf_dtype gmm_dtype;  /* how means and factors are stored (weights: f32) */
+    int kmax;              /* BIC curve length, 0 if absent */
+    double *bic;           /* (n_classes, kmax) or NULL */
+} lgc_model;
+
+/* Frees every array of m and clears it; safe on a cleared model. */
+void lgc_model_free(lgc_model *m);
+
+#endif
