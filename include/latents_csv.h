@@ -1,10 +1,13 @@
-/* latents_csv.h - reads the latent codes CSV that `lgc compress --latents`
- * writes: a header "class,z1,...,zd", then one line "class,z1,...,zd" per
- * image. The reader is strict, since the file may be hostile or hand-edited:
- * exact header, exact field count, whole-number classes in [0, K), finite
- * numbers that fit a float, every line ending in '\n' (a cut file is
- * refused; CRLF is accepted) and at most LATENTS_CSV_MAX_LINE bytes. Errors
- * are one line naming the file and the line number. */
+/* latents_csv.h - the latent codes CSV: `lgc compress --latents` writes
+ * the training images' codes, which the mixtures are fitted to (pictures
+ * of the latent space: scripts/plot-latents.sh); `lgc sample
+ * --from-latents` reads codes back. A header "class,z1,...,zd", then one
+ * line "class,z1,...,zd" per image. The reader is strict, since the file
+ * may be hostile or hand-edited: exact header, exact field count,
+ * whole-number classes in [0, K), finite numbers that fit a float, every
+ * line ending in '\n' (a cut file is refused; CRLF is accepted) and at most
+ * LATENTS_CSV_MAX_LINE bytes. Errors are one line naming the file and the
+ * line number. */
 #ifndef LGC_LATENTS_CSV_H
 #define LGC_LATENTS_CSV_H
 
@@ -26,5 +29,10 @@ typedef struct {
  * with latents_csv_free), or LGC_EIO / LGC_EFORMAT with *out empty. */
 int latents_csv_read(latents_csv *out, const char *path, int d, int n_classes, long max_n);
 void latents_csv_free(latents_csv *l);
+
+/* Writes the n codes z (n, d) with their labels (n) to path, atomically
+ * (atomic_file.h), each coordinate with 6 significant digits ("%.6g"), in
+ * the order given. Returns LGC_OK or LGC_EIO with a message naming path. */
+int latents_csv_write(const char *path, const float *z, const uint8_t *labels, long n, int d);
 
 #endif

@@ -1,4 +1,4 @@
-/* latents_csv.c - the strict reader of latents_csv.h. */
+/* latents_csv.c - the writer and the strict reader of latents_csv.h. */
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic_file.h"
 #include "latents_csv.h"
 #include "util.h"
 
@@ -207,4 +208,26 @@ void latents_csv_free(latents_csv *l)
     free(l->z);
     free(l->labels);
     memset(l, 0, sizeof *l);
+}
+
+/* --- writer --- */
+
+int latents_csv_write(const char *path, const float *z, const uint8_t *labels, long n, int d)
+{
+    assert(d >= 1 && n >= 0);
+    atomic_file af;
+    int st = atomic_open(&af, path);
+    if (st)
+        return st;
+    fprintf(af.f, "class");
+    for (int k = 1; k <= d; k++)
+        fprintf(af.f, ",z%d", k);
+    fprintf(af.f, "\n");
+    for (long i = 0; i < n; i++) {
+        fprintf(af.f, "%d", labels[i]);
+        for (int k = 0; k < d; k++)
+            fprintf(af.f, ",%.6g", (double)z[(size_t)i * d + k]);
+        fprintf(af.f, "\n");
+    }
+    return atomic_commit(&af); /* checks every write through ferror and fclose */
 }

@@ -1,0 +1,102 @@
+/* compress.c - compress_run (compress.h): load the training set, then the
+ * plain run (train, encode, fit the mixtures, write) or the run under a
+ * byte budget (budget.c). */
+#include <string.h>
+
+#include "latents_csv.h"
+#include "quant.h"
+#include "stages.h"
+#include "util.h"
+
+void compress_config_default(compress_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->arch = (ae_arch){.latent = AE_DEFAULT_LATENT, .c1 = AE_DEFAULT_C1, .c2 = AE_DEFAULT_C2,
+                          .kind = AE_CONV, .hidden = AE_DEFAULT_HIDDEN};
+    cfg->train = (train_opts){.epochs = COMPRESS_DEFAULT_EPOCHS,
+                              .batch = COMPRESS_DEFAULT_BATCH,
+                              .lr = (float)COMPRESS_DEFAULT_LR,
+                              .seed = COMPRESS_DEFAULT_SEED};
+    cfg->loss = (ae_loss_opts){.beta = (float)COMPRESS_DEFAULT_BETA,
+                               .margin = (float)COMPRESS_DEFAULT_MARGIN,
+                               .guide = (float)COMPRESS_DEFAULT_GUIDE};
+    cfg->kmax = COMPRESS_DEFAULT_KMAX;
+    gmm_opts_default(&cfg->gmm);
+    cfg->weights = COMPRESS_DEFAULT_WEIGHTS;
+    cfg->mixtures = COMPRESS_DEFAULT_MIXTURES;
+}
+
+void model_from_autoencoder(lgc_model *m, const trained_autoencoder *t, const dataset *ds,
+                            const long *counts, lgcf_dtype dtype, lgcf_dtype gmm_dtype)
+{
+    memset(m, 0, sizeof *m);
+    m->h = ds->h;
+    m->w = ds->w;
+    m->c = ds->c;
+    m->n_classes = ds->n_classes;
+    m->latent = t->arch.latent;
+    m->class_counts = xmalloc((size_t)ds->n_classes * sizeof(long));
+    memcpy(m->class_counts, counts, (size_t)ds->n_classes * sizeof(long));
+    m->n_layers = t->n_dec;
+    m->dec_specs = xmalloc((size_t)t->n_dec * sizeof(layer_spec));
+    memcpy(m->dec_specs, t->dec_specs, (size_t)t->n_dec * sizeof(layer_spec));
+    m->n_dec_params = t->dec.n_params;
+    m->dec_params = xmalloc(t->dec.n_params * sizeof(float));
+    memcpy(m->dec_params, t->dec.params, t->dec.n_params * sizeof(float));
+    m->weight_dtype = dtype;
+    m->gmm_dtype = gmm_dtype;
+}
+
+/* The configuration as given: one training, kmax, the precisions asked. */
+static int run_plain(const dataset *ds, const long *counts, const compress_config *cfg,
+                     compress_report *report)
+{
+    trained_autoencoder t = {0};
+    lgc_model m = {0};
+    /* rounded to int4 after training, the MNIST decoder lost 1.3 points;
+     * trained for it, about 0.5 (docs/RESULTS.md) */
+    int quant_max = cfg->weights == LGCF_INT4 ? QUANT_INT4_MAX : 0;
+    int st = train_autoencoder(&t, &cfg->arch, quant_max, ds, cfg);
+    if (st)
+        goto done;
+    if (cfg->latents &&
+        (st = latents_csv_write(cfg->latents, t.z, ds->labels, ds->n, cfg->arch.latent)))
+        goto done;
+    model_from_autoencoder(&m, &t, ds, counts, cfg->weights, cfg->mixtures);
+    if ((st = fit_mixtures(&m, t.z, cfg->arch.latent, cfg->kmax, ds, cfg, 1)) ||
+        (st = lgcf_write(cfg->output, &m)))
+        goto done;
+    /* the same encoding as the write's, so it cannot fail now */
+    st = lgcf_encoded_size(&m, &report->bytes);
+    report->final_loss = t.loss;
+done:
+    lgc_model_free(&m);
+    trained_autoencoder_free(&t);
+    return st;
+}
+
+int compress_run(const compress_config *cfg, compress_report *report)
+{
+    compress_report result = {0};
+    dataset ds = {0};
+    double t0 = now_seconds();
+    int st = dataset_load(&ds, cfg->dataset_dir, DATASET_TRAIN);
+    if (st)
+        goto done;
+    long counts[DATASET_MAX_CLASSES];
+    dataset_class_counts(counts, &ds);
+    for (int c = 0; c < ds.n_classes; c++)
+        if (counts[c] == 0) {
+            st = lgc_fail(LGC_EFORMAT, "'%s': class %d has no training images",
+                          cfg->dataset_dir, c);
+            goto done;
+        }
+    st = cfg->budget ? run_budget(&ds, counts, cfg, &result)
+                     : run_plain(&ds, counts, cfg, &result);
+    result.seconds = now_seconds() - t0;
+    if (st == LGC_OK && report)
+        *report = result;
+done:
+    dataset_free(&ds);
+    return st;
+}

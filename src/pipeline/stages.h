@@ -1,0 +1,72 @@
+/* stages.h - the stages of the compress pipeline, shared by the files of
+ * src/pipeline and by nothing else (the public API is include/compress.h).
+ *
+ *   autoencoder.c  train the autoencoder, encode the training set
+ *   mixtures.c     fit one mixture per class to the codes
+ *   compress.c     the model from the two, the plain run, compress_run
+ *   budget.c       the run under a byte budget */
+#ifndef LGC_PIPELINE_STAGES_H
+#define LGC_PIPELINE_STAGES_H
+
+#include "compress.h"
+#include "dataset.h"
+#include "lgcfile.h"
+#include "model.h"
+#include "net.h"
+
+/* --- autoencoder.c --- */
+
+/* A trained autoencoder: the decoder (as the file stores it) and the codes
+ * of the training set; the encoder is dropped after encoding. */
+typedef struct {
+    ae_arch arch;
+    int n_dec;
+    layer_spec dec_specs[AE_MAX_LAYERS];
+    net dec;
+    float *z;    /* (n, d) the training set's codes, in dataset order */
+    double loss; /* last epoch's BCE per pixel */
+} trained_autoencoder;
+
+/* "conv" or "mlp", as --model spells it. */
+const char *ae_kind_name(ae_kind k);
+
+/* The decoder's specs (room for AE_MAX_LAYERS) for arch a and images img,
+ * checking that a .lgc file can hold it. Returns LGC_OK with *n set, or
+ * LGC_EUSAGE. */
+int decoder_specs_checked(layer_spec *specs, int *n, tshape img, const ae_arch *a);
+
+/* Trains arch a on ds with cfg's training and loss options (a VAE's loss
+ * when a->vae; quant_max: see train_opts), encodes ds into t->z and, unless cfg->quiet, reports
+ * the reconstruction of the test split. Free with
+ * trained_autoencoder_free; on failure t is left empty. */
+int train_autoencoder(trained_autoencoder *t, const ae_arch *a, int quant_max, const dataset *ds,
+                      const compress_config *cfg);
+void trained_autoencoder_free(trained_autoencoder *t);
+
+/* --- mixtures.c --- */
+
+/* Fits every class's mixture (k = 1..kmax, by BIC) to the codes z (ds->n,
+ * d) into m->gmms and m->bic (allocated here; m->kmax set; m->class_counts
+ * must be ds's). warn: also warn about classes whose codes cannot determine
+ * a covariance. Returns LGC_OK or the first failing class's status. */
+int fit_mixtures(lgc_model *m, const float *z, int d, int kmax, const dataset *ds,
+                 const compress_config *cfg, int warn);
+/* Drops m's mixtures and BIC curves so that they can be fitted again. */
+void drop_mixtures(lgc_model *m);
+
+/* --- compress.c --- */
+
+/* m's shape, prior (counts) and decoder from t, weights stored as dtype and
+ * mixtures as gmm_dtype; no mixtures yet. Free with lgc_model_free. */
+void model_from_autoencoder(lgc_model *m, const trained_autoencoder *t, const dataset *ds,
+                            const long *counts, lgcf_dtype dtype, lgcf_dtype gmm_dtype);
+
+/* --- budget.c --- */
+
+/* Writes the best configuration whose file fits cfg->budget (the rule in
+ * budget.c) and fills report's bytes and final_loss. counts: ds's class
+ * counts, none 0. */
+int run_budget(const dataset *ds, const long *counts, const compress_config *cfg,
+               compress_report *report);
+
+#endif
