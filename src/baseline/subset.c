@@ -8,7 +8,6 @@
  * (the same IDX writer into memory, the same zlib settings), so the budget
  * check and the files on disk cannot disagree. */
 #include <assert.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
