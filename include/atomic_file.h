@@ -30,16 +30,26 @@ void atomic_install_signal_handlers(void);
 /* Makes dir (one level) unless it exists as a directory; LGC_EIO with a
  * message naming dir otherwise. For commands that write into a directory. */
 int output_dir(const char *dir);
+/* "<dir>/<name><suffix>" in a new string (the caller frees it). */
+char *path_in_dir(const char *dir, const char *name, const char *suffix);
 
-/* Writes an IDX training set into dir (made by output_dir):
- * train-images-idx3-ubyte and train-labels-idx1-ubyte, each through its own
- * temporary, which fill(img, img_path, lab, lab_path, ctx) writes. Labels
- * are committed first, so a reader finding the images file knows its
- * labels are there (an interrupted pair fails the count check instead).
- * Returns fill's status or the first I/O error; nothing is left half
- * written either way. */
-typedef int (*idx_set_fill)(FILE *img, const char *img_path, FILE *lab, const char *lab_path,
-                            void *ctx);
-int atomic_write_idx_set(const char *dir, idx_set_fill fill, void *ctx);
+/* An IDX training set being written into a directory: IDX_TRAIN_IMAGES
+ * and IDX_TRAIN_LABELS (idx.h), each through its own temporary. The
+ * writer appends to images.f and labels.f (images.path and labels.path
+ * name them in messages), then commits. */
+typedef struct {
+    atomic_file images, labels;
+} atomic_idx_set;
+
+/* Makes dir (output_dir) and opens both temporaries. Returns LGC_OK, or
+ * LGC_EIO with nothing left open. */
+int atomic_idx_set_open(atomic_idx_set *set, const char *dir);
+/* Commits the labels, then the images, so a reader finding the images
+ * file knows its labels are there (an interrupted pair fails the count
+ * check instead). Returns LGC_OK or the first I/O error; set is cleared
+ * either way and nothing is left half written. */
+int atomic_idx_set_commit(atomic_idx_set *set);
+/* Discards both temporaries; safe on a cleared set. */
+void atomic_idx_set_abort(atomic_idx_set *set);
 
 #endif

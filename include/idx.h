@@ -18,6 +18,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* The file names of a training set in a dataset directory (the test
+ * split's start with "t10k" instead of "train"). */
+#define IDX_TRAIN_IMAGES "train-images-idx3-ubyte"
+#define IDX_TRAIN_LABELS "train-labels-idx1-ubyte"
+
 /* Bounds on sizes accepted from a file (forged headers must not allocate
  * terabytes). */
 #define IDX_MAX_COUNT 100000000 /* images or labels in one file */

@@ -22,4 +22,29 @@ double rng_normal(rng_t *r);
 /* Fisher-Yates shuffle of an int array. */
 void rng_shuffle(rng_t *r, int *a, int n);
 
+/* The streams drawn from one user seed, by name. Every place that needs
+ * randomness of its own asks for its stream here instead of mixing the
+ * seed by hand, so the derivations live in one place (rng_stream) and a
+ * new use gets a stream of its own. The values 1 to 6 are part of the
+ * derivation: renumbering them changes every output of lgc sample and
+ * lgc augment. */
+typedef enum {
+    RNG_STREAM_SAMPLE_LABELS = 1, /* lgc sample: the order of the labels */
+    RNG_STREAM_SAMPLE_CODES = 2,  /* lgc sample: the codes drawn from the mixtures */
+    RNG_STREAM_GRID_CODES = 3,    /* lgc sample --png: the grid's codes */
+    RNG_STREAM_WARPS = 4,         /* --augment warps (lgc sample, lgc augment) */
+    RNG_STREAM_GRID_WARPS = 5,    /* lgc sample --png: the grid's warps */
+    RNG_STREAM_AUGMENT_ORDER = 6, /* lgc augment: the rounds over the source images */
+    /* Per-class streams, index = the class: each class's draw is then
+     * independent of the others and of the thread that runs it. */
+    RNG_STREAM_MIXTURE_FIT,  /* lgc compress: fitting class index's mixtures */
+    RNG_STREAM_SUBSET_CLASS, /* lgc subset: class index's random choice */
+    RNG_STREAM_MEDOIDS,      /* lgc subset --method gradient: class index's k-medoids */
+    RNG_STREAM_GUIDE,        /* lgc compress --guide: the guide's initial weights */
+} rng_stream_id;
+
+/* Seeds *r as stream id (with index, for the per-class streams; 0
+ * otherwise) of seed. */
+void rng_stream(rng_t *r, uint64_t seed, rng_stream_id id, uint64_t index);
+
 #endif

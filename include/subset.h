@@ -18,9 +18,8 @@
 #include "dataset.h"
 #include "net.h"
 
-/* File names in an output directory. */
-#define SUBSET_IMAGES "train-images-idx3-ubyte"
-#define SUBSET_LABELS "train-labels-idx1-ubyte"
+/* The weights file next to the IDX_TRAIN_IMAGES and IDX_TRAIN_LABELS
+ * (idx.h) of an output directory. */
 #define SUBSET_WEIGHTS "train-weights-idx1-float"
 /* gzip level of the .gz files: 9, as `gzip -9` ships them. */
 #define SUBSET_GZIP_LEVEL 9
@@ -80,12 +79,12 @@ int subset_gradient(int *idx, float *weights, const dataset *ds, const long *quo
                     const gradient_opts *o);
 
 /* Writes images and labels idx[0..n) of ds into dir (created if missing):
- * SUBSET_IMAGES and SUBSET_LABELS, with ".gz" (gzip -9) when gzip, and
+ * IDX_TRAIN_IMAGES and IDX_TRAIN_LABELS, with ".gz" (gzip -9) when gzip, and
  * SUBSET_WEIGHTS when weights (n) is not NULL. Every file goes through a
  * temporary and is renamed, weights and labels before images. *bytes (may
  * be NULL) gets the total size of the files written. Returns LGC_OK, or
  * LGC_EIO with a message naming the file; LGC_EUSAGE when gzip and dir
- * holds an uncompressed SUBSET_IMAGES, which readers would take instead. */
+ * holds an uncompressed IDX_TRAIN_IMAGES, which readers would take instead. */
 int subset_write(const char *dir, const dataset *ds, const int *idx, long n,
                  const float *weights, int gzip, size_t *bytes);
 

@@ -139,7 +139,7 @@ static void count_labels(long *out, const dataset *ds, const int *idx, long n)
 
 /* --- quotas --- */
 
-static void quota_largest_remainder(void **state)
+static void subset_quota_by_largest_remainder(void **state)
 {
     (void)state;
     long q[3];
@@ -269,8 +269,8 @@ static void gzip_size_is_file_size(void **state)
     tmp_path(dir, "gz");
     size_t written;
     assert_int_equal(subset_write(dir, &ds, idx, 40, NULL, 1, &written), LGC_OK);
-    long img = file_size(tmp_path(p, "gz/" SUBSET_IMAGES ".gz"));
-    long lab = file_size(tmp_path(p, "gz/" SUBSET_LABELS ".gz"));
+    long img = file_size(tmp_path(p, "gz/" IDX_TRAIN_IMAGES ".gz"));
+    long lab = file_size(tmp_path(p, "gz/" IDX_TRAIN_LABELS ".gz"));
     assert_int_equal((size_t)(img + lab), written);
     assert_int_equal(subset_gzip_bytes(&ds, idx, 40), written);
     /* and the files read back as the subset */
@@ -284,7 +284,7 @@ static void gzip_size_is_file_size(void **state)
     dataset_free(&back);
     /* a raw image file there would shadow the .gz files: refused */
     char raw[512];
-    FILE *f = fopen(tmp_path(raw, "gz/" SUBSET_IMAGES), "wb");
+    FILE *f = fopen(tmp_path(raw, "gz/" IDX_TRAIN_IMAGES), "wb");
     assert_non_null(f);
     fclose(f);
     assert_int_equal(subset_write(dir, &ds, idx, 40, NULL, 1, NULL), LGC_EUSAGE);
@@ -597,7 +597,7 @@ static void judge_zero_weight_class_is_not_learned(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(quota_largest_remainder),
+        cmocka_unit_test(subset_quota_by_largest_remainder),
         cmocka_unit_test(quota_at_least_one),
         cmocka_unit_test(quota_refuses),
         cmocka_unit_test(random_counts_and_determinism),

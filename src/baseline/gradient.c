@@ -29,6 +29,7 @@
 
 #include "kmedoids.h"
 #include "model.h"
+#include "rng.h"
 #include "subset.h"
 #include "util.h"
 
@@ -148,7 +149,7 @@ int subset_gradient(int *idx, float *weights, const dataset *ds, const long *quo
         int *assign = xmalloc((size_t)p.n * sizeof(int));
         long *sizes = xmalloc((size_t)k * sizeof(long));
         rng_t r;
-        rng_seed(&r, o->seed * 1000003u + (uint64_t)c + 1);
+        rng_stream(&r, o->seed, RNG_STREAM_MEDOIDS, (uint64_t)c);
         kmedoids_fit(medoids, assign, sizes, &p, k, o->max_iter, &r);
         for (int j = 0; j < k; j++)
             ex[qstart[c] + j] = (exemplar){member[start[c] + medoids[j]], (float)sizes[j]};

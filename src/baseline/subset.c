@@ -8,7 +8,6 @@
  * (the same IDX writer into memory, the same zlib settings), so the budget
  * check and the files on disk cannot disagree. */
 #include <assert.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +15,9 @@
 #include <zlib.h>
 
 #include "atomic_file.h"
+#include "checked_write.h"
 #include "idx.h"
+#include "quota.h"
 #include "rng.h"
 #include "subset.h"
 #include "util.h"
@@ -42,26 +43,10 @@ int subset_quota(long *quota, const long *counts, int K, long n)
     if (n < 1 || n > total)
         return lgc_fail(LGC_EUSAGE, "cannot take %ld images from a training set of %ld", n,
                         total);
-    /* Largest remainder. floor(n * share) <= counts[c] since n <= total, and
-     * a class receiving one more has a fraction > 0, so it stays within its
-     * count as well. */
-    double frac[DATASET_MAX_CLASSES];
-    long given = 0;
-    for (int c = 0; c < K; c++) {
-        double q = (double)n * (double)counts[c] / (double)total;
-        quota[c] = (long)q;
-        frac[c] = q - (double)quota[c];
-        given += quota[c];
-    }
-    for (; given < n; given++) {
-        int best = -1;
-        for (int c = 0; c < K; c++)
-            if (quota[c] < counts[c] && (best < 0 || frac[c] > frac[best]))
-                best = c;
-        assert(best >= 0);
-        quota[best]++;
-        frac[best] = -1;
-    }
+    /* floor(n * share) <= counts[c] since n <= total, and a class
+     * receiving one more has a fraction > 0, so the cap only guards
+     * rounding. */
+    quota_largest_remainder(quota, counts, K, n, counts);
     /* A judge never shown a class cannot predict it; when n allows, every
      * class present gets one image. The donor has at least 2 (had it 1,
      * all classes would hold at most 1 and the quotas could not sum to
@@ -105,7 +90,7 @@ void subset_random(int *idx, const dataset *ds, const long *quota, uint64_t seed
     for (int c = 0; c < K; c++) {
         assert(quota[c] >= 0 && quota[c] <= counts[c]);
         rng_t rng;
-        rng_seed(&rng, seed * 1000003u + (uint64_t)c + 1);
+        rng_stream(&rng, seed, RNG_STREAM_SUBSET_CLASS, (uint64_t)c);
         int *a = by_class + start[c];
         /* Forward Fisher-Yates stopped after quota[c] steps: step i draws
          * only from what steps < i left, so the first q picks do not depend
@@ -273,15 +258,6 @@ void subset_gzip_fit(long *n_out, size_t *bytes_out, const dataset *ds, size_t b
 
 /* --- writing --- */
 
-/* <dir>/<name><suffix> in a new string. */
-static char *path_in(const char *dir, const char *name, const char *suffix)
-{
-    size_t len = strlen(dir) + strlen(name) + strlen(suffix) + 2;
-    char *p = xmalloc(len);
-    snprintf(p, len, "%s/%s%s", dir, name, suffix);
-    return p;
-}
-
 /* Writes len bytes to path through a temporary renamed into place. */
 static int write_whole(const char *path, const uint8_t *buf, size_t len)
 {
@@ -289,8 +265,7 @@ static int write_whole(const char *path, const uint8_t *buf, size_t len)
     int st = atomic_open(&af, path);
     if (st)
         return st;
-    if (fwrite(buf, 1, len, af.f) != len) {
-        st = lgc_fail(LGC_EIO, "cannot write '%s': %s", path, strerror(errno));
+    if ((st = checked_write(af.f, buf, len, path))) {
         atomic_abort(&af);
         return st;
     }
@@ -304,7 +279,7 @@ static int write_weights(const char *path, const float *weights, long n)
     if (st)
         return st;
     if (idx_write_floats(af.f, weights, (int)n)) {
-        st = lgc_fail(LGC_EIO, "cannot write '%s': %s", path, strerror(errno));
+        st = write_failed(path);
         atomic_abort(&af);
         return st;
     }
@@ -315,10 +290,10 @@ int subset_write(const char *dir, const dataset *ds, const int *idx, long n,
                  const float *weights, int gzip, size_t *bytes)
 {
     const char *suffix = gzip ? ".gz" : "";
-    char *img_path = path_in(dir, SUBSET_IMAGES, suffix);
-    char *lab_path = path_in(dir, SUBSET_LABELS, suffix);
-    char *raw_img = path_in(dir, SUBSET_IMAGES, "");
-    char *w_path = path_in(dir, SUBSET_WEIGHTS, "");
+    char *img_path = path_in_dir(dir, IDX_TRAIN_IMAGES, suffix);
+    char *lab_path = path_in_dir(dir, IDX_TRAIN_LABELS, suffix);
+    char *raw_img = path_in_dir(dir, IDX_TRAIN_IMAGES, "");
+    char *w_path = path_in_dir(dir, SUBSET_WEIGHTS, "");
     uint8_t *img = NULL, *lab = NULL;
     size_t total = 0;
     int st = output_dir(dir);

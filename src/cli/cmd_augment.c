@@ -3,27 +3,20 @@
  * (src/image/augment.c), written as an IDX training set. lgc sample warps
  * its decoded images the same way (--augment); this command gives the
  * real-image baselines of `lgc subset` the same treatment, so that the
- * comparison at equal bytes stays fair. The source images are used in
- * rounds: each round visits all of them once in a new random order. */
-#include <errno.h>
+ * comparison at equal bytes stays fair. This file holds the options and
+ * the report; the set is made by src/pipeline/augment_set.c. */
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "atomic_file.h"
-#include "augment.h"
+#include "augment_set.h"
 #include "cli.h"
 #include "dataset.h"
 #include "idx.h"
 #include "util.h"
 
 #define DEFAULT_SEED 1
-/* Images warped and written at once: up to BATCH, within BATCH_BYTES. */
-#define BATCH 1024
-#define BATCH_BYTES ((size_t)64 << 20)
-#define MAX_IMAGES 100000000L /* the IDX reader's own bound */
 
 typedef struct {
     const char *dir, *out;
@@ -75,7 +68,7 @@ static int parse(augment_cli *o, int argc, char **argv)
     opterr = 0;
     while (st == LGC_OK && (c = getopt_long(argc, argv, ":n:o:qh", longopts, NULL)) != -1) {
         switch (c) {
-        case 'n': st = cli_parse_long(&o->n, "count", optarg, 1, MAX_IMAGES); break;
+        case 'n': st = cli_parse_long(&o->n, "count", optarg, 1, IDX_MAX_COUNT); break;
         case 'o': o->out = optarg; break;
         case OPT_AUGMENT: st = cli_parse_augment(&o->augment, "augment", optarg); break;
         case OPT_SEED: st = cli_parse_u64(&o->seed, "seed", optarg); break;
@@ -102,80 +95,6 @@ static int same_directory(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
-/* The source images in rounds, each a new random order of all of them:
- * memory of one round whatever the number of images drawn. */
-typedef struct {
-    rng_t rng;
-    int *round, n, next;
-} source_order;
-
-static void source_order_init(source_order *so, int n, uint64_t seed)
-{
-    rng_seed(&so->rng, seed * 0x9e3779b97f4a7c15ULL + 6);
-    so->round = xmalloc((size_t)n * sizeof(int));
-    so->n = n;
-    so->next = n; /* the first call shuffles */
-}
-
-static int source_order_next(source_order *so)
-{
-    if (so->next == so->n) {
-        for (int i = 0; i < so->n; i++)
-            so->round[i] = i;
-        rng_shuffle(&so->rng, so->round, so->n);
-        so->next = 0;
-    }
-    return so->round[so->next++];
-}
-
-static int write_checked(FILE *f, const void *p, size_t len, const char *path)
-{
-    if (fwrite(p, 1, len, f) != len)
-        return lgc_fail(LGC_EIO, "cannot write '%s': %s", path, strerror(errno));
-    return LGC_OK;
-}
-
-typedef struct {
-    const augment_cli *o;
-    const dataset *ds;
-} augment_job;
-
-static int fill_set(FILE *img, const char *img_path, FILE *lab, const char *lab_path, void *ctx)
-{
-    const augment_cli *o = ((const augment_job *)ctx)->o;
-    const dataset *ds = ((const augment_job *)ctx)->ds;
-    const size_t bytes = (size_t)ds->h * ds->w * ds->c;
-    const size_t fit = BATCH_BYTES / bytes;
-    const int batch = fit < 1 ? 1 : fit > BATCH ? BATCH : (int)fit;
-    if (idx_write_images_header(img, (int)o->n, ds->h, ds->w, ds->c))
-        return lgc_fail(LGC_EIO, "cannot write '%s': %s", img_path, strerror(errno));
-    if (idx_write_labels_header(lab, (int)o->n))
-        return lgc_fail(LGC_EIO, "cannot write '%s': %s", lab_path, strerror(errno));
-    uint8_t *buf = xmalloc((size_t)batch * bytes), *tmp = xmalloc(bytes);
-    uint8_t *labels = xmalloc((size_t)batch);
-    rng_t rng;
-    rng_seed(&rng, o->seed * 0x9e3779b97f4a7c15ULL + 4);
-    source_order order;
-    source_order_init(&order, ds->n, o->seed);
-    int st = LGC_OK;
-    for (long s = 0; s < o->n && st == LGC_OK; s += batch) {
-        int B = o->n - s < batch ? (int)(o->n - s) : batch;
-        for (int i = 0; i < B; i++) {
-            const int src = source_order_next(&order);
-            memcpy(buf + i * bytes, ds->images + (size_t)src * bytes, bytes);
-            labels[i] = ds->labels[src];
-        }
-        augment_images(buf, tmp, B, ds->h, ds->w, ds->c, &o->augment, &rng);
-        if (!(st = write_checked(img, buf, B * bytes, img_path)))
-            st = write_checked(lab, labels, (size_t)B, lab_path);
-    }
-    free(buf);
-    free(tmp);
-    free(labels);
-    free(order.round);
-    return st;
-}
-
 static int run(const augment_cli *o)
 {
     dataset ds = {0};
@@ -188,7 +107,7 @@ static int run(const augment_cli *o)
         goto done;
     }
     double t0 = now_seconds();
-    if ((st = atomic_write_idx_set(o->out, fill_set, &(augment_job){o, &ds})))
+    if ((st = augment_set_write(o->out, &ds, o->n, &o->augment, o->seed)))
         goto done;
     if (!o->quiet)
         fprintf(stderr, "augment: %ld images from the %d of '%s' to '%s' in %.2f s\n", o->n, ds.n,

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "idx.h"
 #include "util.h"
 
 #define ATOMIC_MAX_OPEN 8
@@ -155,22 +156,40 @@ int output_dir(const char *dir)
     return lgc_fail(LGC_EIO, "cannot create directory '%s': %s", dir, strerror(errno));
 }
 
-int atomic_write_idx_set(const char *dir, idx_set_fill fill, void *ctx)
+char *path_in_dir(const char *dir, const char *name, const char *suffix)
 {
+    size_t len = strlen(dir) + strlen(name) + strlen(suffix) + 2;
+    char *p = xmalloc(len);
+    snprintf(p, len, "%s/%s%s", dir, name, suffix);
+    return p;
+}
+
+int atomic_idx_set_open(atomic_idx_set *set, const char *dir)
+{
+    *set = (atomic_idx_set){0};
     int st = output_dir(dir);
     if (st)
         return st;
-    size_t len = strlen(dir) + 32;
-    char *img_path = xmalloc(len), *lab_path = xmalloc(len);
-    snprintf(img_path, len, "%s/train-images-idx3-ubyte", dir);
-    snprintf(lab_path, len, "%s/train-labels-idx1-ubyte", dir);
-    atomic_file img = {0}, lab = {0};
-    if (!(st = atomic_open(&img, img_path)) && !(st = atomic_open(&lab, lab_path)) &&
-        !(st = fill(img.f, img_path, lab.f, lab_path, ctx)) && !(st = atomic_commit(&lab)))
-        st = atomic_commit(&img);
-    atomic_abort(&img);
-    atomic_abort(&lab);
+    char *img_path = path_in_dir(dir, IDX_TRAIN_IMAGES, "");
+    char *lab_path = path_in_dir(dir, IDX_TRAIN_LABELS, "");
+    if (!(st = atomic_open(&set->images, img_path)) && (st = atomic_open(&set->labels, lab_path)))
+        atomic_abort(&set->images);
     free(img_path);
     free(lab_path);
     return st;
+}
+
+int atomic_idx_set_commit(atomic_idx_set *set)
+{
+    int st = atomic_commit(&set->labels);
+    if (st == LGC_OK)
+        st = atomic_commit(&set->images);
+    atomic_idx_set_abort(set);
+    return st;
+}
+
+void atomic_idx_set_abort(atomic_idx_set *set)
+{
+    atomic_abort(&set->images);
+    atomic_abort(&set->labels);
 }

@@ -196,7 +196,7 @@ static int guide_train(net *guide, const dataset *ds, const train_opts *o)
     if ((st = net_init(guide, img, specs, n, o->batch)))
         return st;
     rng_t rng;
-    rng_seed(&rng, o->seed ^ 0x6775696465ULL); /* "guide" */
+    rng_stream(&rng, o->seed, RNG_STREAM_GUIDE, 0);
     net_init_params(guide, &rng);
     train_opts go = *o;
     go.epochs = AE_GUIDE_EPOCHS;

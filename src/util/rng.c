@@ -1,4 +1,5 @@
 /* rng.c - xoshiro256** (Blackman & Vigna), seeded through splitmix64. */
+#include <assert.h>
 #include <math.h>
 
 #include "rng.h"
@@ -71,4 +72,34 @@ void rng_shuffle(rng_t *r, int *a, int n)
         a[i] = a[j];
         a[j] = t;
     }
+}
+
+/* The derivations predate the named streams and are kept so that every
+ * seed still gives the outputs it gave: the numbered streams (1 to 6) are
+ * seed * 2^64/phi + id, the per-class streams seed * 1000003 + index + 1
+ * (all three share it), and the guide seed XOR "guide" in ASCII. splitmix64
+ * in rng_seed then spreads these neighbouring values over the state. */
+void rng_stream(rng_t *r, uint64_t seed, rng_stream_id id, uint64_t index)
+{
+    switch (id) {
+    case RNG_STREAM_SAMPLE_LABELS:
+    case RNG_STREAM_SAMPLE_CODES:
+    case RNG_STREAM_GRID_CODES:
+    case RNG_STREAM_WARPS:
+    case RNG_STREAM_GRID_WARPS:
+    case RNG_STREAM_AUGMENT_ORDER:
+        assert(index == 0);
+        rng_seed(r, seed * 0x9e3779b97f4a7c15ULL + (uint64_t)id);
+        return;
+    case RNG_STREAM_MIXTURE_FIT:
+    case RNG_STREAM_SUBSET_CLASS:
+    case RNG_STREAM_MEDOIDS:
+        rng_seed(r, seed * 1000003u + index + 1);
+        return;
+    case RNG_STREAM_GUIDE:
+        assert(index == 0);
+        rng_seed(r, seed ^ 0x6775696465ULL);
+        return;
+    }
+    assert(!"unknown rng stream");
 }

@@ -1,0 +1,180 @@
+/* sample.c - lgc sample's training set (sample.h): class quotas, the
+ * codes, decoding and warping in batches, and the two IDX files written
+ * into a directory or onto a stream. */
+#include <assert.h>
+#include <stdlib.h>
+
+#include "atomic_file.h"
+#include "checked_write.h"
+#include "idx.h"
+#include "model.h"
+#include "quota.h"
+#include "sample.h"
+#include "util.h"
+
+#define DECODE_BATCH 256
+/* Memory the decoding batch may take (see decode_batch). */
+#define DECODE_BUDGET ((size_t)512 << 20)
+
+/* Images decoded at once: DECODE_BATCH, or fewer when that many would take
+ * more than DECODE_BUDGET (each image's layer outputs and their gradients,
+ * which net_init allocates too, and its pixels). The reader bounds one
+ * image's activations (LGCF_MAX_ACTIVATIONS), so a file claiming huge
+ * images costs time, not unbounded memory. lgc's decoder keeps the full
+ * batch up to images of about 80x80. */
+static int decode_batch(const lgc_model *m)
+{
+    size_t acts = 0;
+    for (int i = 1; i <= m->n_layers; i++) {
+        tshape out;
+        size_t n_params;
+        int st = net_plan((tshape){m->latent, 1, 1}, m->dec_specs, i, &out, &n_params);
+        assert(st == LGC_OK); /* the reader planned the same layers */
+        (void)st;
+        acts += tshape_size(out);
+    }
+    size_t per_image = 2 * acts * sizeof(float) + (size_t)m->h * m->w * m->c;
+    size_t b = DECODE_BUDGET / per_image;
+    return b < 1 ? 1 : b > DECODE_BATCH ? DECODE_BATCH : (int)b;
+}
+
+int sample_decoder_init(net *dec, const lgc_model *m)
+{
+    return decoder_from_model(dec, m, decode_batch(m));
+}
+
+void sample_quota(long *quota, const sample_config *cfg)
+{
+    const lgc_model *m = cfg->model;
+    if (cfg->per_class > 0) {
+        assert(cfg->per_class <= SAMPLE_MAX_IMAGES / m->n_classes);
+        for (int c = 0; c < m->n_classes; c++)
+            quota[c] = cfg->per_class;
+        return;
+    }
+    quota_largest_remainder(quota, m->class_counts, m->n_classes, cfg->n, NULL);
+}
+
+long sample_count(const sample_config *cfg)
+{
+    if (cfg->given)
+        return cfg->given->n;
+    return cfg->per_class > 0 ? cfg->per_class * cfg->model->n_classes : cfg->n;
+}
+
+void sample_decode(const sample_config *cfg, const float *z, int B, uint8_t *img, uint8_t *tmp,
+                   rng_t *warp_rng)
+{
+    const lgc_model *m = cfg->model;
+    decoder_decode_u8(cfg->decoder, z, B, img);
+    if (!augment_is_identity(&cfg->augment))
+        augment_images(img, tmp, B, m->h, m->w, m->c, &cfg->augment, warp_rng);
+}
+
+/* The codes of the set, a batch at a time: drawn from the mixtures of the
+ * labels the label stream replays, or the given ones in their order. */
+typedef struct {
+    const sample_config *cfg;
+    sample_labels labels;
+    rng_t rng;
+    float *z; /* (decoder batch, latent) */
+    long next; /* index of the next code */
+} code_source;
+
+static void codes_init(code_source *cs, const sample_config *cfg)
+{
+    cs->cfg = cfg;
+    cs->next = 0;
+    cs->z = NULL;
+    if (cfg->given)
+        return;
+    long quota[LGCF_MAX_CLASSES];
+    sample_quota(quota, cfg);
+    sample_labels_init(&cs->labels, quota, cfg->model->n_classes, cfg->seed);
+    rng_stream(&cs->rng, cfg->seed, RNG_STREAM_SAMPLE_CODES, 0);
+    cs->z = xmalloc((size_t)cfg->decoder->max_batch * cfg->model->latent * sizeof(float));
+}
+
+/* The next B codes (B at most the decoder's batch), valid until the next
+ * call. */
+static const float *codes_next(code_source *cs, int B)
+{
+    const lgc_model *m = cs->cfg->model;
+    const size_t d = (size_t)m->latent;
+    const float *z = cs->z;
+    if (cs->cfg->given)
+        z = cs->cfg->given->z + (size_t)cs->next * d;
+    else
+        for (int i = 0; i < B; i++)
+            gmm_sample(&m->gmms[sample_labels_next(&cs->labels)], cs->z + i * d, 1, &cs->rng);
+    cs->next += B;
+    return z;
+}
+
+static int write_labels(FILE *f, const sample_config *cfg, const char *name)
+{
+    const long n = sample_count(cfg);
+    if (idx_write_labels_header(f, (int)n))
+        return write_failed(name);
+    if (cfg->given)
+        return checked_write(f, cfg->given->labels, (size_t)n, name);
+    long quota[LGCF_MAX_CLASSES];
+    sample_quota(quota, cfg);
+    sample_labels ls;
+    sample_labels_init(&ls, quota, cfg->model->n_classes, cfg->seed);
+    uint8_t buf[4096];
+    for (long i = 0; i < n;) {
+        size_t b = 0;
+        for (; b < sizeof buf && i < n; b++, i++)
+            buf[b] = (uint8_t)sample_labels_next(&ls);
+        int st = checked_write(f, buf, b, name);
+        if (st)
+            return st;
+    }
+    return LGC_OK;
+}
+
+static int write_images(FILE *f, const sample_config *cfg, const char *name)
+{
+    const lgc_model *m = cfg->model;
+    const long n = sample_count(cfg);
+    const size_t img_bytes = (size_t)m->h * m->w * m->c;
+    if (idx_write_images_header(f, (int)n, m->h, m->w, m->c))
+        return write_failed(name);
+    code_source codes;
+    codes_init(&codes, cfg);
+    rng_t warp_rng;
+    rng_stream(&warp_rng, cfg->seed, RNG_STREAM_WARPS, 0);
+    const int batch = cfg->decoder->max_batch;
+    uint8_t *img = xmalloc((size_t)batch * img_bytes), *tmp = xmalloc(img_bytes);
+    int st = LGC_OK;
+    for (long s = 0; s < n && st == LGC_OK; s += batch) {
+        int B = n - s < batch ? (int)(n - s) : batch;
+        sample_decode(cfg, codes_next(&codes, B), B, img, tmp, &warp_rng);
+        st = checked_write(f, img, (size_t)B * img_bytes, name);
+    }
+    free(codes.z);
+    free(img);
+    free(tmp);
+    return st;
+}
+
+int sample_write_dir(const sample_config *cfg, const char *dir)
+{
+    atomic_idx_set set;
+    int st = atomic_idx_set_open(&set, dir);
+    if (st)
+        return st;
+    if ((st = write_images(set.images.f, cfg, set.images.path)) ||
+        (st = write_labels(set.labels.f, cfg, set.labels.path))) {
+        atomic_idx_set_abort(&set);
+        return st;
+    }
+    return atomic_idx_set_commit(&set);
+}
+
+int sample_write_stream(const sample_config *cfg, FILE *f, const char *name)
+{
+    int st = write_images(f, cfg, name);
+    return st ? st : write_labels(f, cfg, name);
+}
