@@ -84,7 +84,7 @@ int fit_mixtures(lgc_model *m, const float *z, int d, int kmax, const dataset *d
 #pragma omp parallel for schedule(dynamic, 1)
     for (int c = 0; c < K; c++) {
         rng_t rng;
-        rng_seed(&rng, cfg->train.seed * 1000003u + (uint64_t)c + 1);
+        rng_stream(&rng, cfg->train.seed, RNG_STREAM_MIXTURE_FIT, (uint64_t)c);
         int k = gmm_select(&m->gmms[c], m->bic + (size_t)c * kmax, zc + start[c] * d,
                            (int)counts[c], d, kmax, &cfg->gmm, &rng);
         status[c] = k < 0 ? k : LGC_OK;
