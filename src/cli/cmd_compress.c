@@ -22,6 +22,7 @@
 #include "lgcfile.h"
 #include "model.h"
 #include "quant.h"
+#include "threads.h"
 #include "util.h"
 
 /* Defaults, printed by --help from these same constants. */
@@ -808,6 +809,6 @@ int cmd_compress(int argc, char **argv)
         return cli_close_stdout("compress");
     if (st)
         return cli_report("compress", st);
-    cli_set_threads(o.threads);
+    threads_set(o.threads);
     return cli_report("compress", run(&o));
 }

@@ -24,6 +24,7 @@
 #include "lgcfile.h"
 #include "model.h"
 #include "png_write.h"
+#include "threads.h"
 #include "util.h"
 
 #define DEFAULT_SEED 1
@@ -436,7 +437,7 @@ int cmd_sample(int argc, char **argv)
         return cli_close_stdout("sample");
     if (st)
         return cli_report("sample", st);
-    cli_set_threads(o.threads);
+    threads_set(o.threads);
     st = run(&o);
     if (st)
         return cli_report("sample", st);
