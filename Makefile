@@ -8,6 +8,10 @@ CFLAGS  ?= -O3 -g
 # -fno-math-errno: lgc never reads errno after math calls, and without it
 # sqrtf/expf loops (Adam, sigmoid) cannot be vectorised.
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -fno-math-errno -Wall -Wextra -Wshadow -Iinclude -MMD -MP
+# WERROR=1 (what CI builds with) makes every warning an error, in this
+# build and in the sanitizer and fuzzing builds below.
+WERROR_FLAG = $(if $(filter 1,$(WERROR)),-Werror)
+CFLAGS  += $(WERROR_FLAG)
 ifeq ($(NATIVE),1)
 CFLAGS  += -march=native
 endif
@@ -107,7 +111,7 @@ FUZZ_SECONDS ?= 600
 FUZZ_TARGETS  = lgcfile idx latents
 FUZZ_CC       = clang
 # No OpenMP (clang's runtime is another package); the readers are serial.
-FUZZ_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Wshadow \
+FUZZ_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Wshadow $(WERROR_FLAG) \
 	-Wno-unknown-pragmas -Iinclude -MMD -MP -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 # Coverage feedback only where the input is parsed and checked: the layer
@@ -152,8 +156,8 @@ fuzz: fuzz-deps
 # float to integer), which clang's includes.
 ASAN_FLAGS  = -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
-ASAN_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Wshadow -Iinclude \
-	-MMD -MP -fopenmp $(ASAN_FLAGS)
+ASAN_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Wshadow $(WERROR_FLAG) \
+	-Iinclude -MMD -MP -fopenmp $(ASAN_FLAGS)
 ASAN_OBJ    = $(SRC:%.c=build-asan/%.o)
 ASAN_TESTS  = $(TEST_SRC:tests/%.c=build-asan/tests/%)
 # Leaks are errors; tests/lsan.supp lists only leaks inside libraries.
