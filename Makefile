@@ -81,9 +81,15 @@ clean:
 
 # Speed against the machine's sgemm rate and the whole program, in one run
 # (a benchmark, not a test): prints a table, writes bench/results.json.
-.PHONY: bench
-bench: deps data-deps lgc build/bench/bench
+# bench-deps: Debian's PyTorch, which bench/torch_models.py trains the same
+# models with for a side-by-side figure (about 230 packages).
+BENCH_PACKAGES = python3-torch
+.PHONY: bench bench-deps
+bench: deps data-deps bench-deps lgc build/bench/bench
 	scripts/bench.sh
+
+bench-deps:
+	@$(call install_missing,$(BENCH_PACKAGES))
 
 build/bench/bench: build/bench/bench.o $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
