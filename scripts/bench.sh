@@ -57,7 +57,7 @@ fi
 
 {
     printf '{"date": "%s", "host_cpus": %s, "micro": ' "$(date -u +%FT%TZ)" "$(nproc)"
-    cat "$tmp/micro.json" | tr -d '\n'
+    tr -d '\n' <"$tmp/micro.json"
     printf ', "program": %s, "pytorch": %s}\n' "$program" "$torch"
 } >"$out.tmp"
 mv "$out.tmp" "$out"
