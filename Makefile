@@ -8,6 +8,10 @@ CFLAGS  ?= -O3 -g
 # -fno-math-errno: lgc never reads errno after math calls, and without it
 # sqrtf/expf loops (Adam, sigmoid) cannot be vectorised.
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -fno-math-errno -Wall -Wextra -Wshadow -Iinclude -MMD -MP
+# WERROR=1 (what CI builds with) makes every warning an error, in this
+# build and in the sanitizer and fuzzing builds below.
+WERROR_FLAG = $(if $(filter 1,$(WERROR)),-Werror)
+CFLAGS  += $(WERROR_FLAG)
 ifeq ($(NATIVE),1)
 CFLAGS  += -march=native
 endif
@@ -77,9 +81,15 @@ clean:
 
 # Speed against the machine's sgemm rate and the whole program, in one run
 # (a benchmark, not a test): prints a table, writes bench/results.json.
-.PHONY: bench
-bench: deps data-deps lgc build/bench/bench
+# bench-deps: Debian's PyTorch, which bench/torch_models.py trains the same
+# models with for a side-by-side figure (about 230 packages).
+BENCH_PACKAGES = python3-torch
+.PHONY: bench bench-deps
+bench: deps data-deps bench-deps lgc build/bench/bench
 	scripts/bench.sh
+
+bench-deps:
+	@$(call install_missing,$(BENCH_PACKAGES))
 
 build/bench/bench: build/bench/bench.o $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -107,7 +117,7 @@ FUZZ_SECONDS ?= 600
 FUZZ_TARGETS  = lgcfile idx latents
 FUZZ_CC       = clang
 # No OpenMP (clang's runtime is another package); the readers are serial.
-FUZZ_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Wshadow \
+FUZZ_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Wshadow $(WERROR_FLAG) \
 	-Wno-unknown-pragmas -Iinclude -MMD -MP -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 # Coverage feedback only where the input is parsed and checked: the layer
@@ -152,8 +162,8 @@ fuzz: fuzz-deps
 # float to integer), which clang's includes.
 ASAN_FLAGS  = -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
-ASAN_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Wshadow -Iinclude \
-	-MMD -MP -fopenmp $(ASAN_FLAGS)
+ASAN_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Wshadow $(WERROR_FLAG) \
+	-Iinclude -MMD -MP -fopenmp $(ASAN_FLAGS)
 ASAN_OBJ    = $(SRC:%.c=build-asan/%.o)
 ASAN_TESTS  = $(TEST_SRC:tests/%.c=build-asan/tests/%)
 # Leaks are errors; tests/lsan.supp lists only leaks inside libraries.

@@ -8,36 +8,23 @@
  *  - autoencoder and judge training (the real loops, ae_train/judge_train,
  *    on MNIST-shaped random data): images/s, GFLOP/s counted as 3 x 2 x the
  *    forward multiply-adds of convolutions and dense layers (the convention
- *    of ../shared/bench/torch_models.py), and that as a fraction of the
- *    sgemm rate;
+ *    of bench/torch_models.py), and that as a fraction of the sgemm rate;
  *  - the per-class mixture fit, 10 classes x 6000 latents x d = 16,
  *    k = 1..10, full covariance, classes in parallel as in lgc compress.
  * scripts/bench.sh adds the whole-program figures (compress, sample). */
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "gemm.h"
 #include "gmm.h"
 #include "model.h"
 #include "rng.h"
+#include "threads.h"
 #include "util.h"
 
 static int n_threads = 2;
-
-static void set_threads_for_lgc(void)
-{
-    /* as cli_set_threads: OpenMP splits, BLAS single-threaded inside */
-    openblas_set_num_threads(1);
-#ifdef _OPENMP
-    omp_set_num_threads(n_threads);
-#endif
-}
 
 /* --- sgemm --- */
 
@@ -48,7 +35,7 @@ typedef struct {
 
 static double sgemm_gflops(const gemm_shape *s, int threads, float beta)
 {
-    openblas_set_num_threads(threads);
+    threads_blas_only(threads);
     size_t na = (size_t)s->M * s->K, nb = (size_t)s->K * s->N, nc = (size_t)s->M * s->N;
     float *A = xmalloc(na * sizeof(float)), *B = xmalloc(nb * sizeof(float));
     float *C = xcalloc(nc, sizeof(float));
@@ -314,7 +301,7 @@ static double bench_gmm(int kmax)
     }
     gmm_opts o;
     gmm_opts_default(&o);
-    set_threads_for_lgc();
+    threads_set(n_threads);
     double t0 = now_seconds();
 #pragma omp parallel for schedule(dynamic, 1)
     for (int cl = 0; cl < classes; cl++) {
@@ -401,10 +388,7 @@ int main(int argc, char **argv)
         peak1 = sgemm_gflops(&big, 1, 1.0f);
         printf("sgemm 2048^3: %.1f GFLOP/s on %d threads, %.1f on 1 thread\n\n", peak,
                n_threads, peak1);
-        openblas_set_num_threads(1);
-#ifdef _OPENMP
-        omp_set_num_threads(1);
-#endif
+        threads_set(1);
         gemm_trace ta = {.n = 0}, tj = {.n = 0};
         trace_ae(&ta, x, AE_B);
         trace_judge(&tj, x, labels, JUDGE_B);
@@ -426,7 +410,7 @@ int main(int argc, char **argv)
             fprintf(js, "], ");
     }
 
-    set_threads_for_lgc();
+    threads_set(n_threads);
     double ae_macs, judge_macs;
     {
         net enc, dec, judge;
@@ -458,10 +442,7 @@ int main(int argc, char **argv)
                n_threads);
 
     if (strstr(parts, "layers")) {
-        openblas_set_num_threads(1);
-#ifdef _OPENMP
-        omp_set_num_threads(1);
-#endif
+        threads_set(1);
         printf("\nper layer, one thread, microseconds per image (chunks of %d)\n", NET_CHUNK);
         printf("%-11s %2s %-10s %-24s %8s %8s  %6s\n", "net", "#", "layer", "shape", "forward",
                "backward", "GFLOP/s");
@@ -474,7 +455,7 @@ int main(int argc, char **argv)
         net_free(&enc);
         net_free(&dec);
         net_free(&judge);
-        set_threads_for_lgc();
+        threads_set(n_threads);
     }
 
     double gmm_secs = strstr(parts, "gmm") ? bench_gmm(10) : 0;

@@ -1,7 +1,7 @@
-/* cli.h - the subcommands and what they share: option parsing helpers,
- * thread setup, and the checked end of stdout. Each cmd_<name> parses its
- * own options with getopt_long, prints its own errors as "lgc <name>: msg"
- * and returns the process exit code. */
+/* cli.h - the subcommands and what they share: option parsing helpers and
+ * the checked end of stdout (the thread count is threads.h's). Each
+ * cmd_<name> parses its own options with getopt_long, prints its own
+ * errors as "lgc <name>: msg" and returns the process exit code. */
 #ifndef LGC_CLI_H
 #define LGC_CLI_H
 
@@ -31,10 +31,6 @@ int cli_option_error(int c, char **argv);
 /* After the options, exactly one operand must remain (named name in the
  * messages, e.g. "<file.lgc>"): stores it in *out or returns LGC_EUSAGE. */
 int cli_one_operand(const char **out, int argc, char **argv, const char *name);
-
-/* Threads for OpenBLAS and OpenMP; 0 means all cores. */
-void cli_set_threads(int n);
-int cli_threads(void);
 
 /* Prints "lgc CMD: <last error>" to stderr and returns the exit code for
  * status (adding "try 'lgc CMD --help'" for usage errors). */

@@ -1,6 +1,6 @@
 /* layers.h - neural-network layers as forward/backward function pairs.
  *
- * Conventions (llm.c style, see ../shared/STYLE.md):
+ * Conventions (llm.c style):
  * - Every buffer is caller-owned, contiguous float, row-major. Nothing here
  *   allocates.
  * - Images are NCHW: (B, C, H, W). Dense data is (B, F).

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # bench-vs-pytorch.sh - lgc and PyTorch (Debian's python3-torch 1.13, through
-# ../shared/bench/torch_models.py) train the same two default models back to
-# back, same batch and thread count, and the ratios are printed.
+# bench/torch_models.py) train the same two default models back to back,
+# same batch and thread count, and the ratios are printed.
 #
 #   scripts/bench-vs-pytorch.sh [IMAGES] [THREADS]      (default 20000, all cores)
 #   scripts/bench-vs-pytorch.sh --torch-only IMAGES THREADS   (JSON for bench.sh)
 #   scripts/bench-vs-pytorch.sh --ratios LGC_JSON TORCH_JSON  (the table, for bench.sh)
 #
-# Installs python3-torch through apt-get when it is missing (about 230
+# Installs python3-torch when it is missing (`make bench-deps`, about 230
 # packages). The machines are shared and noisy: compare ratios from one run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-torch_py=$root/../shared/bench/torch_models.py
+torch_py=$root/bench/torch_models.py
 # ratios LGC_JSON TORCH_JSON: the side-by-side table. images_per_s of a
 # model is read from lgc's JSON ("ae": {"images_per_s": ..) and from
 # PyTorch's lines or array ("model": "ae", "images_per_s": ..).
@@ -33,10 +33,8 @@ torch_only=0
 if [ "${1:-}" = --torch-only ]; then torch_only=1; shift; fi
 images=${1:-20000}
 threads=${2:-$(nproc)}
-[ -f "$torch_py" ] || { echo "bench-vs-pytorch: $torch_py not found" >&2; exit 1; }
 if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-    SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-    $SUDO apt-get install -y -qq python3-torch >&2
+    make -C "$root" --no-print-directory bench-deps >&2
 fi
 run_torch() { /usr/bin/python3 "$torch_py" --images "$images" --threads "$threads"; }
 if [ "$torch_only" = 1 ]; then

@@ -2,6 +2,8 @@
 # bench.sh - lgc's speed in one run: sgemm rates, training throughput,
 # mixture fit (build/bench/bench), then the whole program on real MNIST:
 # lgc compress with defaults (wall seconds, peak RSS) and lgc sample -n 60000.
+# PyTorch then trains the same models (scripts/bench-vs-pytorch.sh) when
+# python3-torch is installed, as `make bench` does first.
 # Writes bench/results.json. Environment: BENCH_THREADS (default: all cores),
 # BENCH_IMAGES (training images per model, default 20000), BENCH_QUICK=1
 # skips the whole-program part.
@@ -42,17 +44,20 @@ if [ "${BENCH_QUICK:-0}" != 1 ]; then
 fi
 
 torch='null'
-if [ -x scripts/bench-vs-pytorch.sh ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-    echo
+echo
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
     echo "== PyTorch on the same models"
     scripts/bench-vs-pytorch.sh --torch-only "$images" "$threads" >"$tmp/torch.json"
     torch=$(cat "$tmp/torch.json")
     scripts/bench-vs-pytorch.sh --ratios "$tmp/micro.json" "$tmp/torch.json"
+else
+    echo "== PyTorch on the same models: skipped, /usr/bin/python3 cannot import torch"
+    echo "   (make bench-deps installs Debian's python3-torch)"
 fi
 
 {
     printf '{"date": "%s", "host_cpus": %s, "micro": ' "$(date -u +%FT%TZ)" "$(nproc)"
-    cat "$tmp/micro.json" | tr -d '\n'
+    tr -d '\n' <"$tmp/micro.json"
     printf ', "program": %s, "pytorch": %s}\n' "$program" "$torch"
 } >"$out.tmp"
 mv "$out.tmp" "$out"

@@ -9,13 +9,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gmm.h"
+#include "threads.h"
 #include "util.h"
 
 /* Fails with both values and the tolerance when |a - b| > tol. */
@@ -655,8 +655,8 @@ static void kmeanspp_handles_duplicates(void **state)
 
 int main(void)
 {
-    /* As in lgc compress: classes run in parallel, BLAS on one thread. */
-    openblas_set_num_threads(1);
+    /* As each class's fit runs in lgc compress: one thread, BLAS inside it. */
+    threads_set(1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fit_recovers_full_mixture),
         cmocka_unit_test(select_finds_true_k_full),

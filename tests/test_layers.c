@@ -5,9 +5,10 @@
  * L = sum(r .* out) with a fixed random r (so dL/dout = r), losses through
  * their returned value. Backward buffers are pre-filled with random values
  * so the check also proves they ACCUMULATE. Fast code is compared with a
- * naive twin: lgc_sgemm with gemm_naive, conv3x3_forward with a direct
- * 7-loop convolution that lives only here. A last test proves the gradient
- * check can fail: deliberately wrong gradients must be rejected. */
+ * naive twin: lgc_sgemm with gemm_naive, the double-precision products
+ * with plain loops, conv3x3_forward with a direct 7-loop convolution that
+ * lives only here. A last test proves the gradient check can fail:
+ * deliberately wrong gradients must be rejected. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -218,6 +219,89 @@ static void gemm_naive_by_hand(void **state)
     gemm_naive(1, 0, 3, 3, 2, A, A, 0.0f, D);
     const float want_ata[9] = {17, 22, 27, 22, 29, 36, 27, 36, 45};
     assert_all_close_f("A^T.A", D, want_ata, 9, 0.0, 0.0);
+}
+
+/* lgc_sgemm_ldc writes the product into the first N columns of a wider C
+ * and leaves the other columns alone. */
+static void gemm_ldc_writes_only_its_columns(void **state)
+{
+    (void)state;
+    rng_t rng;
+    rng_seed(&rng, 2);
+    enum { M = 9, N = 5, K = 7, LDC = 8 };
+    float *A = randn(&rng, (size_t)M * K), *B = randn(&rng, (size_t)N * K);
+    float C[M * LDC], want[M * N];
+    for (int i = 0; i < M * LDC; i++)
+        C[i] = 42.0f;
+    lgc_sgemm_ldc(0, 1, M, N, K, A, B, 0.0f, C, LDC);
+    gemm_naive(0, 1, M, N, K, A, B, 0.0f, want);
+    for (int i = 0; i < M; i++) {
+        assert_all_close_f("lgc_sgemm_ldc row", C + i * LDC, want + i * N, N, 1e-5, 1e-5);
+        for (int j = N; j < LDC; j++)
+            assert_true(C[i * LDC + j] == 42.0f);
+    }
+    free(A);
+    free(B);
+}
+
+static double *randn_d(rng_t *rng, size_t n)
+{
+    double *x = xmalloc(n * sizeof *x);
+    for (size_t i = 0; i < n; i++)
+        x[i] = rng_normal(rng);
+    return x;
+}
+
+/* The double-precision products of the mixture fit against plain loops. */
+static void double_products_match_loops(void **state)
+{
+    (void)state;
+    rng_t rng;
+    rng_seed(&rng, 3);
+    enum { M = 6, N = 4, K = 11 };
+    double *A = randn_d(&rng, (size_t)M * K), *B = randn_d(&rng, (size_t)K * N);
+    double *x = randn_d(&rng, K);
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++) {
+            double C[M * N];
+            for (int i = 0; i < M * N; i++)
+                C[i] = 1.0;
+            lgc_dgemm(ta, tb, M, N, K, A, B, 0.5, C);
+            for (int i = 0; i < M; i++)
+                for (int j = 0; j < N; j++) {
+                    double want = 0.5;
+                    for (int k = 0; k < K; k++)
+                        want += (ta ? A[k * M + i] : A[i * K + k]) *
+                                (tb ? B[j * K + k] : B[k * N + j]);
+                    assert_true(fabs(C[i * N + j] - want) < 1e-12);
+                }
+        }
+    double y[M];
+    lgc_dgemv(M, K, A, x, y);
+    for (int i = 0; i < M; i++) {
+        double want = 0;
+        for (int k = 0; k < K; k++)
+            want += A[i * K + k] * x[k];
+        assert_true(fabs(y[i] - want) < 1e-12);
+    }
+    /* B (K, N): the lower triangle of 0.25 B^T B; the upper one untouched */
+    double S[N * N];
+    for (int i = 0; i < N * N; i++)
+        S[i] = 42.0;
+    lgc_dsyrk_lower(N, K, 0.25, B, S);
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            double want = 0;
+            for (int k = 0; k < K; k++)
+                want += 0.25 * B[k * N + i] * B[k * N + j];
+            if (j <= i)
+                assert_true(fabs(S[i * N + j] - want) < 1e-12);
+            else
+                assert_true(S[i * N + j] == 42.0);
+        }
+    free(A);
+    free(B);
+    free(x);
 }
 
 /* --- im2col / col2im --- */
@@ -1182,6 +1266,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(gemm_matches_naive),
         cmocka_unit_test(gemm_naive_by_hand),
+        cmocka_unit_test(gemm_ldc_writes_only_its_columns),
+        cmocka_unit_test(double_products_match_loops),
         cmocka_unit_test(im2col_matches_definition),
         cmocka_unit_test(col2im_is_adjoint),
         cmocka_unit_test(conv3x3_sizes),

@@ -15,14 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "model.h"
 #include "net.h"
 #include "quant.h"
 #include "rng.h"
+#include "threads.h"
 #include "util.h"
 
 /* A small stack that uses every layer type: (1,4,4) -> conv 3 -> relu ->
@@ -34,15 +32,6 @@ static const layer_spec small_specs[] = {
 };
 enum { SMALL_LAYERS = sizeof small_specs / sizeof small_specs[0] };
 static const tshape small_in = {1, 4, 4};
-
-static void set_threads(int n)
-{
-#ifdef _OPENMP
-    omp_set_num_threads(n);
-#else
-    (void)n;
-#endif
-}
 
 static float *randn(rng_t *rng, size_t n)
 {
@@ -102,7 +91,7 @@ static double numeric(net_case *k, float *v, size_t i)
 static void backward_matches_finite_differences(void **state)
 {
     (void)state;
-    set_threads(1);
+    threads_set(1);
     rng_t rng;
     rng_seed(&rng, 11);
     net nt;
@@ -145,7 +134,7 @@ static void backward_matches_finite_differences(void **state)
 static void run_with_threads(int threads, const float *params, const float *x, const float *r,
                              int B, float *out, float *din, float *grads)
 {
-    set_threads(threads);
+    threads_set(threads);
     net nt;
     assert_int_equal(net_init(&nt, small_in, small_specs, SMALL_LAYERS, B), LGC_OK);
     memcpy(nt.params, params, nt.n_params * sizeof(float));
@@ -183,7 +172,7 @@ static void threads_agree(void **state)
             if (fabsf(g1[j] - g2[j]) > 1e-4f * (1 + fabsf(g1[j])))
                 fail_msg("%d threads: gradient %zu is %g, one thread %g", t, j, g2[j], g1[j]);
     }
-    set_threads(1);
+    threads_set(1);
     free(o1), free(d1), free(g1), free(o2), free(d2), free(g2);
     free(x);
     free(r);
@@ -218,7 +207,7 @@ static void backward_input_matches_backward(void **state)
             assert_true(other.grads[j] == 42.0f);
         net_free(&other);
     }
-    set_threads(1);
+    threads_set(1);
     free(o), free(d), free(g);
     free(x);
     free(r);
@@ -267,7 +256,7 @@ static double ae_numeric(ae_case *k, float *v, size_t i)
 static void ae_batch_matches_finite_differences(void **state)
 {
     (void)state;
-    set_threads(1);
+    threads_set(1);
     static const ae_loss_opts variants[] = {
         {0, 0.0f, 0.0f, 0.0f, 0.0f},  /* plain */
         {0, 0.0f, 0.3f, 50.0f, 0.0f}, /* contrastive */
@@ -384,7 +373,7 @@ static void toy_autoencoder(net *enc, net *dec, rng_t *rng)
 static void autoencoder_learns_toy_data(void **state)
 {
     (void)state;
-    set_threads(2);
+    threads_set(2);
     rng_t rng;
     rng_seed(&rng, 13);
     dataset ds;
@@ -403,7 +392,7 @@ static void autoencoder_learns_toy_data(void **state)
     net_free(&enc);
     net_free(&dec);
     dataset_free(&ds);
-    set_threads(1);
+    threads_set(1);
 }
 
 /* The variants train too: the VAE and the mlp reconstruct the toy data,
@@ -412,7 +401,7 @@ static void autoencoder_learns_toy_data(void **state)
 static void variants_learn_toy_data(void **state)
 {
     (void)state;
-    set_threads(2);
+    threads_set(2);
     rng_t rng;
     rng_seed(&rng, 15);
     dataset ds;
@@ -473,7 +462,7 @@ static void variants_learn_toy_data(void **state)
         net_free(&dec);
     }
     dataset_free(&ds);
-    set_threads(1);
+    threads_set(1);
 }
 
 /* Quantisation-aware training (quant_max 7, as --weights int4): the
@@ -482,7 +471,7 @@ static void variants_learn_toy_data(void **state)
 static void quantised_training_learns_and_snaps(void **state)
 {
     (void)state;
-    set_threads(2);
+    threads_set(2);
     rng_t rng;
     rng_seed(&rng, 16);
     dataset ds;
@@ -515,13 +504,13 @@ static void quantised_training_learns_and_snaps(void **state)
     net_free(&enc);
     net_free(&dec);
     dataset_free(&ds);
-    set_threads(1);
+    threads_set(1);
 }
 
 static void judge_learns_toy_data(void **state)
 {
     (void)state;
-    set_threads(2);
+    threads_set(2);
     rng_t rng;
     rng_seed(&rng, 14);
     dataset train, test;
@@ -545,7 +534,7 @@ static void judge_learns_toy_data(void **state)
     net_free(&judge);
     dataset_free(&train);
     dataset_free(&test);
-    set_threads(1);
+    threads_set(1);
 }
 
 int main(void)

@@ -37,13 +37,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "cli.h"
 #include "dataset.h"
 #include "idx.h"
 #include "kmedoids.h"
 #include "model.h"
 #include "rng.h"
 #include "subset.h"
+#include "threads.h"
 #include "util.h"
 
 static char tmpdir[64];
@@ -79,7 +79,7 @@ static void remove_tree(const char *dir)
 static int setup(void **state)
 {
     (void)state;
-    cli_set_threads(1);
+    threads_set(1);
     snprintf(tmpdir, sizeof tmpdir, "/tmp/test_subset.XXXXXX");
     return mkdtemp(tmpdir) ? 0 : -1;
 }

@@ -1,14 +1,10 @@
 /* cli_common.c - helpers shared by the subcommands (cli.h). */
-#include <cblas.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "cli.h"
 #include "util.h"
@@ -116,29 +112,6 @@ int cli_one_operand(const char **out, int argc, char **argv, const char *name)
     *out = argv[optind];
     return LGC_OK;
 }
-
-static int n_threads;
-
-void cli_set_threads(int n)
-{
-    if (n <= 0)
-        n = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (n <= 0)
-        n = 1;
-    n_threads = n;
-#ifdef _OPENMP
-    /* lgc's own OpenMP splits batches and classes over the threads; each
-     * GEMM then runs single-threaded on its share (measured faster for
-     * these small products than one multi-threaded GEMM per layer, and it
-     * never oversubscribes the cores). */
-    openblas_set_num_threads(1);
-    omp_set_num_threads(n);
-#else
-    openblas_set_num_threads(n);
-#endif
-}
-
-int cli_threads(void) { return n_threads ? n_threads : 1; }
 
 int cli_report(const char *cmd, int status)
 {

@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "compress.h"
+#include "threads.h"
 #include "util.h"
 
 #define MAX_WEIGHT 1e6 /* bound on --beta, --contrastive and --guide */
@@ -270,7 +271,7 @@ int cmd_compress(int argc, char **argv)
         return cli_close_stdout("compress");
     if (st)
         return cli_report("compress", st);
-    cli_set_threads(o.threads);
+    threads_set(o.threads);
     compress_report done;
     if ((st = compress_run(&o.cfg, &done)) == LGC_OK && !o.cfg.quiet) {
         if (o.cfg.budget)

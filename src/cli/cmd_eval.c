@@ -16,6 +16,7 @@
 #include "dataset.h"
 #include "idx.h"
 #include "model.h"
+#include "threads.h"
 #include "util.h"
 
 /* 5 epochs: enough for this CNN to reach its plateau on MNIST-sized sets
@@ -256,7 +257,7 @@ int cmd_eval(int argc, char **argv)
         return cli_close_stdout("eval");
     if (st)
         return cli_report("eval", st);
-    cli_set_threads(o.threads);
+    threads_set(o.threads);
     if ((st = run(&o)))
         return cli_report("eval", st);
     return cli_close_stdout("eval");

@@ -10,6 +10,7 @@
 #include "latents_csv.h"
 #include "lgcfile.h"
 #include "sample.h"
+#include "threads.h"
 #include "util.h"
 
 #define DEFAULT_SEED 1
@@ -191,7 +192,7 @@ int cmd_sample(int argc, char **argv)
         return cli_close_stdout("sample");
     if (st)
         return cli_report("sample", st);
-    cli_set_threads(o.threads);
+    threads_set(o.threads);
     st = run(&o);
     if (st)
         return cli_report("sample", st);

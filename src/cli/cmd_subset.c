@@ -16,6 +16,7 @@
 #include "dataset.h"
 #include "idx.h"
 #include "subset.h"
+#include "threads.h"
 #include "util.h"
 
 /* 2 epochs: the judge then classifies MNIST at ~98%, so p - y separates the
@@ -251,7 +252,7 @@ int cmd_subset(int argc, char **argv)
         return cli_close_stdout("subset");
     if (st)
         return cli_report("subset", st);
-    cli_set_threads(o.threads);
+    threads_set(o.threads);
     if ((st = run(&o)))
         return cli_report("subset", st);
     return cli_close_stdout("subset");

@@ -20,7 +20,7 @@
  * is the Mahalanobis term. The transposed layout makes those norms
  * independent sums along contiguous rows rather than d-long dependency
  * chains per point; the block keeps yt in L2. A per-point log-sum-exp then
- * gives responsibilities without underflow. (One cblas_dtrsm per component
+ * gives responsibilities without underflow. (One BLAS dtrsm per component
  * is the obvious alternative, but OpenBLAS's trsm kernel took 56% of the
  * run time at d = 16; this version, with the M-step row skipping below,
  * ran the same workload 3.6x faster.)
@@ -43,12 +43,12 @@
  * not dropped, so gmm_fit always returns the k components that BIC is
  * charged for. */
 #include <assert.h>
-#include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gemm.h"
 #include "gmm.h"
 #include "util.h"
 
@@ -220,8 +220,7 @@ static void log_densities_block(estep_buf *b, const gmm_t *g, const float *xb, i
     float m[NB]; /* squared Mahalanobis norms of one component */
     if (g->cov == GMM_COV_FULL) {
         /* yt (k d, nb) = winv (k d, d) xb^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k * d, nb, d, 1.0f, b->winv, d, xb,
-                    d, 0.0f, b->yt, NB);
+        lgc_sgemm_ldc(0, 1, k * d, nb, d, b->winv, xb, 0.0f, b->yt, NB);
     } else {
         for (int r = 0; r < k * d; r++) {
             int c = r % d;
@@ -402,7 +401,7 @@ static int m_step(gmm_t *g, int *reseeded, fit_ws *ws, int n, double reg)
     *reseeded = 0;
     /* nk (k) = resp (k, n) 1: BLAS sums with several accumulators, where
      * a plain loop is one n-long chain of dependent adds */
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, k, n, 1.0, ws->e.resp, n, ws->ones, 1, 0.0, nk, 1);
+    lgc_dgemv(k, n, ws->e.resp, ws->ones, nk);
     for (int j = 0; j < k; j++) {
         if (!(nk[j] >= GMM_EMPTY_COUNT)) {
             reseed(ws, n, j);
@@ -414,8 +413,7 @@ static int m_step(gmm_t *g, int *reseeded, fit_ws *ws, int n, double reg)
         g->weights[j] = nk[j] / total;
 
     /* muc (k, d) = resp (k, n) x (n, d), then row j / N_j */
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k, d, n, 1.0, ws->e.resp, n, x, d, 0.0,
-                ws->muc, d);
+    lgc_dgemm(0, 0, k, d, n, ws->e.resp, x, 0.0, ws->muc);
     for (int j = 0; j < k; j++)
         for (int c = 0; c < d; c++) {
             ws->muc[(size_t)j * d + c] /= nk[j];
@@ -438,8 +436,7 @@ static int m_step(gmm_t *g, int *reseeded, fit_ws *ws, int n, double reg)
                 for (int c = 0; c < d; c++)
                     a[c] = sr * (xi[c] - mu[c]);
             }
-            cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, d, m, 1.0 / nk[j], ws->work, d, 0.0,
-                        ws->cov, d);
+            lgc_dsyrk_lower(d, m, 1.0 / nk[j], ws->work, ws->cov);
             int st = factor_full(g->chol + (size_t)j * d * d, ws->cov, d, reg, j);
             if (st)
                 return st;

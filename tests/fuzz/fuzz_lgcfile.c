@@ -18,7 +18,6 @@
  * Run with --unpack IN.lgc OUT to write the unpacked form of a valid file
  * (make-corpus.sh uses it to seed form 3). Built and run by `make fuzz`. */
 #include <assert.h>
-#include <cblas.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@
 #include "lgcfile.h"
 #include "model.h"
 #include "rng.h"
+#include "threads.h"
 #include "util.h"
 
 #define NAME "fuzz.lgc"
@@ -223,7 +223,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     if (*argc == 4 && !strcmp((*argv)[1], "--unpack"))
         exit(unpack_file((*argv)[2], (*argv)[3]));
-    openblas_set_num_threads(1);
+    threads_set(1);
     int rc = deflateInit(&deflater, 1);
     assert(rc == Z_OK);
     (void)rc;
