@@ -1,5 +1,5 @@
 /* subset.h - baselines for lgc at equal bytes: subsets of the real training
- * set (`lgc subset`, issue 3).
+ * set (`lgc subset`).
  *
  * A subset is a list of image indices into a dataset, in ascending order,
  * with exact per-class counts from subset_quota. Three ways to choose it:

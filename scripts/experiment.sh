@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# experiment.sh - issue 3: lgc against its baselines at equal bytes, as one
+# experiment.sh - lgc against its baselines at equal bytes, as one
 # pipeline of lgc commands.
 #
 #   scripts/experiment.sh DATA_DIR [OUT_DIR]        (OUT_DIR: out/experiment)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# variants.sh - issue 4: lgc's model variants and storage options side by
+# variants.sh - lgc's model variants and storage options side by
 # side on one dataset. For every variant: compress, then sample as many
 # images as the training set and judge them on the test split, recording
 # the file's size and parts, the judge's accuracy, the autoencoder's test

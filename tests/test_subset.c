@@ -1,5 +1,5 @@
 /* test_subset.c - the baselines of `lgc subset` and what `lgc eval` needs
- * for them (issue 3).
+ * for them.
  *
  * - Class quotas: exact counts by largest remainder, ties to the lower
  *   class, at least one image per class when the count allows, refusals.

@@ -1,5 +1,5 @@
 /* gradient.c - gradient-based exemplar clustering (subset_gradient), the
- * "smart coreset" baseline of issue 3, in the manner of CRAIG
+ * "smart coreset" baseline, in the manner of CRAIG
  * (Mirzasoleiman et al., 2020): examples whose training gradients are
  * alike are interchangeable for training, so keep one medoid per cluster
  * of gradients and weight it by the examples it stands for.

@@ -4,7 +4,7 @@
  *
  * Training effort is a number of optimiser steps, not epochs, so that a
  * 100-image subset and 60,000 synthetic images are judged after the same
- * work (issue 3). The default reproduces the original 5 epochs of 60,000
+ * work. The default reproduces the original 5 epochs of 60,000
  * MNIST images at batch 64 exactly, and --epochs keeps the old meaning. */
 #include <getopt.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 /* cmd_subset.c - `lgc subset DIR --method random|gradient -o OUT`: the
- * baselines lgc is compared with at equal bytes (issue 3). Writes a subset
+ * baselines lgc is compared with at equal bytes. Writes a subset
  * of the real training set of DIR as an IDX training set that `lgc eval`
  * reads like any other: sized by a count, a byte budget, or the size of a
  * .lgc file; chosen at random within each class (stored raw or as gzip),
