@@ -27,14 +27,15 @@ typedef struct {
     uint8_t *data; /* (n, h, w, c): channels interleaved, as stored */
 } npy_images;
 
-/* Read an image array; on success the caller frees out->data. On failure
- * return LGC_EIO or LGC_EFORMAT with a message naming path. */
+/* Reads an image array into *out; the caller frees out->data. Returns
+ * LGC_OK, or LGC_EIO / LGC_EFORMAT with a message naming path. The _mem
+ * form reads the len bytes at buf instead (they stay the caller's) and
+ * names name in messages: for tests and fuzzing. */
 int npy_read_images(npy_images *out, const char *path);
-/* Read a label vector into *labels (caller frees) and *n. */
-int npy_read_labels(int64_t **labels, int *n, const char *path);
-/* The same from the len bytes at buf, which stay the caller's; name is used
- * in messages (for tests and fuzzing). */
 int npy_read_images_mem(npy_images *out, const uint8_t *buf, size_t len, const char *name);
+/* Reads a label vector into *labels (the caller frees it) and *n; the
+ * same statuses, the same _mem form. */
+int npy_read_labels(int64_t **labels, int *n, const char *path);
 int npy_read_labels_mem(int64_t **labels, int *n, const uint8_t *buf, size_t len,
                         const char *name);
 

@@ -223,18 +223,6 @@ static void test_reject_files(void **state)
     cifar_free(&hundred);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    return scratch_setup("test_cifar");
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return scratch_teardown();
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,5 +233,5 @@ int main(void)
         cmocka_unit_test(test_reject_truncated),
         cmocka_unit_test(test_reject_files),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

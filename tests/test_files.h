@@ -33,16 +33,27 @@ static inline int scratch_remove_entry(const char *path, const struct stat *sb, 
     return remove(path);
 }
 
-static inline int scratch_setup(const char *test_name)
+/* Group setup and teardown for cmocka: makes scratch_dir, then removes it
+ * with everything in it, children first. */
+static inline int scratch_setup(void **state)
 {
-    snprintf(scratch_dir, sizeof scratch_dir, "/tmp/%s.XXXXXX", test_name);
+    (void)state;
+    snprintf(scratch_dir, sizeof scratch_dir, "/tmp/lgc_test_formats.XXXXXX");
     return mkdtemp(scratch_dir) ? 0 : -1;
 }
 
-/* Removes scratch_dir, children first. */
-static inline int scratch_teardown(void)
+static inline int scratch_teardown(void **state)
 {
+    (void)state;
     return nftw(scratch_dir, scratch_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The dimensions of a result against the expected ones, in one check. */
+static inline void assert_dims(int n, int h, int w, int c, int want_n, int want_h, int want_w,
+                               int want_c)
+{
+    const int got[] = {n, h, w, c}, want[] = {want_n, want_h, want_w, want_c};
+    assert_memory_equal(got, want, sizeof want);
 }
 
 static inline void put_file(const char *path, const void *p, size_t n)

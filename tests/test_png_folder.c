@@ -91,10 +91,7 @@ static void check_round_trip(int c)
     free(get_file(p, &len));
     png_folder_set got = {0};
     assert_int_equal(png_folder_read(&got, root), LGC_OK);
-    assert_int_equal(got.n, N);
-    assert_int_equal(got.h, H);
-    assert_int_equal(got.w, W);
-    assert_int_equal(got.c, c);
+    assert_dims(got.n, got.h, got.w, got.c, N, H, W, c);
     assert_int_equal(got.n_classes, 3);
     for (int k = 0; k < 3; k++)
         assert_string_equal(got.class_names[k], names[k]);
@@ -285,18 +282,6 @@ static void test_writer_refuses_names(void **state)
     assert_int_equal(stat(root, &sb), -1); /* nothing made */
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    return scratch_setup("test_png_folder");
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return scratch_teardown();
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,5 +292,5 @@ int main(void)
         cmocka_unit_test(test_decode_truncated),
         cmocka_unit_test(test_writer_refuses_names),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

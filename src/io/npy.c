@@ -340,11 +340,27 @@ static int read_header(npy_header *h, const npy_src *s)
 
 /* --- the data --- */
 
-static int check_dim(uint64_t v, uint64_t limit, const char *what, const char *name)
+/* A dimension's name (for messages) and upper bound. */
+typedef struct {
+    const char *what;
+    uint64_t limit;
+} dim_rule;
+
+static const dim_rule image_dims[] = {
+    {"image count", IDX_MAX_COUNT},
+    {"height", IDX_MAX_SIDE},
+    {"width", IDX_MAX_SIDE},
+    {"channel count", IDX_MAX_CHANNELS},
+};
+static const dim_rule label_dims[] = {{"label count", IDX_MAX_COUNT}};
+
+/* Each of dims[0..n) within [1, its rule's limit]. */
+static int check_dims(const uint64_t *dims, const dim_rule *rules, int n, const char *name)
 {
-    if (v < 1 || v > limit)
-        return lgc_fail(LGC_EFORMAT, "'%s': %s %" PRIu64 " out of range [1, %" PRIu64 "]", name,
-                        what, v, limit);
+    for (int i = 0; i < n; i++)
+        if (dims[i] < 1 || dims[i] > rules[i].limit)
+            return lgc_fail(LGC_EFORMAT, "'%s': %s %" PRIu64 " out of range [1, %" PRIu64 "]",
+                            name, rules[i].what, dims[i], rules[i].limit);
     return LGC_OK;
 }
 
@@ -376,10 +392,7 @@ static int parse_images(npy_images *out, const npy_src *s)
     if (h.ndim == 3)
         h.dims[3] = 1;
     size_t img_bytes, total;
-    if ((st = check_dim(h.dims[0], IDX_MAX_COUNT, "image count", s->name)) ||
-        (st = check_dim(h.dims[1], IDX_MAX_SIDE, "height", s->name)) ||
-        (st = check_dim(h.dims[2], IDX_MAX_SIDE, "width", s->name)) ||
-        (st = check_dim(h.dims[3], IDX_MAX_CHANNELS, "channel count", s->name)))
+    if ((st = check_dims(h.dims, image_dims, 4, s->name)))
         return st;
     if (mul_size(h.dims[1], h.dims[2], &img_bytes) || mul_size(img_bytes, h.dims[3], &img_bytes) ||
         img_bytes > IDX_MAX_IMAGE_BYTES)
@@ -429,7 +442,7 @@ static int parse_labels(int64_t **labels, int *n, const npy_src *s)
     if (h.ndim != 1)
         return lgc_fail(LGC_EFORMAT, "'%s': %d dimensions, expected 1 (N,) for labels", s->name,
                         h.ndim);
-    if ((st = check_dim(h.dims[0], IDX_MAX_COUNT, "label count", s->name)))
+    if ((st = check_dims(h.dims, label_dims, 1, s->name)))
         return st;
     size_t count = h.dims[0], bytes = count * (size_t)h.itemsize;
     if ((st = check_data_length(s, &h, bytes)))
