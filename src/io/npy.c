@@ -182,8 +182,8 @@ static int parse_bool(cursor *c, int *value)
     return LGC_OK;
 }
 
-/* A decimal integer as Python writes it (no sign, no leading zero); values
- * beyond UINT32_MAX are clamped to UINT32_MAX + 1, above every limit. */
+/* A decimal integer as Python writes it (no sign, no leading zero), at
+ * most UINT32_MAX: more than any limit a dimension is checked against. */
 static int parse_int(cursor *c, uint64_t *value)
 {
     skip_space(c);
@@ -191,8 +191,10 @@ static int parse_int(cursor *c, uint64_t *value)
     uint64_t v = 0;
     while (c->pos < c->len && c->text[c->pos] >= '0' && c->text[c->pos] <= '9') {
         v = v * 10 + (uint64_t)(c->text[c->pos] - '0');
-        if (v > UINT32_MAX)
-            v = (uint64_t)UINT32_MAX + 1;
+        if (v > UINT32_MAX) {
+            c->pos = start;
+            return malformed(c, "an integer below 2^32");
+        }
         c->pos++;
     }
     if (c->pos == start)
