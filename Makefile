@@ -114,7 +114,7 @@ e2e: data-deps lgc
 .PHONY: fuzz fuzz-deps fuzz-build sanitize
 FUZZ_PACKAGES = clang
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS  = lgcfile idx latents
+FUZZ_TARGETS  = lgcfile idx latents npy cifar png
 FUZZ_CC       = clang
 # No OpenMP (clang's runtime is another package); the readers are serial.
 FUZZ_CFLAGS   = -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Wshadow $(WERROR_FLAG) \
@@ -148,7 +148,7 @@ fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-deps
 	@$(MAKE) --no-print-directory lgc fuzz-build
 	LGC=$(CURDIR)/lgc FUZZ_LGCFILE=$(CURDIR)/build-fuzz/fuzz_lgcfile \
-	    tests/fuzz/make-corpus.sh build-fuzz/seeds
+	    FUZZ_BIN_DIR=$(CURDIR)/build-fuzz tests/fuzz/make-corpus.sh build-fuzz/seeds
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	    mkdir -p build-fuzz/corpus/$$t; \
 	    echo "== fuzz_$$t for $(FUZZ_SECONDS) s (log: build-fuzz/fuzz_$$t.log)"; \

@@ -10,6 +10,12 @@
 #   OUT_DIR/latents/  latent-code CSVs of `lgc compress --latents`, each
 #                     after the two bytes that make tests/fuzz/fuzz_latents.c
 #                     read it against the right latent size and classes
+#   OUT_DIR/npy/      .npy images and labels (numpy's headers and others')
+#   OUT_DIR/cifar/    a CIFAR-10 and a CIFAR-100 batch
+#   OUT_DIR/png/      8x8 PNGs: grey, RGB, grey+alpha, RGBA, palette, 16-bit
+#                     (these three made by the readers' own writers, which
+#                     the fuzz binaries run in their --seeds mode, when
+#                     FUZZ_BIN_DIR holds them)
 # LGC names the lgc binary (default: ./lgc, built with make if missing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -41,7 +47,7 @@ tiny=(--epochs 1 --kmax 2 --latent 2 --batch 16 --threads 1 -q)
 "$LGC" compress "$TMP/rgb" -o "$OUT/lgcfile/rgb-int4.lgc" "${tiny[@]}" --weights int4
 "$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-int4-m8.lgc" "${tiny[@]}" --weights int4 --mixtures int8
 
-if [ -n "${FUZZ_LGCFILE:-}" ]; then
+if [ -n "${FUZZ_LGCFILE:-}" ] && [ -x "$FUZZ_LGCFILE" ]; then
     for f in "$OUT"/lgcfile/*.lgc; do
         "$FUZZ_LGCFILE" --unpack "$f" "${f%.lgc}.unpacked"
     done
@@ -65,5 +71,11 @@ gzip -9 -n -c "$OUT/idx/floats" >"$OUT/idx/floats.gz"
 for d in 2 3; do
     "$LGC" compress "$TMP/grey" -o "$TMP/lat$d.lgc" "${tiny[@]}" --latent "$d" --latents "$TMP/lat$d.csv"
     { printf "\\x$(printf %02x $((d - 1)))\\x02"; head -n 12 "$TMP/lat$d.csv"; } >"$OUT/latents/codes-d$d.csv"
+done
+for t in npy cifar png; do
+    if [ -n "${FUZZ_BIN_DIR:-}" ] && [ -x "$FUZZ_BIN_DIR/fuzz_$t" ]; then
+        mkdir -p "$OUT/$t"
+        "$FUZZ_BIN_DIR/fuzz_$t" --seeds "$OUT/$t"
+    fi
 done
 echo "make-corpus: $(find "$OUT" -type f | wc -l) seed files in $OUT"
