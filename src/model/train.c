@@ -268,6 +268,42 @@ static int early_stop_update(early_stop *es, double h, long step, const ae_sched
     return ++es->stale >= sch->patience;
 }
 
+/* A step-mode run's state between its lines of progress: early stopping,
+ * its snapshot, and the training loss since the last line. */
+typedef struct {
+    early_stop es;
+    ae_snapshot snap;
+    double t_block, block_sum; /* the block's start, and its BCE summed over images */
+    long block_seen;
+} step_watch;
+
+/* After a step of a step-mode run, images seen so far: every
+ * sch->eval_every steps and after the last, measures the held-out loss
+ * (when held has images), updates early stopping and prints a line of
+ * progress. Returns 1 when early stopping ends the run. */
+static int step_checkpoint(step_watch *sw, long step, long images, net *enc, net *dec,
+                           const dataset *ds, const dataset *held, float *master,
+                           const ae_schedule *sch, const train_opts *o)
+{
+    if (sch->eval_every <= 0 || (step % sch->eval_every && step < sch->max_steps))
+        return 0;
+    const int watch = held && held->n > 0;
+    const double h = watch ? held_out_bce(enc, dec, held, master, o->quant_max) : 0.0;
+    const int stop = watch && early_stop_update(&sw->es, h, step, sch, &sw->snap, enc, dec);
+    if (!o->quiet) {
+        fprintf(stderr, "compress: train step %ld/%ld (epoch %.1f): loss %.5f", step,
+                sch->max_steps, (double)images / ds->n,
+                sw->block_sum / sw->block_seen / tshape_size(enc->in));
+        if (watch)
+            fprintf(stderr, ", held-out %.5f%s", h, sw->es.best_step == step ? " (best)" : "");
+        fprintf(stderr, ", %.1f s\n", now_seconds() - sw->t_block);
+    }
+    sw->t_block = now_seconds();
+    sw->block_sum = 0;
+    sw->block_seen = 0;
+    return stop;
+}
+
 /* The autoencoder's training loop, shared by ae_train (a whole number of
  * epochs, progress per epoch) and ae_train_held (a step budget, progress
  * per evaluation). A step is one batch; batches walk through a shuffled
@@ -285,7 +321,7 @@ static int ae_train_loop(net *enc, net *dec, const dataset *ds, const dataset *h
     const size_t F = tshape_size(enc->in);
     const int d = (int)tshape_size(dec->in), guided = lo->guide > 0.0f;
     const int need_labels = lo->contrastive > 0.0f || guided;
-    const int watch = held && held->n > 0 && sch->eval_every > 0;
+    const int watch = held && held->n > 0 && sch->eval_every > 0; /* early stopping */
     net guide = {0};
     int status = guided ? guide_train(&guide, ds, o) : LGC_OK;
     if (status) {
@@ -308,11 +344,9 @@ static int ae_train_loop(net *enc, net *dec, const dataset *ds, const dataset *h
     if (by_epoch)
         progress_start(&pr, "compress: train", (int)(sch->max_steps / per_epoch), ds->n,
                        o->quiet);
-    early_stop es = {HUGE_VAL, HUGE_VAL, 0, 0};
-    ae_snapshot snap = {0};
+    step_watch sw = {.es = {HUGE_VAL, HUGE_VAL, 0, 0}, .t_block = now_seconds()};
     double epoch_loss = 0, epoch_kl = 0, epoch_pairs = 0, epoch_guide = 0;
-    double t_block = now_seconds(), block_sum = 0;
-    long step = 0, images = 0, block_seen = 0;
+    long step = 0, images = 0;
     int stopped = 0;
     for (int e = 1; step < sch->max_steps && status == LGC_OK && !stopped; e++) {
         int *order = shuffled_order(ds->n, &rng);
@@ -358,23 +392,9 @@ static int ae_train_loop(net *enc, net *dec, const dataset *ds, const dataset *h
                 progress_update(&pr, seen, sum / seen / F);
                 continue;
             }
-            block_sum += loss * B;
-            block_seen += B;
-            if (sch->eval_every <= 0 || (step % sch->eval_every && step < sch->max_steps))
-                continue;
-            double h = watch ? held_out_bce(enc, dec, held, master, o->quant_max) : 0.0;
-            if (watch)
-                stopped = early_stop_update(&es, h, step, sch, &snap, enc, dec);
-            if (!o->quiet) {
-                fprintf(stderr, "compress: train step %ld/%ld (epoch %.1f): loss %.5f", step,
-                        sch->max_steps, (double)images / ds->n, block_sum / block_seen / F);
-                if (watch)
-                    fprintf(stderr, ", held-out %.5f%s", h, es.best_step == step ? " (best)" : "");
-                fprintf(stderr, ", %.1f s\n", now_seconds() - t_block);
-            }
-            t_block = now_seconds();
-            block_sum = 0;
-            block_seen = 0;
+            sw.block_sum += loss * B;
+            sw.block_seen += B;
+            stopped = step_checkpoint(&sw, step, images, enc, dec, ds, held, master, sch, o);
         }
         free(order);
         epoch_loss = sum / (seen ? seen : 1) / F;
@@ -384,12 +404,12 @@ static int ae_train_loop(net *enc, net *dec, const dataset *ds, const dataset *h
         if (by_epoch && status == LGC_OK)
             progress_epoch_end(&pr, epoch_loss);
     }
-    if (status == LGC_OK && watch && es.best_step != step)
-        snapshot_restore(&snap, enc, dec);
+    if (status == LGC_OK && watch && sw.es.best_step != step)
+        snapshot_restore(&sw.snap, enc, dec);
     if (master)
         snap_weights(dec, o->quant_max);
-    free(snap.enc);
-    free(snap.dec);
+    free(sw.snap.enc);
+    free(sw.snap.dec);
     free(master);
     net_free(&guide);
     free(x);
@@ -402,10 +422,10 @@ static int ae_train_loop(net *enc, net *dec, const dataset *ds, const dataset *h
         *stats = (ae_train_stats){epoch_loss, epoch_kl, epoch_pairs, epoch_guide};
     if (rec)
         *rec = (ae_train_record){.steps = step,
-                                 .best_step = watch ? es.best_step : step,
+                                 .best_step = watch ? sw.es.best_step : step,
                                  .images_seen = images,
                                  .stop = stopped ? AE_STOP_EARLY : AE_STOP_BUDGET,
-                                 .held_bce = watch ? es.best : NAN};
+                                 .held_bce = watch ? sw.es.best : NAN};
     return status;
 }
 
