@@ -42,12 +42,12 @@
  * COMPRESS_MIN_STEPS steps (10 epochs of full MNIST at batch 128: what the
  * defaults were tuned with, and what a small set needs: 1,400 8x8 images
  * trained for 110 steps made useless samples) and at most
- * COMPRESS_MAX_STEPS (no waste on large sets: early stopping rarely lets
- * a run get there). The held-out loss is measured every
+ * COMPRESS_MAX_STEPS (no waste on large sets: 50,000 steps are 6.4
+ * million images at batch 128). The held-out loss is measured every
  * ceil(budget / COMPRESS_EVAL_POINTS) steps or every epoch, whichever is
- * longer, but at least every COMPRESS_MAX_EVAL_EVERY steps; training stops
- * after COMPRESS_PATIENCE evaluations without a relative gain of
- * COMPRESS_MIN_GAIN over the best. */
+ * longer, but never more than COMPRESS_MAX_EVAL_EVERY steps apart;
+ * training stops after COMPRESS_PATIENCE evaluations in a row without a
+ * relative gain of COMPRESS_MIN_GAIN over the best. */
 #define COMPRESS_BUDGET_EPOCHS 10
 #define COMPRESS_MIN_STEPS 4690
 #define COMPRESS_MAX_STEPS 50000
