@@ -2,7 +2,8 @@
  *
  * Contents: data shape, class prior (training count per class), the
  * decoder (layer specs + weights, f32, f16, int8 or int4), one Gaussian mixture per
- * class, and each class's BIC curve (for `lgc info`). Layout, byte by byte,
+ * class, each class's BIC curve and the training record (both for
+ * `lgc info`). Layout, byte by byte,
  * in docs/FORMAT.md. Written atomically; read with every size validated
  * before use and the CRC-32 checked before any section is trusted. */
 #ifndef LGC_LGCFILE_H
@@ -25,6 +26,12 @@
  * decoder needs about (36 + 2 c) h w, so this admits images up to about
  * 660x660 grey, and bounds the memory of decoding one image. */
 #define LGCF_MAX_ACTIVATIONS (16u << 20)
+/* Bounds of the training record (TRNG): steps, and images per step. */
+#define LGCF_MAX_STEPS ((uint64_t)1 << 40)
+#define LGCF_MAX_BATCH 65536
+/* Bytes the training record adds to a file, at most: its section header
+ * and its 40-byte payload, which deflate can grow by 11 bytes. */
+#define LGCF_TRAINING_SECTION_BYTES (12 + 40 + 11)
 
 /* "f32", "f16", "int8" or "int4", as the options spell them. */
 const char *lgcf_dtype_name(lgcf_dtype t);
@@ -38,6 +45,7 @@ typedef struct {
     size_t decoder_bytes;
     size_t mixture_bytes;
     size_t bic_bytes;
+    size_t training_bytes;
     size_t other_bytes;   /* unknown sections (skipped); all fields sum to file_bytes */
 } lgcf_sizes;
 

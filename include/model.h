@@ -105,6 +105,42 @@ typedef struct {
  * when not NULL, every term's mean. */
 int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const ae_loss_opts *lo,
              double *final_loss, ae_train_stats *stats);
+/* A step budget with early stopping on held-out images (ae_train_held). */
+typedef struct {
+    long max_steps;  /* Adam steps at most */
+    long eval_every; /* steps between two evaluations of the held-out loss */
+    int patience;    /* evaluations without a relative gain of min_gain before stopping */
+    double min_gain; /* e.g. 1e-3: 0.1% lower than the best so far */
+} ae_schedule;
+
+typedef enum {
+    AE_STOP_EPOCHS = 0, /* ran the epochs asked (ae_train) */
+    AE_STOP_BUDGET = 1, /* ran max_steps */
+    AE_STOP_EARLY = 2   /* the held-out loss stopped improving */
+} ae_stop;
+
+/* What a training run did. */
+typedef struct {
+    long steps;       /* Adam steps run */
+    long best_step;   /* the step whose parameters were kept (steps without held-out images) */
+    long images_seen; /* images over all steps: steps * batch, less the partial batches */
+    ae_stop stop;
+    double held_bce;  /* the best held-out BCE per pixel; NaN without held-out images */
+} ae_train_record;
+
+/* Trains like ae_train, but for at most sch->max_steps steps (an epoch is
+ * ceil(ds->n / batch) steps; the last one may be partial) instead of
+ * o->epochs epochs. Every sch->eval_every steps and after the last, the
+ * BCE per pixel of held (the VAE's mean path; a quantisation-aware
+ * decoder rounded) is measured; the parameters of the best evaluation are
+ * kept, and training stops once sch->patience evaluations in a row have
+ * not improved on the best by a relative sch->min_gain. At the end the
+ * best parameters are restored. held may be NULL or empty: then the
+ * budget alone decides and the last parameters are kept. Progress: one
+ * line per evaluation. rec (may be NULL) gets the run's record. */
+int ae_train_held(net *enc, net *dec, const dataset *ds, const dataset *held,
+                  const ae_schedule *sch, const train_opts *o, const ae_loss_opts *lo,
+                  ae_train_record *rec, double *final_loss, ae_train_stats *stats);
 /* One batch of ae_train without the update, for ae_train and the tests:
  * forward, the loss terms of lo (NULL: BCE only) and the backward pass,
  * which ZEROES and fills enc's and dec's parameter gradients. x (B, C,H,W)
@@ -138,6 +174,9 @@ void ae_encode(net *enc, const dataset *ds, float *z, int d);
 /* Mean squared error per pixel (values in [0, 1]) of dec(enc(x)) over ds:
  * the encoder's output, or a VAE's mean, decoded with the final sigmoid. */
 double ae_reconstruction_mse(net *enc, net *dec, const dataset *ds);
+/* The same reconstruction's BCE per pixel (on the logits, as training
+ * computes it); ds must not be empty. */
+double ae_reconstruction_bce(net *enc, net *dec, const dataset *ds);
 
 /* Trains the judge on ds with softmax cross-entropy for o->epochs epochs,
  * that is judge_train_steps with steps = o->epochs * judge_steps_per_epoch

@@ -9,7 +9,9 @@
  * loss, --guide a fixed classifier's cross-entropy on the decoded images;
  * none changes the file format. --budget picks the latent size, the
  * widths, kmax and the precision of weights and mixtures so that the file
- * fits (src/pipeline/budget.c). */
+ * fits (src/pipeline/budget.c). Training runs for a step budget from the
+ * data with early stopping on a held-out slice (--holdout, --steps), or
+ * for exactly --epochs epochs. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -23,6 +25,7 @@
 
 #define MAX_WEIGHT 1e6 /* bound on --beta, --contrastive and --guide */
 #define MAX_BUDGET (1L << 30) /* the .lgc reader's file limit */
+#define MAX_STEPS 100000000L  /* bound on --steps: weeks of training */
 
 typedef struct {
     compress_config cfg;
@@ -57,7 +60,13 @@ static void usage(FILE *f)
             "                          trained first on the same images and not stored,\n"
             "                          on the decoded images against their labels;\n"
             "                          0 is off [%g]\n"
-            "      --epochs <n>        training epochs [%d]\n"
+            "      --holdout <f>       hold out this fraction of each class (0..%g) to\n"
+            "                          decide when training stops; 0 holds out none [%g]\n"
+            "      --steps <n>         train for at most n steps (batches) [10 epochs of\n"
+            "                          the rest, at least %d and at most %d steps];\n"
+            "                          stops early when the held-out loss has not\n"
+            "                          improved by %g%% over %d evaluations\n"
+            "      --epochs <n>        train exactly n epochs instead, no early stopping\n"
             "      --batch <n>         batch size [%d]\n"
             "      --lr <rate>         Adam learning rate [%g]\n"
             "      --kmax <k>          largest mixture size tried per class [%d]\n"
@@ -83,7 +92,9 @@ static void usage(FILE *f)
             "  -h, --help              show this help\n",
             AE_DEFAULT_HIDDEN, AE_DEFAULT_LATENT, AE_DEFAULT_C1, AE_DEFAULT_C2, AE_DEFAULT_HIDDEN,
             COMPRESS_DEFAULT_BETA, COMPRESS_DEFAULT_MARGIN, COMPRESS_DEFAULT_GUIDE,
-            COMPRESS_DEFAULT_EPOCHS, COMPRESS_DEFAULT_BATCH, COMPRESS_DEFAULT_LR,
+            HOLDOUT_MAX_FRACTION, COMPRESS_DEFAULT_HOLDOUT, COMPRESS_MIN_STEPS,
+            COMPRESS_MAX_STEPS, COMPRESS_MIN_GAIN * 100, COMPRESS_PATIENCE, COMPRESS_DEFAULT_BATCH,
+            COMPRESS_DEFAULT_LR,
             COMPRESS_DEFAULT_KMAX, lgcf_dtype_name(COMPRESS_DEFAULT_WEIGHTS),
             lgcf_dtype_name(COMPRESS_DEFAULT_MIXTURES), COMPRESS_DEFAULT_SEED);
 }
@@ -150,7 +161,8 @@ static int parse(compress_opts *o, int argc, char **argv)
 {
     enum { OPT_LATENT = 256, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_KMAX, OPT_COV, OPT_WEIGHTS,
            OPT_MIXTURES, OPT_SEED, OPT_THREADS, OPT_MODEL, OPT_VAE, OPT_BETA, OPT_CONTRASTIVE,
-           OPT_MARGIN, OPT_GUIDE, OPT_BUDGET, OPT_WIDTHS, OPT_HIDDEN, OPT_LATENTS };
+           OPT_MARGIN, OPT_GUIDE, OPT_BUDGET, OPT_WIDTHS, OPT_HIDDEN, OPT_LATENTS, OPT_HOLDOUT,
+           OPT_STEPS };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},   {"latent", required_argument, 0, OPT_LATENT},
         {"epochs", required_argument, 0, OPT_EPOCHS}, {"batch", required_argument, 0, OPT_BATCH},
@@ -166,6 +178,7 @@ static int parse(compress_opts *o, int argc, char **argv)
         {"budget", required_argument, 0, OPT_BUDGET},
         {"widths", required_argument, 0, OPT_WIDTHS}, {"hidden", required_argument, 0, OPT_HIDDEN},
         {"latents", required_argument, 0, OPT_LATENTS},
+        {"holdout", required_argument, 0, OPT_HOLDOUT}, {"steps", required_argument, 0, OPT_STEPS},
         {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     compress_config *cfg = &o->cfg;
@@ -185,6 +198,18 @@ static int parse(compress_opts *o, int argc, char **argv)
             chosen_set = "--latent";
             break;
         case OPT_EPOCHS: st = cli_parse_int(&cfg->train.epochs, "epochs", optarg, 1, 100000); break;
+        case OPT_STEPS:
+            st = cli_parse_long(&cfg->max_steps, "steps", optarg, 1, MAX_STEPS);
+            break;
+        case OPT_HOLDOUT: {
+            float f;
+            st = cli_parse_float(&f, "holdout", optarg, 0, HOLDOUT_MAX_FRACTION);
+            /* the value as written, not its float rounding: 0.35 must
+             * hold out 7 of 20 */
+            if (st == LGC_OK)
+                cfg->holdout = strtod(optarg, NULL);
+            break;
+        }
         case OPT_BATCH: st = cli_parse_int(&cfg->train.batch, "batch", optarg, 1, 65536); break;
         case OPT_LR: st = cli_parse_float(&cfg->train.lr, "lr", optarg, 1e-8, 10); break;
         case OPT_KMAX:
@@ -251,6 +276,9 @@ static int parse(compress_opts *o, int argc, char **argv)
         return lgc_fail(LGC_EUSAGE, "option '--widths' is for --model conv");
     if (hidden_set && cfg->arch.kind != AE_MLP)
         return lgc_fail(LGC_EUSAGE, "option '--hidden' is for --model mlp");
+    if (cfg->max_steps && cfg->train.epochs)
+        return lgc_fail(LGC_EUSAGE, "options '--steps' and '--epochs' cannot be combined: "
+                                    "--epochs trains exactly that many epochs");
     if (cfg->budget && chosen_set)
         return lgc_fail(LGC_EUSAGE,
                         "option '%s' cannot be combined with --budget, which chooses the latent "

@@ -13,8 +13,9 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: lgc info <file.lgc> [--json]\n\n"
                "Prints the data shape, the class prior, each class's mixture size k and\n"
-               "BIC curve, the bytes of each part of the file, and the compression ratio\n"
-               "against the raw training set (images x height x width x channels bytes).\n\n"
+               "BIC curve, how the autoencoder was trained (when the file records it),\n"
+               "the bytes of each part of the file, and the compression ratio against\n"
+               "the raw training set (images x height x width x channels bytes).\n\n"
                "options:\n"
                "      --json      one JSON object on standard output (keys include\n"
                "                  file_bytes and compression_ratio)\n"
@@ -60,6 +61,35 @@ static int total_components(const lgc_model *m)
     return n;
 }
 
+static const char *const stop_reason[] = {"the epochs asked", "the step budget",
+                                           "early stopping"};
+
+/* Epochs of the training part that the run's images amount to. */
+static double training_epochs(const lgc_model *m)
+{
+    return (double)m->training.images_seen / (double)(total_images(m) - m->training.held_out);
+}
+
+static void print_training_text(const lgc_model *m)
+{
+    const lgc_training *t = &m->training;
+    if (!t->present) {
+        printf("training   not recorded\n");
+        return;
+    }
+    printf("training   %llu steps (%.1f epochs of %ld images), stopped by %s",
+           (unsigned long long)t->steps, training_epochs(m), total_images(m) - (long)t->held_out,
+           stop_reason[t->stop]);
+    if (t->best_step != t->steps)
+        printf(", parameters of step %llu", (unsigned long long)t->best_step);
+    printf("\n           reconstruction BCE per pixel: training %.5f", t->train_bce);
+    if (t->held_out)
+        printf(", held out %.5f (%u images)", t->held_bce, t->held_out);
+    else
+        printf(", no images held out");
+    printf("\n");
+}
+
 static void print_text(const char *path, const lgc_model *m, const lgcf_sizes *z)
 {
     double raw = (double)total_images(m) * m->h * m->w * m->c;
@@ -74,9 +104,12 @@ static void print_text(const char *path, const lgc_model *m, const lgcf_sizes *z
                : "");
     printf("mixtures   %d components in all, means and factors stored as %s\n",
            total_components(m), lgcf_dtype_name(m->gmm_dtype));
+    print_training_text(m);
     printf("bytes      header %zu, shape %zu, prior %zu, decoder %zu, mixtures %zu, bic %zu",
            z->header_bytes, z->shape_bytes, z->prior_bytes, z->decoder_bytes, z->mixture_bytes,
            z->bic_bytes);
+    if (z->training_bytes)
+        printf(", training %zu", z->training_bytes);
     if (z->other_bytes)
         printf(", unknown sections %zu", z->other_bytes);
     printf("\n");
@@ -96,6 +129,31 @@ static void print_text(const char *path, const lgc_model *m, const lgcf_sizes *z
     }
 }
 
+/* "training": the record as an object, or null when the file has none. */
+static void print_training_json(const lgc_model *m)
+{
+    const lgc_training *t = &m->training;
+    printf(", \"training\": ");
+    if (!t->present) {
+        printf("null");
+        return;
+    }
+    static const char *const stop_key[] = {"epochs", "budget", "early"};
+    printf("{\"steps\": %llu, \"best_step\": %llu, \"images_seen\": %llu, \"epochs\": ",
+           (unsigned long long)t->steps, (unsigned long long)t->best_step,
+           (unsigned long long)t->images_seen);
+    json_double(training_epochs(m));
+    printf(", \"stop\": \"%s\", \"held_out\": %u, \"held_out_bce\": ", stop_key[t->stop],
+           t->held_out);
+    if (t->held_out)
+        json_double(t->held_bce);
+    else
+        printf("null");
+    printf(", \"train_bce\": ");
+    json_double(t->train_bce);
+    printf("}");
+}
+
 static void print_json(const char *path, const lgc_model *m, const lgcf_sizes *z)
 {
     double raw = (double)total_images(m) * m->h * m->w * m->c;
@@ -111,9 +169,10 @@ static void print_json(const char *path, const lgc_model *m, const lgcf_sizes *z
     printf(", \"mixtures\": \"%s\", \"components\": %d", lgcf_dtype_name(m->gmm_dtype),
            total_components(m));
     printf(", \"bytes\": {\"header\": %zu, \"shape\": %zu, \"prior\": %zu, \"decoder\": %zu, "
-           "\"mixtures\": %zu, \"bic\": %zu, \"other\": %zu}",
+           "\"mixtures\": %zu, \"bic\": %zu, \"training\": %zu, \"other\": %zu}",
            z->header_bytes, z->shape_bytes, z->prior_bytes, z->decoder_bytes, z->mixture_bytes,
-           z->bic_bytes, z->other_bytes);
+           z->bic_bytes, z->training_bytes, z->other_bytes);
+    print_training_json(m);
     printf(", \"per_class\": [");
     for (int c = 0; c < m->n_classes; c++) {
         printf("%s{\"class\": %d, \"count\": %ld, \"k\": %d, \"cov\": \"%s\", \"bic\": [",

@@ -1,5 +1,6 @@
 /* train.c - minibatch training loops for the autoencoder (plain, VAE,
- * with or without the contrastive pair loss) and the judge.
+ * with or without the contrastive pair loss; for a number of epochs, or
+ * for a step budget with early stopping on held-out images) and the judge.
  *
  * The dataset stays uint8; each batch is converted to float on the fly into
  * buffers allocated once per call. Shuffling uses the seeded rng so runs
@@ -205,8 +206,114 @@ static int guide_train(net *guide, const dataset *ds, const train_opts *o)
     return judge_train(guide, ds, &go);
 }
 
-int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const ae_loss_opts *lo,
-             double *final_loss, ae_train_stats *stats)
+/* The best parameters seen by early stopping (ae_train_held): a copy of
+ * the encoder's and the decoder's float parameters. */
+typedef struct {
+    float *enc, *dec;
+} ae_snapshot;
+
+static void snapshot_take(ae_snapshot *s, const net *enc, const net *dec)
+{
+    if (!s->enc) {
+        s->enc = xmalloc(enc->n_params * sizeof(float));
+        s->dec = xmalloc(dec->n_params * sizeof(float));
+    }
+    memcpy(s->enc, enc->params, enc->n_params * sizeof(float));
+    memcpy(s->dec, dec->params, dec->n_params * sizeof(float));
+}
+
+static void snapshot_restore(const ae_snapshot *s, net *enc, net *dec)
+{
+    memcpy(enc->params, s->enc, enc->n_params * sizeof(float));
+    memcpy(dec->params, s->dec, dec->n_params * sizeof(float));
+}
+
+/* The held-out BCE per pixel of the decoder as the file will store it:
+ * with quantisation-aware training, its weights rounded (master keeps the
+ * float ones meanwhile). */
+static double held_out_bce(net *enc, net *dec, const dataset *held, float *master, int qmax)
+{
+    if (!master)
+        return ae_reconstruction_bce(enc, dec, held);
+    memcpy(master, dec->params, dec->n_params * sizeof(float));
+    snap_weights(dec, qmax);
+    double bce = ae_reconstruction_bce(enc, dec, held);
+    memcpy(dec->params, master, dec->n_params * sizeof(float));
+    return bce;
+}
+
+/* Early stopping's bookkeeping between evaluations. */
+typedef struct {
+    double best;      /* lowest held-out BCE so far (HUGE_VAL before the first) */
+    double reference; /* the best value when the patience count was last reset */
+    long best_step;
+    int stale;        /* evaluations since a relative gain of min_gain */
+} early_stop;
+
+/* Records one evaluation h at step; returns 1 when patience runs out. The
+ * snapshot follows every new best, even one too small to reset the count. */
+static int early_stop_update(early_stop *es, double h, long step, const ae_schedule *sch,
+                             ae_snapshot *snap, const net *enc, const net *dec)
+{
+    if (h < es->best) {
+        es->best = h;
+        es->best_step = step;
+        snapshot_take(snap, enc, dec);
+    }
+    if (h < es->reference * (1.0 - sch->min_gain)) {
+        es->reference = h;
+        es->stale = 0;
+        return 0;
+    }
+    return ++es->stale >= sch->patience;
+}
+
+/* A step-mode run's state between its lines of progress: early stopping,
+ * its snapshot, and the training loss since the last line. */
+typedef struct {
+    early_stop es;
+    ae_snapshot snap;
+    double t_block, block_sum; /* the block's start, and its BCE summed over images */
+    long block_seen;
+} step_watch;
+
+/* After a step of a step-mode run, images seen so far: every
+ * sch->eval_every steps and after the last, measures the held-out loss
+ * (when held has images), updates early stopping and prints a line of
+ * progress. Returns 1 when early stopping ends the run. */
+static int step_checkpoint(step_watch *sw, long step, long images, net *enc, net *dec,
+                           const dataset *ds, const dataset *held, float *master,
+                           const ae_schedule *sch, const train_opts *o)
+{
+    if (sch->eval_every <= 0 || (step % sch->eval_every && step < sch->max_steps))
+        return 0;
+    const int watch = held && held->n > 0;
+    const double h = watch ? held_out_bce(enc, dec, held, master, o->quant_max) : 0.0;
+    const int stop = watch && early_stop_update(&sw->es, h, step, sch, &sw->snap, enc, dec);
+    if (!o->quiet) {
+        fprintf(stderr, "compress: train step %ld/%ld (epoch %.1f): loss %.5f", step,
+                sch->max_steps, (double)images / ds->n,
+                sw->block_sum / sw->block_seen / tshape_size(enc->in));
+        if (watch)
+            fprintf(stderr, ", held-out %.5f%s", h, sw->es.best_step == step ? " (best)" : "");
+        fprintf(stderr, ", %.1f s\n", now_seconds() - sw->t_block);
+    }
+    sw->t_block = now_seconds();
+    sw->block_sum = 0;
+    sw->block_seen = 0;
+    return stop;
+}
+
+/* The autoencoder's training loop, shared by ae_train (a whole number of
+ * epochs, progress per epoch) and ae_train_held (a step budget, progress
+ * per evaluation). A step is one batch; batches walk through a shuffled
+ * order of ds and a new shuffle starts each epoch, so that
+ * e * ceil(n / batch) steps are exactly e epochs, drawing the same random
+ * numbers in the same order whichever function runs them. */
+static int ae_train_loop(net *enc, net *dec, const dataset *ds, const dataset *held,
+                         const ae_schedule *sch, int by_epoch, const train_opts *o,
+                         const ae_loss_opts *lo, ae_train_record *rec, double *final_loss,
+                         ae_train_stats *stats)
 {
     static const ae_loss_opts plain = {0, 0.0f, 0.0f, 0.0f, 0.0f};
     if (!lo)
@@ -214,6 +321,7 @@ int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const a
     const size_t F = tshape_size(enc->in);
     const int d = (int)tshape_size(dec->in), guided = lo->guide > 0.0f;
     const int need_labels = lo->contrastive > 0.0f || guided;
+    const int watch = held && held->n > 0 && sch->eval_every > 0; /* early stopping */
     net guide = {0};
     int status = guided ? guide_train(&guide, ds, o) : LGC_OK;
     if (status) {
@@ -231,15 +339,22 @@ int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const a
     rng_t rng;
     rng_seed(&rng, o->seed);
     adam_cfg adam = {o->lr, 0.9f, 0.999f, 1e-8f};
+    const long per_epoch = judge_steps_per_epoch(ds->n, o->batch);
     progress pr;
-    progress_start(&pr, "compress: train", o->epochs, ds->n, o->quiet);
+    if (by_epoch)
+        progress_start(&pr, "compress: train", (int)(sch->max_steps / per_epoch), ds->n,
+                       o->quiet);
+    step_watch sw = {.es = {HUGE_VAL, HUGE_VAL, 0, 0}, .t_block = now_seconds()};
     double epoch_loss = 0, epoch_kl = 0, epoch_pairs = 0, epoch_guide = 0;
-    for (int e = 1; e <= o->epochs && status == LGC_OK; e++) {
+    long step = 0, images = 0;
+    int stopped = 0;
+    for (int e = 1; step < sch->max_steps && status == LGC_OK && !stopped; e++) {
         int *order = shuffled_order(ds->n, &rng);
         double sum = 0, sum_kl = 0, sum_pairs = 0, sum_guide = 0;
         long seen = 0, batches = 0;
-        progress_epoch(&pr, e);
-        for (int s = 0; s < ds->n; s += o->batch) {
+        if (by_epoch)
+            progress_epoch(&pr, e);
+        for (int s = 0; s < ds->n && step < sch->max_steps && !stopped; s += o->batch) {
             int B = ds->n - s < o->batch ? ds->n - s : o->batch;
             dataset_batch(x, ds, order + s, B);
             if (labels)
@@ -271,18 +386,30 @@ int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const a
             sum_pairs += terms[2]; /* already a mean over the batch's pairs */
             seen += B;
             batches++;
-            progress_update(&pr, seen, sum / seen / F);
+            step++;
+            images += B;
+            if (by_epoch) {
+                progress_update(&pr, seen, sum / seen / F);
+                continue;
+            }
+            sw.block_sum += loss * B;
+            sw.block_seen += B;
+            stopped = step_checkpoint(&sw, step, images, enc, dec, ds, held, master, sch, o);
         }
         free(order);
         epoch_loss = sum / (seen ? seen : 1) / F;
         epoch_kl = sum_kl / (seen ? seen : 1);
         epoch_guide = sum_guide / (seen ? seen : 1);
         epoch_pairs = sum_pairs / (batches ? batches : 1);
-        if (status == LGC_OK)
+        if (by_epoch && status == LGC_OK)
             progress_epoch_end(&pr, epoch_loss);
     }
+    if (status == LGC_OK && watch && sw.es.best_step != step)
+        snapshot_restore(&sw.snap, enc, dec);
     if (master)
         snap_weights(dec, o->quant_max);
+    free(sw.snap.enc);
+    free(sw.snap.dec);
     free(master);
     net_free(&guide);
     free(x);
@@ -293,7 +420,28 @@ int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const a
         *final_loss = epoch_loss;
     if (stats)
         *stats = (ae_train_stats){epoch_loss, epoch_kl, epoch_pairs, epoch_guide};
+    if (rec)
+        *rec = (ae_train_record){.steps = step,
+                                 .best_step = watch ? sw.es.best_step : step,
+                                 .images_seen = images,
+                                 .stop = stopped ? AE_STOP_EARLY : AE_STOP_BUDGET,
+                                 .held_bce = watch ? sw.es.best : NAN};
     return status;
+}
+
+int ae_train(net *enc, net *dec, const dataset *ds, const train_opts *o, const ae_loss_opts *lo,
+             double *final_loss, ae_train_stats *stats)
+{
+    const ae_schedule sch = {(long)o->epochs * judge_steps_per_epoch(ds->n, o->batch), 0, 0, 0};
+    return ae_train_loop(enc, dec, ds, NULL, &sch, 1, o, lo, NULL, final_loss, stats);
+}
+
+int ae_train_held(net *enc, net *dec, const dataset *ds, const dataset *held,
+                  const ae_schedule *sch, const train_opts *o, const ae_loss_opts *lo,
+                  ae_train_record *rec, double *final_loss, ae_train_stats *stats)
+{
+    assert(sch->max_steps >= 1 && sch->eval_every >= 1 && sch->patience >= 1);
+    return ae_train_loop(enc, dec, ds, held, sch, 0, o, lo, rec, final_loss, stats);
 }
 
 /* Images [s, s + B) of ds as floats into x; idx (B) is scratch. */
@@ -323,30 +471,52 @@ void ae_encode(net *enc, const dataset *ds, float *z, int d)
     free(idx);
 }
 
-double ae_reconstruction_mse(net *enc, net *dec, const dataset *ds)
+/* dec(enc(x)) over ds, the encoder's output or a VAE's mean decoded: the
+ * mean squared error per pixel after the final sigmoid, or (bce) the mean
+ * BCE per pixel on the logits, as training computes it. */
+static double reconstruction_error(net *enc, net *dec, const dataset *ds, int bce)
 {
     const int d = (int)tshape_size(dec->in), dout = (int)tshape_size(net_out_shape(enc));
     const int bs = enc->max_batch < dec->max_batch ? enc->max_batch : dec->max_batch;
     const size_t F = tshape_size(enc->in);
+    const int n_dec = dec->n_layers;
+    const int upto = bce && dec->layers[n_dec - 1].spec.type == LAYER_SIGMOID ? n_dec - 1 : n_dec;
     assert(dout == d || dout == 2 * d);
+    assert(ds->n > 0);
     float *x = xmalloc((size_t)bs * F * sizeof(float));
     float *z = xmalloc((size_t)bs * d * sizeof(float));
+    float *dz = bce ? xmalloc((size_t)bs * F * sizeof(float)) : NULL; /* unused gradient */
     int *idx = xmalloc((size_t)bs * sizeof(int));
-    double sse = 0;
+    double total = 0;
     for (int s = 0; s < ds->n; s += bs) {
         int B = ds->n - s < bs ? ds->n - s : bs;
         load_block(x, idx, ds, s, B);
         const float *h = net_forward(enc, x, B, enc->n_layers);
         for (int b = 0; b < B; b++) /* z, or a VAE's mean */
             memcpy(z + (size_t)b * d, h + (size_t)b * dout, (size_t)d * sizeof(float));
-        const float *y = net_forward(dec, z, B, dec->n_layers);
+        const float *y = net_forward(dec, z, B, upto);
+        if (bce) {
+            total += bce_logits(dz, y, x, B, F) * B;
+            continue;
+        }
         for (size_t i = 0; i < (size_t)B * F; i++)
-            sse += ((double)y[i] - x[i]) * ((double)y[i] - x[i]);
+            total += ((double)y[i] - x[i]) * ((double)y[i] - x[i]);
     }
     free(x);
     free(z);
+    free(dz);
     free(idx);
-    return sse / ((double)ds->n * F);
+    return total / ((double)ds->n * F);
+}
+
+double ae_reconstruction_mse(net *enc, net *dec, const dataset *ds)
+{
+    return reconstruction_error(enc, dec, ds, 0);
+}
+
+double ae_reconstruction_bce(net *enc, net *dec, const dataset *ds)
+{
+    return reconstruction_error(enc, dec, ds, 1);
 }
 
 /* Progress of the judge: one line per epoch (the progress module) while a

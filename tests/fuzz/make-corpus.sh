@@ -3,7 +3,8 @@
 # itself from tiny synthetic datasets (a few seconds of work):
 #   OUT_DIR/lgcfile/  .lgc files: f16, f32, int8 and int4 weights; f16, f32
 #                     and int8 mixtures; full and diagonal covariance; grey
-#                     and RGB; conv and mlp decoders; plus their unpacked form
+#                     and RGB; conv and mlp decoders; with and without the
+#                     training record; plus their unpacked form
 #                     (tests/fuzz/fuzz_lgcfile.c) when FUZZ_LGCFILE names the
 #                     fuzz binary that writes it
 #   OUT_DIR/idx/      IDX image, label and float files, raw and gzip
@@ -46,6 +47,9 @@ tiny=(--epochs 1 --kmax 2 --latent 2 --batch 16 --threads 1 -q)
 "$LGC" compress "$TMP/rgb" -o "$OUT/lgcfile/rgb-mlp-int8.lgc" "${tiny[@]}" --weights int8 --model mlp
 "$LGC" compress "$TMP/rgb" -o "$OUT/lgcfile/rgb-int4.lgc" "${tiny[@]}" --weights int4
 "$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-int4-m8.lgc" "${tiny[@]}" --weights int4 --mixtures int8
+# the step schedule's record (TRNG with a best step), and a file without one
+"$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-steps.lgc" --steps 6 --kmax 2 --latent 2 --batch 16 --threads 1 -q
+"$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-no-record.lgc" "${tiny[@]}" --holdout 0
 
 if [ -n "${FUZZ_LGCFILE:-}" ] && [ -x "$FUZZ_LGCFILE" ]; then
     for f in "$OUT"/lgcfile/*.lgc; do
