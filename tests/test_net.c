@@ -585,7 +585,7 @@ static void twins_assert_same_and_free(twin_autoencoders *t)
 static void early_stopping_restores_best(void **state)
 {
     (void)state;
-    set_threads(1);
+    threads_set(1);
     dataset train, held;
     flat_dataset(&train, 64, 0);
     flat_dataset(&held, 16, 255);
@@ -619,7 +619,7 @@ static void early_stopping_restores_best(void **state)
 static void step_budget_is_epochs(void **state)
 {
     (void)state;
-    set_threads(1);
+    threads_set(1);
     rng_t rng;
     rng_seed(&rng, 4);
     dataset ds;

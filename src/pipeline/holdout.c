@@ -43,9 +43,7 @@ void holdout_make(holdout_split *s, const dataset *ds, double fraction, uint64_t
     for (int i = 0; i < ds->n; i++)
         order[i] = i;
     rng_t rng;
-    /* the stream "holdout" (in ASCII) of the seed, apart from the
-     * training's; to become rng_stream once rng.h has it */
-    rng_seed(&rng, seed ^ 0x686f6c646f7574ULL);
+    rng_stream(&rng, seed, RNG_STREAM_HOLDOUT, 0);
     if (fraction > 0.0)
         rng_shuffle(&rng, order, ds->n);
     uint8_t *is_held = xcalloc((size_t)ds->n, 1);
