@@ -31,15 +31,15 @@ mkdir -p "$TMP/rgb"
     >"$TMP/rgb/train-labels-idx1-ubyte"
 
 tiny=(--epochs 1 --kmax 2 --latent 2 --batch 16 --threads 1 -q)
-"$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-f16.lgc" "${tiny[@]}"
-"$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-f32.lgc" "${tiny[@]}" --weights f32 --mixtures f32
-"$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-diag.lgc" "${tiny[@]}" --cov diag --latent 3
-"$LGC" compress "$TMP/rgb" -o "$OUT/lgcfile/rgb-f16.lgc" "${tiny[@]}" --mixtures f32
-"$LGC" compress "$TMP/rgb" -o "$OUT/lgcfile/rgb-f32-diag.lgc" "${tiny[@]}" --weights f32 --cov diag
-"$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-int8.lgc" "${tiny[@]}" --weights int8
-"$LGC" compress "$TMP/rgb" -o "$OUT/lgcfile/rgb-mlp-int8.lgc" "${tiny[@]}" --weights int8 --model mlp
-"$LGC" compress "$TMP/rgb" -o "$OUT/lgcfile/rgb-int4.lgc" "${tiny[@]}" --weights int4
-"$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-int4-m8.lgc" "${tiny[@]}" --weights int4 --mixtures int8
+"$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-f16.lgc" "${tiny[@]}" -f
+"$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-f32.lgc" "${tiny[@]}" -f --weights f32 --mixtures f32
+"$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-diag.lgc" "${tiny[@]}" -f --cov diag --latent 3
+"$LGC" compress "$TMP/rgb" -o "$OUT/lgcfile/rgb-f16.lgc" "${tiny[@]}" -f --mixtures f32
+"$LGC" compress "$TMP/rgb" -o "$OUT/lgcfile/rgb-f32-diag.lgc" "${tiny[@]}" -f --weights f32 --cov diag
+"$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-int8.lgc" "${tiny[@]}" -f --weights int8
+"$LGC" compress "$TMP/rgb" -o "$OUT/lgcfile/rgb-mlp-int8.lgc" "${tiny[@]}" -f --weights int8 --model mlp
+"$LGC" compress "$TMP/rgb" -o "$OUT/lgcfile/rgb-int4.lgc" "${tiny[@]}" -f --weights int4
+"$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-int4-m8.lgc" "${tiny[@]}" -f --weights int4 --mixtures int8
 
 if [ -n "${FUZZ_LGCFILE:-}" ]; then
     for f in "$OUT"/lgcfile/*.lgc; do
