@@ -9,6 +9,8 @@
 
 #include "augment.h"
 
+#define LGC_VERSION_STRING "0.4.0"
+
 int cmd_compress(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_info(int argc, char **argv);
@@ -35,6 +37,8 @@ int cli_one_operand(const char **out, int argc, char **argv, const char *name);
 /* Prints "lgc CMD: <last error>" to stderr and returns the exit code for
  * status (adding "try 'lgc CMD --help'" for usage errors). */
 int cli_report(const char *cmd, int status);
+/* Prints "lgc <version>" on stdout, for --version and -V of every command. */
+void cli_print_version(void);
 /* Flushes and checks stdout (a full disk or closed pipe is an error). */
 int cli_close_stdout(const char *cmd);
 

@@ -123,6 +123,8 @@ int cli_report(const char *cmd, int status)
     return lgc_exit_code(status);
 }
 
+void cli_print_version(void) { printf("lgc %s\n", LGC_VERSION_STRING); }
+
 int cli_close_stdout(const char *cmd)
 {
     if (fflush(stdout) != 0 || ferror(stdout)) {

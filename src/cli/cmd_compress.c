@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "compress.h"
+#include "output_path.h"
 #include "threads.h"
 #include "util.h"
 
@@ -30,6 +31,7 @@
 typedef struct {
     compress_config cfg;
     int threads;
+    int force;
 } compress_opts;
 
 static void usage(FILE *f)
@@ -43,6 +45,7 @@ static void usage(FILE *f)
             "width divisible by 4; the mlp model takes any size.\n\n"
             "options:\n"
             "  -o, --output <file>     output .lgc file (required)\n"
+            "  -f, --force             replace existing output files\n"
             "      --model (conv|mlp)  autoencoder: convolutional, or dense with one hidden\n"
             "                          layer of %d units [conv]\n"
             "      --latent <d>        latent dimension [%d]\n"
@@ -89,7 +92,8 @@ static void usage(FILE *f)
             "      --seed <n>          random seed [%d]\n"
             "      --threads <n>       threads, 0 = all cores [0]\n"
             "  -q, --quiet             no progress on stderr\n"
-            "  -h, --help              show this help\n",
+            "  -h, --help              show this help\n"
+            "  -V, --version           show the version\n",
             AE_DEFAULT_HIDDEN, AE_DEFAULT_LATENT, AE_DEFAULT_C1, AE_DEFAULT_C2, AE_DEFAULT_HIDDEN,
             COMPRESS_DEFAULT_BETA, COMPRESS_DEFAULT_MARGIN, COMPRESS_DEFAULT_GUIDE,
             HOLDOUT_MAX_FRACTION, COMPRESS_DEFAULT_HOLDOUT, COMPRESS_MIN_STEPS,
@@ -180,17 +184,19 @@ static int parse(compress_opts *o, int argc, char **argv)
         {"latents", required_argument, 0, OPT_LATENTS},
         {"holdout", required_argument, 0, OPT_HOLDOUT}, {"steps", required_argument, 0, OPT_STEPS},
         {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
+        {"force", no_argument, 0, 'f'},          {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     compress_config *cfg = &o->cfg;
     compress_config_default(cfg);
     o->threads = 0;
+    o->force = 0;
     /* options that only make sense with another, and those --budget sets */
     const char *beta_set = NULL, *margin_set = NULL, *chosen_set = NULL;
     const char *widths_set = NULL, *hidden_set = NULL;
     int st = LGC_OK, c;
     optind = 0; /* glibc: full reset, so cmd_* can run more than once */
     opterr = 0;
-    while (st == LGC_OK && (c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
+    while (st == LGC_OK && (c = getopt_long(argc, argv, ":o:fqhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'o': cfg->output = optarg; break;
         case OPT_LATENT:
@@ -262,7 +268,9 @@ static int parse(compress_opts *o, int argc, char **argv)
         case OPT_SEED: st = cli_parse_u64(&cfg->train.seed, "seed", optarg); break;
         case OPT_THREADS: st = cli_parse_int(&o->threads, "threads", optarg, 0, 1024); break;
         case 'q': cfg->quiet = 1; break;
+        case 'f': o->force = 1; break;
         case 'h': usage(stdout); return 1;
+        case 'V': cli_print_version(); return 1;
         default: st = cli_option_error(c, argv); break;
         }
     }
@@ -291,13 +299,28 @@ static int parse(compress_opts *o, int argc, char **argv)
     return LGC_OK;
 }
 
+/* Every output is checked before the training (output_path.h). The .lgc
+ * file is written through a temporary renamed into place, which a stream
+ * cannot be, so "-o -" is refused. */
+static int check_outputs(const compress_opts *o)
+{
+    const compress_config *cfg = &o->cfg;
+    const output_input inputs[] = {{cfg->dataset_dir, "the source directory"}};
+    int st = output_check_file(cfg->output, "the .lgc file", o->force, inputs, 1);
+    if (!st && cfg->latents)
+        st = output_check_file(cfg->latents, "the latent codes", o->force, inputs, 1);
+    if (!st && cfg->latents)
+        st = output_check_distinct(cfg->latents, cfg->output, 0);
+    return st;
+}
+
 int cmd_compress(int argc, char **argv)
 {
     compress_opts o;
     int st = parse(&o, argc, argv);
     if (st == 1)
         return cli_close_stdout("compress");
-    if (st)
+    if (st || (st = check_outputs(&o)))
         return cli_report("compress", st);
     threads_set(o.threads);
     compress_report done;

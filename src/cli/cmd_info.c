@@ -17,9 +17,12 @@ static void usage(FILE *f)
                "the bytes of each part of the file, and the compression ratio against\n"
                "the raw training set (images x height x width x channels bytes).\n\n"
                "options:\n"
-               "      --json      one JSON object on standard output (keys include\n"
-               "                  file_bytes and compression_ratio)\n"
-               "  -h, --help      show this help\n");
+               "      --json         one JSON object on standard output (keys include\n"
+               "                     file_bytes and compression_ratio)\n"
+               "      --threads <n>  accepted like every command's; info computes nothing\n"
+               "  -q, --quiet        accepted like every command's; info prints no progress\n"
+               "  -h, --help         show this help\n"
+               "  -V, --version      show the version\n");
 }
 
 static void json_string(const char *s)
@@ -189,15 +192,23 @@ static void print_json(const char *path, const lgc_model *m, const lgcf_sizes *z
 
 int cmd_info(int argc, char **argv)
 {
+    enum { OPT_THREADS = 256 };
     static const struct option longopts[] = {
-        {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int json = 0, c, st = LGC_OK;
+        {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'},
+        {"threads", required_argument, 0, OPT_THREADS}, {"quiet", no_argument, 0, 'q'},
+        {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
+    int json = 0, c, st = LGC_OK, threads;
     optind = 0;
     opterr = 0;
-    while (st == LGC_OK && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while (st == LGC_OK && (c = getopt_long(argc, argv, ":hqV", longopts, NULL)) != -1) {
         switch (c) {
         case 'j': json = 1; break;
         case 'h': usage(stdout); return cli_close_stdout("info");
+        case 'V': cli_print_version(); return cli_close_stdout("info");
+        /* scripts may pass the common options to every command; info
+         * reads one header and has neither threads nor progress */
+        case OPT_THREADS: st = cli_parse_int(&threads, "threads", optarg, 0, 1024); break;
+        case 'q': break;
         default: st = cli_option_error(c, argv); break;
         }
     }

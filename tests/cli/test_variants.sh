@@ -226,7 +226,7 @@ bad_latents "an empty file" "'$B-zero.csv': empty file" "$B-zero.csv"
 bad_latents "a missing file" "cannot open '$B-missing.csv': No such file" "$B-missing.csv"
 mkdir -p "$TMP/rbad-keep" && cp "$TMP/rec/"* "$TMP/rbad-keep/"
 expect_fail "from-latents: a bad file over an existing set" 1 "line 5: class '3'" \
-    "$LGC" sample "$TMP/lat.lgc" --from-latents "$B-class.csv" -o "$TMP/rbad-keep" -q
+    "$LGC" sample "$TMP/lat.lgc" --from-latents "$B-class.csv" -o "$TMP/rbad-keep" -q -f
 assert "a failed --from-latents leaves the existing set as it was" \
     cmp -s "$TMP/rbad-keep/train-labels-idx1-ubyte" "$TMP/rec/train-labels-idx1-ubyte"
 assert "a failed --from-latents leaves no temporaries" \

@@ -37,7 +37,7 @@ mkdir -p "$TMP/rgb"
 { printf '\x00\x00\x08\x01'; be32 40; for ((i = 0; i < 40; i++)); do printf "\\x$(printf %02x $((i % 2)))"; done; } \
     >"$TMP/rgb/train-labels-idx1-ubyte"
 
-tiny=(--epochs 1 --kmax 2 --latent 2 --batch 16 --threads 1 -q)
+tiny=(--epochs 1 --kmax 2 --latent 2 --batch 16 --threads 1 -q -f)
 "$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-f16.lgc" "${tiny[@]}"
 "$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-f32.lgc" "${tiny[@]}" --weights f32 --mixtures f32
 "$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-diag.lgc" "${tiny[@]}" --cov diag --latent 3
@@ -48,7 +48,7 @@ tiny=(--epochs 1 --kmax 2 --latent 2 --batch 16 --threads 1 -q)
 "$LGC" compress "$TMP/rgb" -o "$OUT/lgcfile/rgb-int4.lgc" "${tiny[@]}" --weights int4
 "$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-int4-m8.lgc" "${tiny[@]}" --weights int4 --mixtures int8
 # the step schedule's record (TRNG with a best step), and a file without one
-"$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-steps.lgc" --steps 6 --kmax 2 --latent 2 --batch 16 --threads 1 -q
+"$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-steps.lgc" -f --steps 6 --kmax 2 --latent 2 --batch 16 --threads 1 -q
 "$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-no-record.lgc" "${tiny[@]}" --holdout 0
 
 if [ -n "${FUZZ_LGCFILE:-}" ] && [ -x "$FUZZ_LGCFILE" ]; then
