@@ -23,6 +23,9 @@ int cmd_augment(int argc, char **argv);
 int cli_parse_long(long *out, const char *opt, const char *arg, long lo, long hi);
 int cli_parse_int(int *out, const char *opt, const char *arg, int lo, int hi);
 int cli_parse_u64(uint64_t *out, const char *opt, const char *arg);
+/* A byte count in 1..max: digits, optionally followed by K (x 1024) or M
+ * (x 1024^2), either case. */
+int cli_parse_bytes(long *out, const char *opt, const char *arg, long max);
 int cli_parse_float(float *out, const char *opt, const char *arg, double lo, double hi);
 /* --augment ROTATE,SCALE,SHIFT[,ELASTIC] (or 0 for none), see augment.h. */
 int cli_parse_augment(augment_opts *out, const char *opt, const char *arg);

@@ -35,6 +35,9 @@
 
 /* "f32", "f16", "int8" or "int4", as the options spell them. */
 const char *lgcf_dtype_name(lgcf_dtype t);
+/* The precision spelled name (as lgcf_dtype_name spells it) into *out:
+ * LGC_OK, or LGC_EUSAGE for any other name (no message is recorded). */
+int lgcf_dtype_from_name(lgcf_dtype *out, const char *name);
 
 /* Byte counts of what was read, for `lgc info`. */
 typedef struct {

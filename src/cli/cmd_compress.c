@@ -1,17 +1,6 @@
 /* cmd_compress.c - `lgc compress DIR -o FILE`: parses the options into a
- * compress_config, runs the pipeline (include/compress.h) and prints its
- * last line. The pipeline trains the autoencoder, encodes every training
- * image, fits one Gaussian mixture per class (k by BIC) and writes the
- * decoder and the mixtures to a .lgc file.
- *
- * Variants (docs/DESIGN.md): --model conv|mlp picks the architecture,
- * --vae makes it a variational autoencoder, --contrastive adds the pair
- * loss, --guide a fixed classifier's cross-entropy on the decoded images;
- * none changes the file format. --budget picks the latent size, the
- * widths, kmax and the precision of weights and mixtures so that the file
- * fits (src/pipeline/budget.c). Training runs for a step budget from the
- * data with early stopping on a held-out slice (--holdout, --steps), or
- * for exactly --epochs epochs. */
+ * compress_config (include/compress.h), checks the outputs before any
+ * work, runs the pipeline (src/pipeline/) and prints its last line. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -51,18 +40,14 @@ static void usage(FILE *f)
             "      --latent <d>        latent dimension [%d]\n"
             "      --widths <c1>,<c2>  conv: channels of the two conv layers [%d,%d]\n"
             "      --hidden <n>        mlp: width of the hidden layers [%d]\n"
-            "      --vae               variational: the encoder outputs a mean and a\n"
-            "                          log-variance, z = mean + exp(logvar/2) * N(0,1);\n"
-            "                          the mixtures are fitted to the means\n"
+            "      --vae               variational autoencoder (z = mean + exp(logvar/2) *\n"
+            "                          N(0,1)); the mixtures are fitted to the means\n"
             "      --beta <b>          VAE only: weight of the KL term [%g]\n"
-            "      --contrastive <w>   add w times the pair loss over all pairs of each\n"
-            "                          batch: same class D^2, different class\n"
-            "                          max(0, margin - D)^2 (on the means with --vae)\n"
+            "      --contrastive <w>   add w times the pair loss of each batch: same class\n"
+            "                          D^2, different class max(0, margin - D)^2\n"
             "      --margin <m>        with --contrastive: the margin [%g]\n"
-            "      --guide <g>         add g times the cross-entropy of a classifier,\n"
-            "                          trained first on the same images and not stored,\n"
-            "                          on the decoded images against their labels;\n"
-            "                          0 is off [%g]\n"
+            "      --guide <g>         add g times a classifier's cross-entropy on the\n"
+            "                          decoded images (not stored); 0 is off [%g]\n"
             "      --holdout <f>       hold out this fraction of each class (0..%g) to\n"
             "                          decide when training stops; 0 holds out none [%g]\n"
             "      --steps <n>         train for at most n steps (batches) [10 epochs of\n"
@@ -75,18 +60,13 @@ static void usage(FILE *f)
             "      --kmax <k>          largest mixture size tried per class [%d]\n"
             "      --cov (full|diag)   covariance type [full]\n"
             "      --weights (f16|f32|int8|int4)\n"
-            "                          decoder weight precision in the file; int8 and int4\n"
-            "                          have one f32 scale per output channel and f16\n"
-            "                          biases; int4 trains the decoder for its rounding\n"
-            "                          [%s]\n"
+            "                          decoder weights in the file (int8, int4: one scale\n"
+            "                          per output channel; int4 trains for it) [%s]\n"
             "      --mixtures (f16|f32|int8)\n"
-            "                          mixture means and Cholesky factors in the file;\n"
-            "                          int8 has one f32 scale per mean and per factor\n"
-            "                          [%s]\n"
-            "      --budget <bytes>    make the file at most this size (suffix K = 1024,\n"
-            "                          M = 1024^2): lgc picks --latent, --widths or\n"
-            "                          --hidden, --kmax, --weights and --mixtures, and\n"
-            "                          prints its choices\n"
+            "                          mixture means and Cholesky factors in the file [%s]\n"
+            "      --budget <bytes>    file at most this size (K = 1024, M = 1024^2): picks\n"
+            "                          --latent, --widths/--hidden, --kmax, --weights and\n"
+            "                          --mixtures, and prints its choices\n"
             "      --latents <file>    also write every training image's latent code\n"
             "                          (a VAE's mean) as CSV: class,z1,...,zd\n"
             "      --seed <n>          random seed [%d]\n"
@@ -101,31 +81,6 @@ static void usage(FILE *f)
             COMPRESS_DEFAULT_LR,
             COMPRESS_DEFAULT_KMAX, lgcf_dtype_name(COMPRESS_DEFAULT_WEIGHTS),
             lgcf_dtype_name(COMPRESS_DEFAULT_MIXTURES), COMPRESS_DEFAULT_SEED);
-}
-
-/* A byte count: digits, optionally followed by K (x 1024) or M (x 1024^2),
- * either case. */
-static int parse_bytes(long *out, const char *opt, const char *arg)
-{
-    char *end = NULL;
-    long v = -1, mult = 1;
-    errno = 0;
-    if (*arg >= '0' && *arg <= '9') { /* strtol would accept a sign or spaces */
-        v = strtol(arg, &end, 10);
-        if (*end == 'K' || *end == 'k')
-            mult = 1024, end++;
-        else if (*end == 'M' || *end == 'm')
-            mult = 1024 * 1024, end++;
-    }
-    if (v < 0 || errno || *end)
-        return lgc_fail(LGC_EUSAGE,
-                        "option '--%s' expects a byte count such as 32768, 32K or 1M, got '%s'",
-                        opt, arg);
-    if (v < 1 || v > MAX_BUDGET / mult)
-        return lgc_fail(LGC_EUSAGE, "option '--%s' must be in 1..%ld bytes, got '%s'", opt,
-                        MAX_BUDGET, arg);
-    *out = v * mult;
-    return LGC_OK;
 }
 
 /* --widths C1,C2: the conv autoencoder's two channel widths. */
@@ -147,16 +102,11 @@ static int parse_widths(ae_arch *a, const char *arg)
     return LGC_OK;
 }
 
-/* --weights, --mixtures: a precision by its name (lgcf_dtype_name); int4
- * only for the weights. */
+/* --weights, --mixtures: a precision by its name; int4 only for weights. */
 static int parse_dtype(lgcf_dtype *out, const char *opt, const char *arg, int allow_int4)
 {
-    static const lgcf_dtype dtypes[] = {LGCF_F16, LGCF_F32, LGCF_INT8, LGCF_INT4};
-    for (int i = 0; i < 3 + allow_int4; i++)
-        if (!strcmp(arg, lgcf_dtype_name(dtypes[i]))) {
-            *out = dtypes[i];
-            return LGC_OK;
-        }
+    if (lgcf_dtype_from_name(out, arg) == LGC_OK && (allow_int4 || *out != LGCF_INT4))
+        return LGC_OK;
     return lgc_fail(LGC_EUSAGE, "option '--%s' expects %s, got '%s'", opt,
                     allow_int4 ? "f16, f32, int8 or int4" : "f16, f32 or int8", arg);
 }
@@ -253,7 +203,7 @@ static int parse(compress_opts *o, int argc, char **argv)
             margin_set = "--margin";
             break;
         case OPT_GUIDE: st = cli_parse_float(&cfg->loss.guide, "guide", optarg, 0, MAX_WEIGHT); break;
-        case OPT_BUDGET: st = parse_bytes(&cfg->budget, "budget", optarg); break;
+        case OPT_BUDGET: st = cli_parse_bytes(&cfg->budget, "budget", optarg, MAX_BUDGET); break;
         case OPT_LATENTS: cfg->latents = optarg; break;
         case OPT_WIDTHS:
             st = parse_widths(&cfg->arch, optarg);
