@@ -7,8 +7,9 @@
  * reconstruction stops improving (the rule below and docs/DESIGN.md,
  * "Training length"); encode every training image (its latent code); fit
  * one Gaussian mixture per class to the codes of the training part
- * (k = 1..kmax by BIC); put the decoder, the mixtures and the training
- * record in a model and write it. With a byte budget, a
+ * (k = 1..kmax by BIC); choose lgc sample's default warps on the held-out
+ * slice (warps.h); put the decoder, the mixtures, the training record and
+ * the warps in a model and write it. With a byte budget, a
  * ladder of configurations chooses the latent size, the widths, kmax and
  * the precisions so that the file fits (src/pipeline/budget.c).
  *
@@ -21,6 +22,7 @@
 #include <stddef.h>
 
 #include "gmm.h"
+#include "augment.h"
 #include "holdout.h"
 #include "lgcfile.h"
 #include "model.h"
@@ -85,6 +87,10 @@ typedef struct {
     const char *latents; /* every training image's code as CSV (latents_csv.h), held-out
                             ones included, in dataset order, or NULL */
     int quiet;           /* no progress on stderr */
+    /* lgc sample's default warps, stored in the file: chosen by the
+     * held-out check (warps.h) unless warps_given, then these */
+    int warps_given;
+    augment_opts warps;
 } compress_config;
 
 /* What a successful run did, for the caller's last line. */

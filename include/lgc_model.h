@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "augment.h"
 #include "gmm.h"
 #include "net.h"
 
@@ -29,6 +30,19 @@ typedef struct {
     float train_bce;      /* BCE per pixel of the training part, with the kept parameters */
 } lgc_training;
 
+/* lgc sample's default warps and the held-out check behind them (the
+ * optional WARP section; docs/DESIGN.md, "Warps and the held-out check").
+ * A file without it samples with AUGMENT_DEFAULT, as files always did. */
+typedef struct {
+    int present;          /* 0: not recorded */
+    augment_opts augment; /* what lgc sample warps by unless --augment is given */
+    int measured;         /* 1: chosen by the held-out check; 0: given by --warps */
+    uint32_t held_images; /* held-out images the check classified; 0: no check ran */
+    uint32_t real_images; /* real training images gzip-compressed into the file's bytes */
+    float samples_accuracy; /* held-out accuracy of the quick classifier trained on samples */
+    float real_accuracy;  /* ... trained on those real images, warped alike; both 0 without a check */
+} lgc_warps;
+
 typedef struct {
     int h, w, c;      /* image shape */
     int n_classes;
@@ -44,6 +58,7 @@ typedef struct {
     int kmax;              /* BIC curve length, 0 if absent */
     double *bic;           /* (n_classes, kmax) or NULL */
     lgc_training training;
+    lgc_warps warps;
 } lgc_model;
 
 /* Frees every array of m and clears it; safe on a cleared model. */

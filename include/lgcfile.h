@@ -3,7 +3,7 @@
  * Contents: data shape, class prior (training count per class), the
  * decoder (layer specs + weights, f32, f16, int8 or int4), one Gaussian mixture per
  * class, each class's BIC curve and the training record (both for
- * `lgc info`). Layout, byte by byte,
+ * `lgc info`), and the default warps of lgc sample. Layout, byte by byte,
  * in docs/FORMAT.md. Written atomically; read with every size validated
  * before use and the CRC-32 checked before any section is trusted. */
 #ifndef LGC_LGCFILE_H
@@ -32,6 +32,8 @@
 /* Bytes the training record adds to a file, at most: its section header
  * and its 40-byte payload, which deflate can grow by 11 bytes. */
 #define LGCF_TRAINING_SECTION_BYTES (12 + 40 + 11)
+/* The same for the warps (WARP): a 36-byte payload. */
+#define LGCF_WARPS_SECTION_BYTES (12 + 36 + 11)
 
 /* "f32", "f16", "int8" or "int4", as the options spell them. */
 const char *lgcf_dtype_name(lgcf_dtype t);
@@ -49,6 +51,7 @@ typedef struct {
     size_t mixture_bytes;
     size_t bic_bytes;
     size_t training_bytes;
+    size_t warps_bytes;
     size_t other_bytes;   /* unknown sections (skipped); all fields sum to file_bytes */
 } lgcf_sizes;
 

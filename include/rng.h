@@ -36,6 +36,8 @@ typedef enum {
     RNG_STREAM_GRID_WARPS = 5,    /* lgc sample --png: the grid's warps */
     RNG_STREAM_AUGMENT_ORDER = 6, /* lgc augment: the rounds over the source images */
     RNG_STREAM_HOLDOUT = 7,       /* lgc compress: the held-out slice */
+    RNG_STREAM_WARPS_CHECK = 8,   /* lgc compress: the quick classifier's initial weights */
+    RNG_STREAM_WARPS_REAL = 9,    /* lgc compress: the warps of the real images it compares */
     /* Per-class streams, index = the class: each class's draw is then
      * independent of the others and of the thread that runs it. Their
      * values are not part of the derivation. */

@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "augment.h"
+#include "dataset.h"
 #include "latents_csv.h"
 #include "lgcfile.h"
 #include "net.h"
@@ -67,6 +68,12 @@ int sample_labels_next(sample_labels *ls);
  * image. The decode and warp stages, shared by the writers. */
 void sample_decode(const sample_config *cfg, const float *z, int B, uint8_t *img, uint8_t *tmp,
                    rng_t *warp_rng);
+
+/* The set the writers write, in memory: out (freed with dataset_free)
+ * gets sample_count(cfg) images and their labels, the same bytes in the
+ * same order as sample_write_dir's files. Not with given codes; at most
+ * INT_MAX images. */
+void sample_draw(const sample_config *cfg, dataset *out);
 
 /* Writes the set into dir (created if missing) as IDX_TRAIN_IMAGES and
  * IDX_TRAIN_LABELS (atomic_idx_set). Returns LGC_OK or LGC_EIO with a

@@ -67,6 +67,10 @@ static void usage(FILE *f)
             "      --budget <bytes>    file at most this size (K = 1024, M = 1024^2): picks\n"
             "                          --latent, --widths/--hidden, --kmax, --weights and\n"
             "                          --mixtures, and prints its choices\n"
+            "      --warps <w>         lgc sample's default warps, stored in the file: auto\n"
+            "                          (the best on the held-out slice of none, half and\n"
+            "                          the default scaled to the image size), none, or\n"
+            "                          r,s,t[,e] as 'lgc sample --augment' takes [auto]\n"
             "      --latents <file>    also write every training image's latent code\n"
             "                          (a VAE's mean) as CSV: class,z1,...,zd\n"
             "      --seed <n>          random seed [%d]\n"
@@ -111,12 +115,22 @@ static int parse_dtype(lgcf_dtype *out, const char *opt, const char *arg, int al
                     allow_int4 ? "f16, f32, int8 or int4" : "f16, f32 or int8", arg);
 }
 
+/* --warps: auto (the check chooses), none, or the warps as --augment. */
+static int parse_warps(compress_config *cfg, const char *arg)
+{
+    cfg->warps_given = strcmp(arg, "auto") != 0;
+    cfg->warps = (augment_opts){0, 0, 0, 0};
+    if (!cfg->warps_given || !strcmp(arg, "none"))
+        return LGC_OK;
+    return cli_parse_augment(&cfg->warps, "warps", arg);
+}
+
 static int parse(compress_opts *o, int argc, char **argv)
 {
     enum { OPT_LATENT = 256, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_KMAX, OPT_COV, OPT_WEIGHTS,
            OPT_MIXTURES, OPT_SEED, OPT_THREADS, OPT_MODEL, OPT_VAE, OPT_BETA, OPT_CONTRASTIVE,
            OPT_MARGIN, OPT_GUIDE, OPT_BUDGET, OPT_WIDTHS, OPT_HIDDEN, OPT_LATENTS, OPT_HOLDOUT,
-           OPT_STEPS };
+           OPT_STEPS, OPT_WARPS };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},   {"latent", required_argument, 0, OPT_LATENT},
         {"epochs", required_argument, 0, OPT_EPOCHS}, {"batch", required_argument, 0, OPT_BATCH},
@@ -133,6 +147,7 @@ static int parse(compress_opts *o, int argc, char **argv)
         {"widths", required_argument, 0, OPT_WIDTHS}, {"hidden", required_argument, 0, OPT_HIDDEN},
         {"latents", required_argument, 0, OPT_LATENTS},
         {"holdout", required_argument, 0, OPT_HOLDOUT}, {"steps", required_argument, 0, OPT_STEPS},
+        {"warps", required_argument, 0, OPT_WARPS},
         {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
         {"force", no_argument, 0, 'f'},          {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
@@ -205,6 +220,7 @@ static int parse(compress_opts *o, int argc, char **argv)
         case OPT_GUIDE: st = cli_parse_float(&cfg->loss.guide, "guide", optarg, 0, MAX_WEIGHT); break;
         case OPT_BUDGET: st = cli_parse_bytes(&cfg->budget, "budget", optarg, MAX_BUDGET); break;
         case OPT_LATENTS: cfg->latents = optarg; break;
+        case OPT_WARPS: st = parse_warps(cfg, optarg); break;
         case OPT_WIDTHS:
             st = parse_widths(&cfg->arch, optarg);
             chosen_set = "--widths";

@@ -93,6 +93,23 @@ static void print_training_text(const lgc_model *m)
     printf("\n");
 }
 
+/* "warps": what lgc sample warps by, and the held-out check behind it. */
+static void print_warps_text(const lgc_model *m)
+{
+    const lgc_warps *w = &m->warps;
+    const augment_opts a = w->present ? w->augment : AUGMENT_DEFAULT;
+    printf("warps      lgc sample: rotate %g, scale %g, shift %g, elastic %g", a.rotate, a.scale,
+           a.shift, a.elastic);
+    printf(" (%s)\n", !w->present  ? "lgc's default; the file has none"
+                      : w->measured ? "chosen on the held-out slice"
+                                    : "given to compress");
+    if (w->present && w->held_images)
+        printf("           held-out accuracy on %u images: trained on samples %.1f%%, on %u "
+               "real images in the same bytes %.1f%%\n",
+               w->held_images, 100.0 * w->samples_accuracy, w->real_images,
+               100.0 * w->real_accuracy);
+}
+
 static void print_text(const char *path, const lgc_model *m, const lgcf_sizes *z)
 {
     double raw = (double)total_images(m) * m->h * m->w * m->c;
@@ -108,11 +125,14 @@ static void print_text(const char *path, const lgc_model *m, const lgcf_sizes *z
     printf("mixtures   %d components in all, means and factors stored as %s\n",
            total_components(m), lgcf_dtype_name(m->gmm_dtype));
     print_training_text(m);
+    print_warps_text(m);
     printf("bytes      header %zu, shape %zu, prior %zu, decoder %zu, mixtures %zu, bic %zu",
            z->header_bytes, z->shape_bytes, z->prior_bytes, z->decoder_bytes, z->mixture_bytes,
            z->bic_bytes);
     if (z->training_bytes)
         printf(", training %zu", z->training_bytes);
+    if (z->warps_bytes)
+        printf(", warps %zu", z->warps_bytes);
     if (z->other_bytes)
         printf(", unknown sections %zu", z->other_bytes);
     printf("\n");
@@ -157,6 +177,39 @@ static void print_training_json(const lgc_model *m)
     printf("}");
 }
 
+/* "warps": the stored warps and check as an object, or null. */
+static void print_warps_json(const lgc_model *m)
+{
+    const lgc_warps *w = &m->warps;
+    printf(", \"warps\": ");
+    if (!w->present) {
+        printf("null");
+        return;
+    }
+    const float v[4] = {w->augment.rotate, w->augment.scale, w->augment.shift,
+                        w->augment.elastic};
+    static const char *const key[4] = {"rotate", "scale", "shift", "elastic"};
+    printf("{");
+    for (int i = 0; i < 4; i++) {
+        printf("\"%s\": ", key[i]);
+        json_double(v[i]);
+        printf(", ");
+    }
+    printf("\"chosen\": \"%s\", \"held_out\": %u, \"real_images\": %u", w->measured ? "held-out" : "given",
+           w->held_images, w->real_images);
+    printf(", \"samples_accuracy\": ");
+    if (w->held_images)
+        json_double(w->samples_accuracy);
+    else
+        printf("null");
+    printf(", \"real_accuracy\": ");
+    if (w->held_images)
+        json_double(w->real_accuracy);
+    else
+        printf("null");
+    printf("}");
+}
+
 static void print_json(const char *path, const lgc_model *m, const lgcf_sizes *z)
 {
     double raw = (double)total_images(m) * m->h * m->w * m->c;
@@ -172,10 +225,11 @@ static void print_json(const char *path, const lgc_model *m, const lgcf_sizes *z
     printf(", \"mixtures\": \"%s\", \"components\": %d", lgcf_dtype_name(m->gmm_dtype),
            total_components(m));
     printf(", \"bytes\": {\"header\": %zu, \"shape\": %zu, \"prior\": %zu, \"decoder\": %zu, "
-           "\"mixtures\": %zu, \"bic\": %zu, \"training\": %zu, \"other\": %zu}",
+           "\"mixtures\": %zu, \"bic\": %zu, \"training\": %zu, \"warps\": %zu, \"other\": %zu}",
            z->header_bytes, z->shape_bytes, z->prior_bytes, z->decoder_bytes, z->mixture_bytes,
-           z->bic_bytes, z->training_bytes, z->other_bytes);
+           z->bic_bytes, z->training_bytes, z->warps_bytes, z->other_bytes);
     print_training_json(m);
+    print_warps_json(m);
     printf(", \"per_class\": [");
     for (int c = 0; c < m->n_classes; c++) {
         printf("%s{\"class\": %d, \"count\": %ld, \"k\": %d, \"cov\": \"%s\", \"bic\": [",

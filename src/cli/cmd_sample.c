@@ -25,6 +25,7 @@ typedef struct {
     int threads, quiet;
     int force;
     augment_opts augment;
+    int augment_given; /* else the file's warps, or AUGMENT_DEFAULT without them */
 } sample_opts;
 
 static void usage(FILE *f)
@@ -54,7 +55,8 @@ static void usage(FILE *f)
             "      --augment <r,s,t[,e]>  warp every image by a random rotation of up to r\n"
             "                          degrees, scaling by up to s (relative) and shift of\n"
             "                          up to t pixels, and with e an elastic distortion\n"
-            "                          of strength e pixels; 0 for none [%g,%g,%g]\n"
+            "                          of strength e pixels; 0 for none [the file's, as\n"
+            "                          'lgc info' shows; %g,%g,%g if it has none]\n"
             "      --seed <n>          random seed [%d]\n"
             "      --threads <n>       threads, 0 = all cores [0]\n"
             "  -q, --quiet             no summary on stderr\n"
@@ -103,7 +105,10 @@ static int parse(sample_opts *o, int argc, char **argv)
         case OPT_PNG_COLS: st = cli_parse_int(&o->png_cols, "png-cols", optarg, 1, 1000); break;
         case OPT_SEED: st = cli_parse_u64(&o->seed, "seed", optarg); break;
         case OPT_THREADS: st = cli_parse_int(&o->threads, "threads", optarg, 0, 1024); break;
-        case OPT_AUGMENT: st = cli_parse_augment(&o->augment, "augment", optarg); break;
+        case OPT_AUGMENT:
+            st = cli_parse_augment(&o->augment, "augment", optarg);
+            o->augment_given = 1;
+            break;
         case 'q': o->quiet = 1; break;
         case 'f': o->force = 1; break;
         case 'h': usage(stdout); return 1;
@@ -183,7 +188,9 @@ static int run(const sample_opts *o)
                                            .per_class = o->per_class,
                                            .given = o->from_latents ? &given : NULL,
                                            .seed = o->seed,
-                                           .augment = o->augment});
+                                           .augment = o->augment_given || !m.warps.present
+                                                          ? o->augment
+                                                          : m.warps.augment});
 done:
     latents_csv_free(&given);
     net_free(&dec);

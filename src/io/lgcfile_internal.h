@@ -66,7 +66,8 @@ int get_f16(cursor *c, float *f);
 
 /* In dependency order: the writer emits and the reader parses in this
  * order (a reader accepts any order on disk). */
-enum { SEC_SHAPE, SEC_PRIOR, SEC_DECODER, SEC_MIXTURES, SEC_BIC_CURVES, SEC_TRAINING, N_SECTIONS };
+enum { SEC_SHAPE, SEC_PRIOR, SEC_DECODER, SEC_MIXTURES, SEC_BIC_CURVES, SEC_TRAINING, SEC_WARPS,
+       N_SECTIONS };
 
 typedef struct {
     uint32_t tag;     /* four ASCII letters, the first in the low byte */

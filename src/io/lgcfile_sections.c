@@ -6,6 +6,7 @@
  *   GMMS  one Gaussian mixture per class
  *   BICS  each class's BIC curve (optional; for lgc info)
  *   TRNG  how the autoencoder was trained (optional; for lgc info)
+ *   WARP  lgc sample's default warps and the held-out check (optional)
  *
  * The parsers treat the payload as hostile: every count is bounded by an
  * LGCF_MAX_* limit and by the bytes present before anything is allocated,
@@ -420,6 +421,66 @@ static int parse_training(lgc_model *m, cursor *c, const char *name)
     return LGC_OK;
 }
 
+/* --- WARP --- */
+
+static int encode_warps(bytebuf *b, const lgc_model *m, const char *name)
+{
+    (void)name;
+    const lgc_warps *w = &m->warps;
+    put_f32(b, w->augment.rotate);
+    put_f32(b, w->augment.scale);
+    put_f32(b, w->augment.shift);
+    put_f32(b, w->augment.elastic);
+    put_u32(b, (uint32_t)w->measured);
+    put_u32(b, w->held_images);
+    put_u32(b, w->real_images);
+    put_f32(b, w->samples_accuracy);
+    put_f32(b, w->real_accuracy);
+    return LGC_OK;
+}
+
+static int in_range(float v, float hi) { return isfinite(v) && v >= 0.0f && v <= hi; }
+
+/* lgc sample warps every image by these: each must lie within the bounds
+ * --augment accepts. Needs PRIO (the image count). */
+static int parse_warps(lgc_model *m, cursor *c, const char *name)
+{
+    lgc_warps w = {.present = 1};
+    uint32_t measured;
+    if (get_f32(c, &w.augment.rotate) || get_f32(c, &w.augment.scale) ||
+        get_f32(c, &w.augment.shift) || get_f32(c, &w.augment.elastic) ||
+        get_u32(c, &measured) || get_u32(c, &w.held_images) || get_u32(c, &w.real_images) ||
+        get_f32(c, &w.samples_accuracy) || get_f32(c, &w.real_accuracy))
+        return TRUNCATED;
+    const augment_opts *a = &w.augment;
+    if (!in_range(a->rotate, AUGMENT_MAX_ROTATE) || !in_range(a->scale, AUGMENT_MAX_SCALE) ||
+        !in_range(a->shift, AUGMENT_MAX_SHIFT) || !in_range(a->elastic, AUGMENT_MAX_ELASTIC))
+        return lgc_fail(LGC_EFORMAT,
+                        "'%s': warps %g,%g,%g,%g out of range (rotation 0..%g degrees, scale "
+                        "0..%g, shift 0..%g pixels, elastic 0..%g pixels)",
+                        name, a->rotate, a->scale, a->shift, a->elastic, AUGMENT_MAX_ROTATE,
+                        AUGMENT_MAX_SCALE, AUGMENT_MAX_SHIFT, AUGMENT_MAX_ELASTIC);
+    long total = 0;
+    for (int i = 0; i < m->n_classes; i++)
+        total += m->class_counts[i];
+    if (measured > 1 || (long)w.held_images > total - m->n_classes ||
+        (long)w.real_images > total || (measured && w.held_images == 0))
+        return lgc_fail(LGC_EFORMAT,
+                        "'%s': warps: check of %u held-out and %u real images (of %ld) with "
+                        "choice %u is not possible",
+                        name, w.held_images, w.real_images, total, measured);
+    if (!in_range(w.samples_accuracy, 1.0f) || !in_range(w.real_accuracy, 1.0f) ||
+        (w.held_images == 0 &&
+         (w.samples_accuracy != 0.0f || w.real_accuracy != 0.0f || w.real_images != 0)))
+        return lgc_fail(LGC_EFORMAT,
+                        "'%s': warps: held-out accuracies %g and %g are not in [0, 1] (0 "
+                        "without a check)",
+                        name, w.samples_accuracy, w.real_accuracy);
+    w.measured = (int)measured;
+    m->warps = w;
+    return LGC_OK;
+}
+
 /* --- the table --- */
 
 #define TAG(a, b, c, d) \
@@ -432,4 +493,5 @@ const section_kind section_table[N_SECTIONS] = {
     [SEC_MIXTURES] = {TAG('G', 'M', 'M', 'S'), "GMMS", 1, encode_mixtures, parse_mixtures},
     [SEC_BIC_CURVES] = {TAG('B', 'I', 'C', 'S'), "BICS", 0, encode_bic_curves, parse_bic_curves},
     [SEC_TRAINING] = {TAG('T', 'R', 'N', 'G'), "TRNG", 0, encode_training, parse_training},
+    [SEC_WARPS] = {TAG('W', 'A', 'R', 'P'), "WARP", 0, encode_warps, parse_warps},
 };

@@ -79,9 +79,17 @@ static ae_arch budget_apply(const ae_arch *base, const budget_rung *b)
     return a;
 }
 
-/* The estimate of step 1 for rung r. */
+/* Bytes to keep for the warps (the WARP section is added after the
+ * choice, and its deflated size varies by a few bytes with its values):
+ * the most it can take. */
+static size_t warps_section_bytes(const holdout_split *split, const compress_config *cfg)
+{
+    return warps_will_store(cfg, split) ? LGCF_WARPS_SECTION_BYTES : 0;
+}
+
+/* The estimate of step 1 for rung r; warps_bytes for the WARP section. */
 static int budget_estimate(size_t *bytes, const ae_arch *a, const budget_rung *r, tshape img,
-                           int n_classes, const compress_config *cfg)
+                           int n_classes, size_t warps_bytes, const compress_config *cfg)
 {
     layer_spec specs[AE_MAX_LAYERS];
     int n = 0, st = decoder_specs_checked(specs, &n, img, a);
@@ -94,6 +102,7 @@ static int budget_estimate(size_t *bytes, const ae_arch *a, const budget_rung *r
      * way (--holdout 0 --epochs N) */
     if (cfg->holdout > 0.0 || cfg->train.epochs == 0)
         *bytes += LGCF_TRAINING_SECTION_BYTES;
+    *bytes += warps_bytes;
     return LGC_OK;
 }
 
@@ -140,6 +149,7 @@ static int budget_try(int *written, const budget_rung *r, const ae_arch *a, cons
             m.gmm_dtype = mixtures[di % n_mix];
             if ((st = lgcf_encoded_size(&m, &bytes)))
                 break;
+            bytes += warps_section_bytes(split, cfg);
             if (bytes > budget) {
                 if (!cfg->quiet)
                     fprintf(stderr,
@@ -156,9 +166,9 @@ static int budget_try(int *written, const budget_rung *r, const ae_arch *a, cons
                     bytes);
             if (cfg->latents)
                 st = latents_csv_write(cfg->latents, t.z, ds->labels, ds->n, a->latent);
-            if (st == LGC_OK)
+            if (st == LGC_OK && (st = warps_check(&m, split, cfg)) == LGC_OK)
                 st = lgcf_write(cfg->output, &m);
-            if (st == LGC_OK) {
+            if (st == LGC_OK && (st = lgcf_encoded_size(&m, &bytes)) == LGC_OK) {
                 *written = 1;
                 report->bytes = bytes;
                 report->final_loss = t.loss;
@@ -187,7 +197,8 @@ int run_budget(const dataset *ds, const long *counts, const holdout_split *split
     for (int i = 0; i < n_ladder; i++) {
         const budget_rung *r = &ladder[i];
         ae_arch a = budget_apply(&cfg->arch, r);
-        if ((st = budget_estimate(&est, &a, r, img, ds->n_classes, cfg)))
+        if ((st = budget_estimate(&est, &a, r, img, ds->n_classes, warps_section_bytes(split, cfg),
+                                  cfg)))
             return st;
         smallest = est < smallest ? est : smallest;
         if (est > budget)

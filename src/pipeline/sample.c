@@ -2,6 +2,7 @@
  * codes, decoding and warping in batches, and the two IDX files written
  * into a directory or onto a stream. */
 #include <assert.h>
+#include <limits.h>
 #include <stdlib.h>
 
 #include "atomic_file.h"
@@ -157,6 +158,37 @@ static int write_images(FILE *f, const sample_config *cfg, const char *name)
     free(img);
     free(tmp);
     return st;
+}
+
+void sample_draw(const sample_config *cfg, dataset *out)
+{
+    const lgc_model *m = cfg->model;
+    const long n = sample_count(cfg);
+    assert(!cfg->given && n >= 1 && n <= INT_MAX);
+    const size_t img_bytes = (size_t)m->h * m->w * m->c;
+    *out = (dataset){.n = (int)n, .h = m->h, .w = m->w, .c = m->c, .n_classes = m->n_classes};
+    out->images = xmalloc((size_t)n * img_bytes);
+    out->labels = xmalloc((size_t)n);
+    /* the labels, then the images, as write_labels and write_images replay them */
+    long quota[LGCF_MAX_CLASSES];
+    sample_quota(quota, cfg);
+    sample_labels ls;
+    sample_labels_init(&ls, quota, m->n_classes, cfg->seed);
+    for (long i = 0; i < n; i++)
+        out->labels[i] = (uint8_t)sample_labels_next(&ls);
+    code_source codes;
+    codes_init(&codes, cfg);
+    rng_t warp_rng;
+    rng_stream(&warp_rng, cfg->seed, RNG_STREAM_WARPS, 0);
+    const int batch = cfg->decoder->max_batch;
+    uint8_t *tmp = xmalloc(img_bytes);
+    for (long s = 0; s < n; s += batch) {
+        int B = n - s < batch ? (int)(n - s) : batch;
+        sample_decode(cfg, codes_next(&codes, B), B, out->images + (size_t)s * img_bytes, tmp,
+                      &warp_rng);
+    }
+    free(codes.z);
+    free(tmp);
 }
 
 int sample_write_dir(const sample_config *cfg, const char *dir)

@@ -6,7 +6,8 @@
  *   compress.c     the model from the two, the plain run, compress_run
  *   budget.c       the run under a byte budget
  *   schedule.c     the training length (public: compress.h)
- *   holdout.c      the held-out slice (public: holdout.h) */
+ *   holdout.c      the held-out slice (public: holdout.h)
+ *   warps.c        the default warps and the held-out check (public: warps.h) */
 #ifndef LGC_PIPELINE_STAGES_H
 #define LGC_PIPELINE_STAGES_H
 
@@ -72,6 +73,20 @@ void report_code_likelihood(const lgc_model *m, const trained_autoencoder *t,
  * lgc_model_free. */
 void model_from_autoencoder(lgc_model *m, const trained_autoencoder *t, const dataset *ds,
                             const long *counts, lgcf_dtype dtype, lgcf_dtype gmm_dtype);
+
+/* --- warps.c --- */
+
+/* Whether warps_check will give the file a WARP section: warps given, or
+ * a held-out slice of at least WARPS_MIN_HELD images (warps.h). */
+int warps_will_store(const compress_config *cfg, const holdout_split *split);
+/* Sets m->warps (m complete but for them) for lgc sample: cfg's warps if
+ * given, else the candidate the held-out check picks; with a held-out
+ * slice of WARPS_MIN_HELD images or more, also the two accuracies of the
+ * check, and says what they mean on stderr (unless quiet; the warning
+ * that real images would do better even then). Without warps given and
+ * without such a slice, m->warps stays absent. Returns LGC_OK or the
+ * status of building the networks. */
+int warps_check(lgc_model *m, const holdout_split *split, const compress_config *cfg);
 
 /* --- budget.c --- */
 

@@ -1,0 +1,48 @@
+/* warps.h - how strongly lgc sample warps a file's samples by default,
+ * chosen from the data at the end of lgc compress (docs/DESIGN.md, "Warps
+ * and the held-out check").
+ *
+ * The candidates are AUGMENT_DEFAULT (chosen on 28x28 MNIST) at the
+ * strengths 0, 1/2 and 1, with shift and elastic, which are in pixels,
+ * scaled by min(H, W) / 28: a 1.5-pixel shift is a fifth of an 8x8 image.
+ * The check trains a quick classifier (guide_specs) for WARPS_CHECK_STEPS
+ * steps on samples decoded from the file's own model, once per candidate,
+ * and tests each on the held-out real images; the most accurate wins, and
+ * a candidate within the margin of the best counts as a tie, which goes to
+ * the weaker warp. The same classifier, trained on random real training
+ * images gzip-compressed into the file's bytes, says whether the file
+ * beats keeping those images. */
+#ifndef LGC_WARPS_H
+#define LGC_WARPS_H
+
+#include "augment.h"
+
+/* Fewer held-out images cannot tell the candidates apart: at 50 one image
+ * is 2 points, about the gaps the warps make. */
+#define WARPS_MIN_HELD 50
+/* The quick classifier's training: steps of batches of WARPS_CHECK_BATCH,
+ * on at most WARPS_SAMPLES_PER_IMAGE samples per training image (so a tiny
+ * set is not judged on more samples than it could ever warrant). */
+#define WARPS_CHECK_STEPS 300
+#define WARPS_CHECK_BATCH 64
+#define WARPS_SAMPLES_PER_IMAGE 10
+/* The smallest margin of a tie, as a fraction: the quick classifier's
+ * run-to-run spread when the held-out slice is large. */
+#define WARPS_MIN_MARGIN 0.005
+#define WARPS_N_CANDIDATES 3
+
+/* Candidate i (0 none, 1 half, 2 the default) for images of h x w. */
+augment_opts warps_candidate(int i, int h, int w);
+/* The samples the check decodes per candidate for n_train training images:
+ * WARPS_CHECK_STEPS * WARPS_CHECK_BATCH, at most WARPS_SAMPLES_PER_IMAGE *
+ * n_train. */
+long warps_sample_count(long n_train);
+/* The margin of a tie for the best accuracy best (a fraction) on n_held
+ * images: one binomial standard error, sqrt(best (1 - best) / n_held), at
+ * least WARPS_MIN_MARGIN. */
+double warps_margin(double best, long n_held);
+/* The candidate to keep among n ordered from the weakest: the first whose
+ * accuracy is within margin of the best. */
+int warps_choose(const double *accuracy, int n, double margin);
+
+#endif

@@ -1,0 +1,221 @@
+/* warps.c - the held-out check at the end of lgc compress (warps.h): the
+ * candidate warps, the choice among them, and the comparison with real
+ * images in the same bytes. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sample.h"
+#include "stages.h"
+#include "subset.h"
+#include "util.h"
+#include "warps.h"
+
+augment_opts warps_candidate(int i, int h, int w)
+{
+    static const float strength[WARPS_N_CANDIDATES] = {0.0f, 0.5f, 1.0f};
+    const augment_opts d = AUGMENT_DEFAULT;
+    const float s = strength[i], pixels = (float)(h < w ? h : w) / 28.0f;
+    return (augment_opts){d.rotate * s, d.scale * s, d.shift * s * pixels,
+                          d.elastic * s * pixels};
+}
+
+long warps_sample_count(long n_train)
+{
+    long n = (long)WARPS_CHECK_STEPS * WARPS_CHECK_BATCH;
+    return n < WARPS_SAMPLES_PER_IMAGE * n_train ? n : WARPS_SAMPLES_PER_IMAGE * n_train;
+}
+
+double warps_margin(double best, long n_held)
+{
+    double se = sqrt(best * (1.0 - best) / (double)n_held);
+    return se > WARPS_MIN_MARGIN ? se : WARPS_MIN_MARGIN;
+}
+
+int warps_choose(const double *accuracy, int n, double margin)
+{
+    double best = accuracy[0];
+    for (int i = 1; i < n; i++)
+        best = accuracy[i] > best ? accuracy[i] : best;
+    int i = 0;
+    while (accuracy[i] < best - margin)
+        i++;
+    return i;
+}
+
+int warps_will_store(const compress_config *cfg, const holdout_split *split)
+{
+    return cfg->warps_given || split->held.n >= WARPS_MIN_HELD;
+}
+
+/* The quick classifier: one network, initialised alike for every training
+ * set so that only the set differs between the candidates. */
+typedef struct {
+    net clf;
+    const dataset *held;
+    uint64_t seed;
+} quick_check;
+
+/* Held-out accuracy of the classifier trained on train; -1 if training
+ * broke down (a NaN loss), which loses every comparison. */
+static double quick_accuracy(quick_check *q, const dataset *train)
+{
+    rng_t rng;
+    rng_stream(&rng, q->seed, RNG_STREAM_WARPS_CHECK, 0);
+    net_init_params(&q->clf, &rng);
+    const train_opts o = {.batch = WARPS_CHECK_BATCH, .lr = 1e-3f, .quiet = 1, .seed = q->seed};
+    if (judge_train_steps(&q->clf, train, NULL, WARPS_CHECK_STEPS, &o))
+        return -1.0;
+    int *pred = xmalloc((size_t)q->held->n * sizeof(int));
+    judge_predict(&q->clf, q->held, pred);
+    long right = 0;
+    for (int i = 0; i < q->held->n; i++)
+        right += pred[i] == q->held->labels[i];
+    free(pred);
+    return (double)right / q->held->n;
+}
+
+/* n images cycled from the random real training images that gzip into
+ * bytes (*n_real of them; 0 when not even one fits), warped by a. */
+static void real_in_bytes(dataset *out, long *n_real, const dataset *train, size_t bytes, long n,
+                          const augment_opts *a, uint64_t seed)
+{
+    size_t gz_bytes;
+    subset_gzip_fit(n_real, &gz_bytes, train, bytes, seed);
+    *out = (dataset){0};
+    if (*n_real == 0)
+        return;
+    long counts[DATASET_MAX_CLASSES], quota[DATASET_MAX_CLASSES];
+    dataset_class_counts(counts, train);
+    subset_quota(quota, counts, train->n_classes, *n_real);
+    int *idx = xmalloc((size_t)*n_real * sizeof(int));
+    subset_random(idx, train, quota, seed);
+    const size_t img_bytes = (size_t)train->h * train->w * train->c;
+    *out = (dataset){.n = (int)n, .h = train->h, .w = train->w, .c = train->c,
+                     .n_classes = train->n_classes};
+    out->images = xmalloc((size_t)n * img_bytes);
+    out->labels = xmalloc((size_t)n);
+    for (long i = 0; i < n; i++) {
+        long j = idx[i % *n_real];
+        memcpy(out->images + (size_t)i * img_bytes, train->images + (size_t)j * img_bytes,
+               img_bytes);
+        out->labels[i] = train->labels[j];
+    }
+    rng_t rng;
+    rng_stream(&rng, seed, RNG_STREAM_WARPS_REAL, 0);
+    uint8_t *tmp = xmalloc(img_bytes);
+    if (!augment_is_identity(a))
+        augment_images(out->images, tmp, (int)n, train->h, train->w, train->c, a, &rng);
+    free(tmp);
+    free(idx);
+}
+
+static void print_warps(FILE *f, const augment_opts *a)
+{
+    if (augment_is_identity(a))
+        fprintf(f, "none");
+    else
+        fprintf(f, "%.3g,%.3g,%.3g,%.3g", a->rotate, a->scale, a->shift, a->elastic);
+}
+
+/* The word at the end of compress: what the held-out slice says. */
+static void print_word(const lgc_warps *w, const augment_opts *cand, const double *acc,
+                       int n_cand, long n_samples, size_t bytes, double seconds, int quiet)
+{
+    const double s = 100.0 * w->samples_accuracy, r = 100.0 * w->real_accuracy;
+    if (!quiet) {
+        fprintf(stderr, "compress: held-out check on %u images (%.1f s): ", w->held_images,
+                seconds);
+        for (int i = 0; i < n_cand; i++) {
+            fprintf(stderr, "%swarps ", i ? ", " : "");
+            print_warps(stderr, &cand[i]);
+            fprintf(stderr, " %.1f%%", 100.0 * acc[i]);
+        }
+        fprintf(stderr, "; lgc sample warps by ");
+        print_warps(stderr, &w->augment);
+        fprintf(stderr, "%s\n", w->measured ? "" : " (--warps)");
+        fprintf(stderr,
+                "compress: a quick classifier trained on %ld samples scores %.1f%% on the "
+                "held-out slice; on %u random real images in the same %zu bytes (gzip), %s, "
+                "%.1f%%\n",
+                n_samples, s, w->real_images, bytes,
+                augment_is_identity(&w->augment) ? "unwarped" : "warped alike", r);
+    }
+    /* a warning about the result: printed even when quiet */
+    if (w->real_accuracy > w->samples_accuracy)
+        fprintf(stderr,
+                "compress: warning: on the held-out slice, random real images in the same %zu "
+                "bytes train a classifier better (%.1f%% vs %.1f%%): this file is probably "
+                "worse than keeping them\n",
+                bytes, r, s);
+}
+
+int warps_check(lgc_model *m, const holdout_split *split, const compress_config *cfg)
+{
+    const dataset *held = &split->held;
+    if (!warps_will_store(cfg, split)) {
+        if (held->n > 0 && !cfg->quiet)
+            fprintf(stderr,
+                    "compress: %d held-out images are too few for the warps check (at least "
+                    "%d): no check, lgc sample warps by its default\n",
+                    held->n, WARPS_MIN_HELD);
+        return LGC_OK;
+    }
+    m->warps = (lgc_warps){.present = 1, .augment = cfg->warps};
+    if (held->n < WARPS_MIN_HELD)
+        return LGC_OK;
+    layer_spec specs[AE_MAX_LAYERS];
+    const tshape img = {m->c, m->h, m->w};
+    int n_layers = guide_specs(specs, img, m->n_classes), st;
+    if (n_layers < 0) {
+        if (!cfg->warps_given)
+            m->warps.present = 0;
+        if (!cfg->quiet)
+            fprintf(stderr, "compress: no held-out check (%s)\n", lgc_errmsg());
+        return LGC_OK;
+    }
+    const double t0 = now_seconds();
+    quick_check q = {.held = held, .seed = cfg->train.seed};
+    net dec = {0};
+    if ((st = net_init(&q.clf, img, specs, n_layers, WARPS_CHECK_BATCH)) ||
+        (st = sample_decoder_init(&dec, m)))
+        goto done;
+    augment_opts cand[WARPS_N_CANDIDATES];
+    double acc[WARPS_N_CANDIDATES];
+    const int n_cand = cfg->warps_given ? 1 : WARPS_N_CANDIDATES;
+    const long n_samples = warps_sample_count(split->train.n);
+    for (int i = 0; i < n_cand; i++) {
+        cand[i] = cfg->warps_given ? cfg->warps : warps_candidate(i, m->h, m->w);
+        dataset samples;
+        sample_draw(&(sample_config){.model = m, .decoder = &dec, .n = n_samples,
+                                     .seed = cfg->train.seed, .augment = cand[i]},
+                    &samples);
+        acc[i] = quick_accuracy(&q, &samples);
+        dataset_free(&samples);
+    }
+    int best = 0;
+    for (int i = 1; i < n_cand; i++)
+        best = acc[i] > acc[best] ? i : best;
+    const int pick = warps_choose(acc, n_cand, warps_margin(acc[best], held->n));
+    lgc_warps *w = &m->warps;
+    w->augment = cand[pick];
+    w->measured = !cfg->warps_given;
+    w->held_images = (uint32_t)held->n;
+    w->samples_accuracy = (float)(acc[pick] > 0.0 ? acc[pick] : 0.0);
+    size_t bytes;
+    if ((st = lgcf_encoded_size(m, &bytes)))
+        goto done;
+    dataset real;
+    long n_real;
+    real_in_bytes(&real, &n_real, &split->train, bytes, n_samples, &w->augment, cfg->train.seed);
+    double real_acc = n_real ? quick_accuracy(&q, &real) : 0.0;
+    dataset_free(&real);
+    w->real_images = (uint32_t)n_real;
+    w->real_accuracy = (float)(real_acc > 0.0 ? real_acc : 0.0);
+    print_word(w, cand, acc, n_cand, n_samples, bytes, now_seconds() - t0, cfg->quiet);
+done:
+    net_free(&dec);
+    net_free(&q.clf);
+    return st;
+}
