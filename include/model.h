@@ -15,7 +15,9 @@
  *   conv C->32 + ReLU, max-pool; conv 32->64 + ReLU, max-pool;
  *   dense (64*H/4*W/4) -> 128 + ReLU; dense 128 -> classes
  * Guide classifier (compress --guide; trained and used during compress,
- * never stored): the judge's layout at half its widths (16, 32, 64). */
+ * never stored): the judge's layout at half its widths (16, 32, 64).
+ * Quick classifier (the warps check of compress, warps.h; never stored):
+ * the judge's layout at a quarter of its widths (8, 16, 32). */
 #ifndef LGC_MODEL_H
 #define LGC_MODEL_H
 
@@ -49,6 +51,7 @@ int ae_encoder_specs(layer_spec *specs, tshape img, const ae_arch *a);
 int ae_decoder_specs(layer_spec *specs, tshape img, const ae_arch *a);
 int judge_specs(layer_spec *specs, tshape img, int n_classes);
 int guide_specs(layer_spec *specs, tshape img, int n_classes);
+int quick_specs(layer_spec *specs, tshape img, int n_classes);
 
 typedef struct {
     int epochs;

@@ -74,6 +74,10 @@ void sample_decode(const sample_config *cfg, const float *z, int B, uint8_t *img
  * same order as sample_write_dir's files. Not with given codes; at most
  * INT_MAX images. */
 void sample_draw(const sample_config *cfg, dataset *out);
+/* Warps set, drawn by sample_draw with no warps and seed, in place into
+ * what sample_draw would have drawn with warps a: the warp stream runs
+ * image after image, whatever the batches. */
+void sample_warp_set(dataset *set, const augment_opts *a, uint64_t seed);
 
 /* Writes the set into dir (created if missing) as IDX_TRAIN_IMAGES and
  * IDX_TRAIN_LABELS (atomic_idx_set). Returns LGC_OK or LGC_EIO with a

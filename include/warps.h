@@ -5,7 +5,7 @@
  * The candidates are AUGMENT_DEFAULT (chosen on 28x28 MNIST) at the
  * strengths 0, 1/2 and 1, with shift and elastic, which are in pixels,
  * scaled by min(H, W) / 28: a 1.5-pixel shift is a fifth of an 8x8 image.
- * The check trains a quick classifier (guide_specs) for WARPS_CHECK_STEPS
+ * The check trains a quick classifier (quick_specs) for WARPS_CHECK_STEPS
  * steps on samples decoded from the file's own model, once per candidate,
  * and tests each on the held-out real images; the most accurate wins, and
  * a candidate within the margin of the best counts as a tie, which goes to
@@ -23,7 +23,7 @@
 /* The quick classifier's training: steps of batches of WARPS_CHECK_BATCH,
  * on at most WARPS_SAMPLES_PER_IMAGE samples per training image (so a tiny
  * set is not judged on more samples than it could ever warrant). */
-#define WARPS_CHECK_STEPS 300
+#define WARPS_CHECK_STEPS 200
 #define WARPS_CHECK_BATCH 64
 #define WARPS_SAMPLES_PER_IMAGE 10
 /* The smallest margin of a tie, as a fraction: the quick classifier's

@@ -116,3 +116,11 @@ int guide_specs(layer_spec *s, tshape img, int n_classes)
 {
     return classifier_specs(s, img, n_classes, "the guide classifier", 16, 32, 64);
 }
+
+/* Half the guide's widths, a quarter of its multiply-adds: lgc compress
+ * trains it four times to choose the warps (warps.h), in a few seconds on
+ * MNIST. */
+int quick_specs(layer_spec *s, tshape img, int n_classes)
+{
+    return classifier_specs(s, img, n_classes, "the quick classifier", 8, 16, 32);
+}

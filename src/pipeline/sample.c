@@ -191,6 +191,16 @@ void sample_draw(const sample_config *cfg, dataset *out)
     free(tmp);
 }
 
+void sample_warp_set(dataset *set, const augment_opts *a, uint64_t seed)
+{
+    rng_t warp_rng;
+    rng_stream(&warp_rng, seed, RNG_STREAM_WARPS, 0);
+    uint8_t *tmp = xmalloc((size_t)set->h * set->w * set->c);
+    if (!augment_is_identity(a))
+        augment_images(set->images, tmp, set->n, set->h, set->w, set->c, a, &warp_rng);
+    free(tmp);
+}
+
 int sample_write_dir(const sample_config *cfg, const char *dir)
 {
     atomic_idx_set set;

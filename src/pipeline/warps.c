@@ -167,7 +167,7 @@ int warps_check(lgc_model *m, const holdout_split *split, const compress_config 
         return LGC_OK;
     layer_spec specs[AE_MAX_LAYERS];
     const tshape img = {m->c, m->h, m->w};
-    int n_layers = guide_specs(specs, img, m->n_classes), st;
+    int n_layers = quick_specs(specs, img, m->n_classes), st;
     if (n_layers < 0) {
         if (!cfg->warps_given)
             m->warps.present = 0;
@@ -185,15 +185,22 @@ int warps_check(lgc_model *m, const holdout_split *split, const compress_config 
     double acc[WARPS_N_CANDIDATES];
     const int n_cand = cfg->warps_given ? 1 : WARPS_N_CANDIDATES;
     const long n_samples = warps_sample_count(split->train.n);
+    /* decoded once, warped per candidate: the images lgc sample -n
+     * n_samples --seed <the seed> --augment <candidate> would write */
+    dataset plain, samples;
+    sample_draw(&(sample_config){.model = m, .decoder = &dec, .n = n_samples,
+                                 .seed = cfg->train.seed},
+                &plain);
+    samples = plain;
+    samples.images = xmalloc((size_t)plain.n * plain.h * plain.w * plain.c);
     for (int i = 0; i < n_cand; i++) {
         cand[i] = cfg->warps_given ? cfg->warps : warps_candidate(i, m->h, m->w);
-        dataset samples;
-        sample_draw(&(sample_config){.model = m, .decoder = &dec, .n = n_samples,
-                                     .seed = cfg->train.seed, .augment = cand[i]},
-                    &samples);
+        memcpy(samples.images, plain.images, (size_t)plain.n * plain.h * plain.w * plain.c);
+        sample_warp_set(&samples, &cand[i], cfg->train.seed);
         acc[i] = quick_accuracy(&q, &samples);
-        dataset_free(&samples);
     }
+    free(samples.images);
+    dataset_free(&plain);
     int best = 0;
     for (int i = 1; i < n_cand; i++)
         best = acc[i] > acc[best] ? i : best;
