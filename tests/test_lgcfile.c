@@ -1826,20 +1826,20 @@ static void encode_training(tbuf *b, const lgc_training *t)
     tu32(b, bits_of(t->train_bce));
 }
 
-/* make_model's five sections and a TRNG payload trng (cut to cut bytes
- * when cut < its length). */
-static void forge_with_training(tbuf *f, const tbuf *trng, size_t cut)
+/* make_model's five sections and an optional section tag with payload
+ * (cut to cut bytes when cut < its length). */
+static void forge_with_section(tbuf *f, const char *tag, const tbuf *payload, size_t cut)
 {
     lgc_model m;
     make_model(&m, LGCF_F32);
     tbuf raw[T_NSEC];
     encode_payloads(raw, &m);
-    tbuf t = *trng;
-    t.len = cut < trng->len ? cut : trng->len;
+    tbuf t = *payload;
+    t.len = cut < payload->len ? cut : payload->len;
     tsection s[T_NSEC + 1];
     for (int i = 0; i < T_NSEC; i++)
         s[i] = (tsection){t_tags[i], &raw[i], 0};
-    s[T_NSEC] = (tsection){"TRNG", &t, 0};
+    s[T_NSEC] = (tsection){tag, &t, 0};
     assemble(f, s, T_NSEC + 1, NULL);
     for (int i = 0; i < T_NSEC; i++)
         tfree(&raw[i]);
@@ -1865,14 +1865,15 @@ static void test_training_roundtrip(void **state)
     assert_int_equal(len, len0 + z.training_bytes);
     assert_true(z.training_bytes <= LGCF_TRAINING_SECTION_BYTES);
     assert_int_equal(z.header_bytes + z.shape_bytes + z.prior_bytes + z.decoder_bytes +
-                         z.mixture_bytes + z.bic_bytes + z.training_bytes + z.other_bytes,
+                         z.mixture_bytes + z.bic_bytes + z.training_bytes + z.warps_bytes +
+                         z.other_bytes,
                      len);
     assert_rewrite_is(&r, buf, len, "rewritten with its record");
     /* the test's encoder, from the spec, reads the same */
     tbuf trng, f;
     encode_training(&trng, &m.training);
     assert_int_equal(trng.len, 40);
-    forge_with_training(&f, &trng, trng.len);
+    forge_with_section(&f, "TRNG", &trng, trng.len);
     lgc_model_free(&r);
     assert_int_equal(lgcf_read_mem(&r, NULL, f.p, f.len, "forged.lgc"), LGC_OK);
     assert_memory_equal(&r.training, &m.training, sizeof m.training);
@@ -1891,12 +1892,12 @@ static void test_training_truncated(void **state)
     tbuf trng, f;
     encode_training(&trng, &t);
     for (size_t cut = 0; cut < trng.len; cut++) {
-        forge_with_training(&f, &trng, cut);
+        forge_with_section(&f, "TRNG", &trng, cut);
         expect_reject(&f, "truncated in section TRNG");
         tfree(&f);
     }
     tu8(&trng, 0);
-    forge_with_training(&f, &trng, trng.len);
+    forge_with_section(&f, "TRNG", &trng, trng.len);
     expect_reject(&f, "1 unexpected bytes at the end of section TRNG");
     tfree(&f);
     tfree(&trng);
@@ -1940,7 +1941,7 @@ static void test_training_hostile(void **state)
         }
         tbuf trng, f;
         encode_training(&trng, &t);
-        forge_with_training(&f, &trng, trng.len);
+        forge_with_section(&f, "TRNG", &trng, trng.len);
         expect_reject(&f, cases[i].want);
         tfree(&f);
         tfree(&trng);
@@ -1951,6 +1952,160 @@ static void test_training_hostile(void **state)
     m.training = t_record();
     m.training.train_bce = NAN;
     char *path = tmp_path("nan-record.lgc");
+    assert_int_equal(lgcf_write(path, &m), LGC_EFORMAT);
+    assert_int_equal(access(path, F_OK), -1);
+    free(path);
+    lgc_model_free(&m);
+}
+
+/* --- the warps (WARP) --- */
+
+/* Warps and a check that make_model's prior (123,506 images) admits. */
+static lgc_warps t_warps(void)
+{
+    return (lgc_warps){.present = 1,
+                       .augment = {7.5f, 0.075f, 0.2142857f, 0.0f},
+                       .measured = 1,
+                       .held_images = 12350,
+                       .real_images = 268,
+                       .samples_accuracy = 0.875f,
+                       .real_accuracy = 0.9375f};
+}
+
+/* The WARP payload of docs/FORMAT.md, from the test's own encoder. */
+static void encode_warps(tbuf *b, const lgc_warps *w)
+{
+    memset(b, 0, sizeof *b);
+    tu32(b, bits_of(w->augment.rotate));
+    tu32(b, bits_of(w->augment.scale));
+    tu32(b, bits_of(w->augment.shift));
+    tu32(b, bits_of(w->augment.elastic));
+    tu32(b, (uint32_t)w->measured);
+    tu32(b, w->held_images);
+    tu32(b, w->real_images);
+    tu32(b, bits_of(w->samples_accuracy));
+    tu32(b, bits_of(w->real_accuracy));
+}
+
+static void test_warps_roundtrip(void **state)
+{
+    (void)state;
+    lgc_model m, r;
+    lgcf_sizes z;
+    make_model(&m, LGCF_F32);
+    size_t len0, len;
+    uint8_t *without = written_bytes(&m, &len0);
+    assert_int_equal(lgcf_read_mem(&r, &z, without, len0, "m.lgc"), LGC_OK);
+    assert_false(r.warps.present); /* lgc sample keeps its default */
+    assert_int_equal(z.warps_bytes, 0);
+    lgc_model_free(&r);
+    m.warps = t_warps();
+    uint8_t *buf = written_bytes(&m, &len);
+    assert_int_equal(lgcf_read_mem(&r, &z, buf, len, "m.lgc"), LGC_OK);
+    assert_memory_equal(&r.warps, &m.warps, sizeof m.warps);
+    assert_int_equal(len, len0 + z.warps_bytes);
+    assert_true(z.warps_bytes <= LGCF_WARPS_SECTION_BYTES);
+    assert_rewrite_is(&r, buf, len, "rewritten with its warps");
+    /* given warps without a check, and none at all, read back as written */
+    static const augment_opts given[2] = {{0, 0, 0, 0}, {180.0f, 0.9f, 64.0f, 64.0f}};
+    for (int i = 0; i < 2; i++) {
+        lgc_model_free(&r);
+        free(buf);
+        m.warps = (lgc_warps){.present = 1, .augment = given[i]};
+        buf = written_bytes(&m, &len);
+        assert_int_equal(lgcf_read_mem(&r, NULL, buf, len, "m.lgc"), LGC_OK);
+        assert_memory_equal(&r.warps, &m.warps, sizeof m.warps);
+    }
+    /* the test's encoder, from the spec, reads the same */
+    tbuf warp, f;
+    m.warps = t_warps();
+    encode_warps(&warp, &m.warps);
+    assert_int_equal(warp.len, 36);
+    forge_with_section(&f, "WARP", &warp, warp.len);
+    lgc_model_free(&r);
+    assert_int_equal(lgcf_read_mem(&r, NULL, f.p, f.len, "forged.lgc"), LGC_OK);
+    assert_memory_equal(&r.warps, &m.warps, sizeof m.warps);
+    tfree(&warp);
+    tfree(&f);
+    free(buf);
+    free(without);
+    lgc_model_free(&r);
+    lgc_model_free(&m);
+}
+
+static void test_warps_truncated(void **state)
+{
+    (void)state;
+    lgc_warps w = t_warps();
+    tbuf warp, f;
+    encode_warps(&warp, &w);
+    for (size_t cut = 0; cut < warp.len; cut++) {
+        forge_with_section(&f, "WARP", &warp, cut);
+        expect_reject(&f, "truncated in section WARP");
+        tfree(&f);
+    }
+    tu8(&warp, 0);
+    forge_with_section(&f, "WARP", &warp, warp.len);
+    expect_reject(&f, "1 unexpected bytes at the end of section WARP");
+    tfree(&f);
+    tfree(&warp);
+}
+
+static void test_warps_hostile(void **state)
+{
+    (void)state;
+    static const struct {
+        int field;
+        double value;
+        const char *want;
+    } cases[] = {
+        {0, NAN, "out of range"},
+        {0, -1.0, "out of range"},
+        {0, 180.5, "out of range"},
+        {0, INFINITY, "out of range"},
+        {1, 0.95, "out of range"},
+        {1, -0.0625, "out of range"},
+        {2, 64.5, "out of range"},
+        {2, NAN, "out of range"},
+        {3, 65.0, "out of range"},
+        {3, -INFINITY, "out of range"},
+        {4, 2, "with choice 2 is not possible"},
+        {5, 123504, "check of 123504 held-out"},
+        {5, 0, "check of 0 held-out"}, /* measured without a check */
+        {6, 123507, "and 123507 real images"},
+        {7, NAN, "are not in [0, 1]"},
+        {7, 1.5, "are not in [0, 1]"},
+        {8, -0.25, "are not in [0, 1]"},
+        {9, 0, "are not in [0, 1]"}, /* given, no check, yet accuracies */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        lgc_warps w = t_warps();
+        const float v = (float)cases[i].value;
+        switch (cases[i].field) {
+        case 0: w.augment.rotate = v; break;
+        case 1: w.augment.scale = v; break;
+        case 2: w.augment.shift = v; break;
+        case 3: w.augment.elastic = v; break;
+        case 4: w.measured = (int)v; break;
+        case 5: w.held_images = (uint32_t)v; break;
+        case 6: w.real_images = (uint32_t)v; break;
+        case 7: w.samples_accuracy = v; break;
+        case 8: w.real_accuracy = v; break;
+        case 9: w.measured = 0; w.held_images = 0; w.real_images = 0; break;
+        }
+        tbuf warp, f;
+        encode_warps(&warp, &w);
+        forge_with_section(&f, "WARP", &warp, warp.len);
+        expect_reject(&f, cases[i].want);
+        tfree(&f);
+        tfree(&warp);
+    }
+    /* the writer refuses such warps before anything exists */
+    lgc_model m;
+    make_model(&m, LGCF_F32);
+    m.warps = t_warps();
+    m.warps.augment.shift = NAN;
+    char *path = tmp_path("nan-warps.lgc");
     assert_int_equal(lgcf_write(path, &m), LGC_EFORMAT);
     assert_int_equal(access(path, F_OK), -1);
     free(path);
@@ -1993,6 +2148,9 @@ int main(void)
         cmocka_unit_test(test_training_roundtrip),
         cmocka_unit_test(test_training_truncated),
         cmocka_unit_test(test_training_hostile),
+        cmocka_unit_test(test_warps_roundtrip),
+        cmocka_unit_test(test_warps_truncated),
+        cmocka_unit_test(test_warps_hostile),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }

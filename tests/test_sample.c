@@ -12,6 +12,8 @@
  *   the labels across decoding batches), and the stream writer gives the
  *   same two files back to back.
  * - Given codes: decoded in their order with their labels.
+ * - The set in memory (sample_draw) is the written set, warps included,
+ *   and warping an unwarped draw afterwards (sample_warp_set) gives it too.
  * - lgc augment's set without warps: the source images in rounds (every
  *   image used equally often, to within one), each with its own label.
  * Every file lives in a mkdtemp directory removed at the end. */
@@ -94,13 +96,13 @@ static int setup(void **state)
     return mkdtemp(tmpdir) ? 0 : -1;
 }
 
-/* Removes what the tests wrote: two sets of the two IDX files. */
+/* Removes what the tests wrote: three sets of the two IDX files. */
 static int teardown(void **state)
 {
     (void)state;
-    static const char *const sets[] = {"sample", "augment"};
+    static const char *const sets[] = {"sample", "augment", "drawn"};
     char p[256];
-    for (int s = 0; s < 2; s++) {
+    for (int s = 0; s < 3; s++) {
         snprintf(p, sizeof p, "%s/%s/%s", tmpdir, sets[s], IDX_TRAIN_IMAGES);
         unlink(p);
         snprintf(p, sizeof p, "%s/%s/%s", tmpdir, sets[s], IDX_TRAIN_LABELS);
@@ -211,6 +213,42 @@ static void set_reads_back(void **state)
     lgc_model_free(&m);
 }
 
+static void draw_is_the_written_set(void **state)
+{
+    (void)state;
+    lgc_model m;
+    make_model(&m);
+    net dec = {0};
+    assert_int_equal(decoder_from_model(&dec, &m, 4), LGC_OK);
+    const augment_opts warps = {30.0f, 0.2f, 0.5f, 0.0f};
+    sample_config cfg = {.model = &m, .decoder = &dec, .n = 37, .seed = 5, .augment = warps};
+    char dir[128], path[256];
+    snprintf(dir, sizeof dir, "%s/drawn", tmpdir);
+    assert_int_equal(sample_write_dir(&cfg, dir), LGC_OK);
+    dataset drawn, plain;
+    sample_draw(&cfg, &drawn);
+    size_t len;
+    snprintf(path, sizeof path, "%s/%s", dir, IDX_TRAIN_IMAGES);
+    char *file = slurp(path, &len);
+    assert_int_equal(len, 16 + 37 * PIXELS);
+    assert_memory_equal(file + 16, drawn.images, 37 * PIXELS);
+    free(file);
+    snprintf(path, sizeof path, "%s/%s", dir, IDX_TRAIN_LABELS);
+    file = slurp(path, &len);
+    assert_memory_equal(file + 8, drawn.labels, 37);
+    free(file);
+    cfg.augment = (augment_opts){0, 0, 0, 0};
+    sample_draw(&cfg, &plain);
+    assert_memory_not_equal(plain.images, drawn.images, 37 * PIXELS); /* the warps show */
+    sample_warp_set(&plain, &warps, 5);
+    assert_memory_equal(plain.images, drawn.images, 37 * PIXELS);
+    assert_memory_equal(plain.labels, drawn.labels, 37);
+    dataset_free(&plain);
+    dataset_free(&drawn);
+    net_free(&dec);
+    lgc_model_free(&m);
+}
+
 static void given_codes_in_their_order(void **state)
 {
     (void)state;
@@ -295,6 +333,7 @@ int main(void)
         cmocka_unit_test(quota_follows_the_prior),
         cmocka_unit_test(labels_have_exact_counts),
         cmocka_unit_test(set_reads_back),
+        cmocka_unit_test(draw_is_the_written_set),
         cmocka_unit_test(given_codes_in_their_order),
         cmocka_unit_test(augment_set_uses_rounds),
     };

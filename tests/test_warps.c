@@ -1,0 +1,96 @@
+/* test_warps.c - the rules of lgc compress's warps check (warps.h): the
+ * candidates scaled to the image size, the number of samples, the margin
+ * of a tie and the choice, ties going to the weaker warp. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+
+#include "warps.h"
+
+static void assert_warps(augment_opts a, float rotate, float scale, float shift, float elastic)
+{
+    assert_float_equal(a.rotate, rotate, 1e-6);
+    assert_float_equal(a.scale, scale, 1e-6);
+    assert_float_equal(a.shift, shift, 1e-6);
+    assert_float_equal(a.elastic, elastic, 1e-6);
+}
+
+static void candidates_scale_with_the_image(void **state)
+{
+    (void)state;
+    const augment_opts d = AUGMENT_DEFAULT;
+    /* 28x28, what the default was chosen on: none, half, the default */
+    assert_warps(warps_candidate(0, 28, 28), 0, 0, 0, 0);
+    assert_warps(warps_candidate(1, 28, 28), d.rotate / 2, d.scale / 2, d.shift / 2, 0);
+    assert_warps(warps_candidate(2, 28, 28), d.rotate, d.scale, d.shift, d.elastic);
+    /* pixels scale with the shorter side; angles and ratios do not */
+    assert_warps(warps_candidate(2, 8, 8), d.rotate, d.scale, d.shift * 8 / 28, 0);
+    assert_warps(warps_candidate(2, 56, 112), d.rotate, d.scale, d.shift * 2, 0);
+    assert_warps(warps_candidate(1, 64, 32), d.rotate / 2, d.scale / 2, d.shift * 32 / 56, 0);
+    /* every candidate is one lgc sample --augment accepts */
+    for (int i = 0; i < WARPS_N_CANDIDATES; i++) {
+        augment_opts a = warps_candidate(i, 1000, 1000);
+        assert_true(a.rotate <= AUGMENT_MAX_ROTATE && a.scale <= AUGMENT_MAX_SCALE &&
+                    a.shift <= AUGMENT_MAX_SHIFT && a.elastic <= AUGMENT_MAX_ELASTIC);
+    }
+}
+
+static void sample_count_shrinks_for_tiny_sets(void **state)
+{
+    (void)state;
+    const long full = (long)WARPS_CHECK_STEPS * WARPS_CHECK_BATCH;
+    assert_int_equal(warps_sample_count(54000), full);
+    assert_int_equal(warps_sample_count(full / WARPS_SAMPLES_PER_IMAGE), full);
+    assert_int_equal(warps_sample_count(1265), 1265 * WARPS_SAMPLES_PER_IMAGE);
+    assert_int_equal(warps_sample_count(1), WARPS_SAMPLES_PER_IMAGE);
+}
+
+static void margin_is_one_standard_error(void **state)
+{
+    (void)state;
+    /* 135 held-out images at 80%: 3.4 points */
+    assert_float_equal(warps_margin(0.8, 135), sqrt(0.8 * 0.2 / 135), 1e-12);
+    /* 6,000 at 95%: 0.28 points, raised to the floor */
+    assert_float_equal(warps_margin(0.95, 6000), WARPS_MIN_MARGIN, 1e-12);
+    assert_float_equal(warps_margin(1.0, 50), WARPS_MIN_MARGIN, 1e-12);
+}
+
+static void choice_ties_go_to_the_weaker(void **state)
+{
+    (void)state;
+    const double clear[3] = {0.80, 0.85, 0.90};
+    assert_int_equal(warps_choose(clear, 3, 0.01), 2);
+    const double none_best[3] = {0.90, 0.85, 0.80};
+    assert_int_equal(warps_choose(none_best, 3, 0.01), 0);
+    /* within the margin of the best: the weaker warp */
+    const double close[3] = {0.80, 0.895, 0.90};
+    assert_int_equal(warps_choose(close, 3, 0.01), 1);
+    assert_int_equal(warps_choose(close, 3, 0.1), 0);
+    /* exactly at the margin is a tie; beyond it is not */
+    const double edge[3] = {0.875, 0.5, 0.9375};
+    assert_int_equal(warps_choose(edge, 3, 0.0625), 0);
+    assert_int_equal(warps_choose(edge, 3, 0.0625 - 1e-9), 2);
+    /* equal accuracies, a zero margin: the weakest */
+    const double equal[3] = {0.5, 0.5, 0.5};
+    assert_int_equal(warps_choose(equal, 3, 0.0), 0);
+    /* a failed training (-1) loses */
+    const double failed[3] = {-1.0, 0.7, 0.75};
+    assert_int_equal(warps_choose(failed, 3, 0.01), 2);
+    const double one[1] = {0.3};
+    assert_int_equal(warps_choose(one, 1, 0.01), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(candidates_scale_with_the_image),
+        cmocka_unit_test(sample_count_shrinks_for_tiny_sets),
+        cmocka_unit_test(margin_is_one_standard_error),
+        cmocka_unit_test(choice_ties_go_to_the_weaker),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
