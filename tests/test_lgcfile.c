@@ -1846,6 +1846,45 @@ static void forge_with_section(tbuf *f, const char *tag, const tbuf *payload, si
     lgc_model_free(&m);
 }
 
+/* Reads make_model with the optional section tag holding payload into r,
+ * which must succeed. */
+static void read_forged(lgc_model *r, const char *tag, const tbuf *payload)
+{
+    tbuf f;
+    forge_with_section(&f, tag, payload, payload->len);
+    assert_int_equal(lgcf_read_mem(r, NULL, f.p, f.len, "forged.lgc"), LGC_OK);
+    tfree(&f);
+}
+
+/* Every cut of payload, and payload with a byte too many, as section tag:
+ * each refused with its message. */
+static void expect_cuts_rejected(const char *tag, tbuf *payload)
+{
+    char want[80];
+    tbuf f;
+    snprintf(want, sizeof want, "truncated in section %s", tag);
+    for (size_t cut = 0; cut < payload->len; cut++) {
+        forge_with_section(&f, tag, payload, cut);
+        expect_reject(&f, want);
+        tfree(&f);
+    }
+    tu8(payload, 0);
+    forge_with_section(&f, tag, payload, payload->len);
+    snprintf(want, sizeof want, "1 unexpected bytes at the end of section %s", tag);
+    expect_reject(&f, want);
+    tfree(&f);
+}
+
+/* payload as section tag is refused with want; payload is freed. */
+static void expect_payload_rejected(const char *tag, tbuf *payload, const char *want)
+{
+    tbuf f;
+    forge_with_section(&f, tag, payload, payload->len);
+    expect_reject(&f, want);
+    tfree(&f);
+    tfree(payload);
+}
+
 static void test_training_roundtrip(void **state)
 {
     (void)state;
@@ -1870,37 +1909,62 @@ static void test_training_roundtrip(void **state)
                      len);
     assert_rewrite_is(&r, buf, len, "rewritten with its record");
     /* the test's encoder, from the spec, reads the same */
-    tbuf trng, f;
+    tbuf trng;
     encode_training(&trng, &m.training);
     assert_int_equal(trng.len, 40);
-    forge_with_section(&f, "TRNG", &trng, trng.len);
     lgc_model_free(&r);
-    assert_int_equal(lgcf_read_mem(&r, NULL, f.p, f.len, "forged.lgc"), LGC_OK);
+    read_forged(&r, "TRNG", &trng);
     assert_memory_equal(&r.training, &m.training, sizeof m.training);
     tfree(&trng);
-    tfree(&f);
     free(buf);
     free(without);
     lgc_model_free(&r);
     lgc_model_free(&m);
 }
 
-static void test_training_truncated(void **state)
+/* --- the warps (WARP) --- */
+
+/* Warps and a check that make_model's prior (123,506 images) admits. */
+static lgc_warps t_warps(void)
+{
+    return (lgc_warps){.present = 1,
+                       .augment = {7.5f, 0.075f, 0.2142857f, 0.0f},
+                       .measured = 1,
+                       .held_images = 12350,
+                       .real_images = 268,
+                       .samples_accuracy = 0.875f,
+                       .real_accuracy = 0.9375f};
+}
+
+/* The WARP payload of docs/FORMAT.md, from the test's own encoder. */
+static void encode_warps(tbuf *b, const lgc_warps *w)
+{
+    memset(b, 0, sizeof *b);
+    tu32(b, bits_of(w->augment.rotate));
+    tu32(b, bits_of(w->augment.scale));
+    tu32(b, bits_of(w->augment.shift));
+    tu32(b, bits_of(w->augment.elastic));
+    tu32(b, (uint32_t)w->measured);
+    tu32(b, w->held_images);
+    tu32(b, w->real_images);
+    tu32(b, bits_of(w->samples_accuracy));
+    tu32(b, bits_of(w->real_accuracy));
+}
+
+static void test_optional_truncated(void **state)
 {
     (void)state;
     lgc_training t = t_record();
-    tbuf trng, f;
+    tbuf trng;
     encode_training(&trng, &t);
-    for (size_t cut = 0; cut < trng.len; cut++) {
-        forge_with_section(&f, "TRNG", &trng, cut);
-        expect_reject(&f, "truncated in section TRNG");
-        tfree(&f);
-    }
-    tu8(&trng, 0);
-    forge_with_section(&f, "TRNG", &trng, trng.len);
-    expect_reject(&f, "1 unexpected bytes at the end of section TRNG");
-    tfree(&f);
+    expect_cuts_rejected("TRNG", &trng);
     tfree(&trng);
+    /* and the warps' section (WARP) */
+    lgc_warps w = t_warps();
+    tbuf warp;
+    encode_warps(&warp, &w);
+    expect_cuts_rejected("WARP", &warp);
+    tfree(&warp);
 }
 
 static void test_training_hostile(void **state)
@@ -1939,12 +2003,9 @@ static void test_training_hostile(void **state)
         case 6: t.train_bce = (float)v; break;
         case 7: t.held_out = 0; break;
         }
-        tbuf trng, f;
+        tbuf trng;
         encode_training(&trng, &t);
-        forge_with_section(&f, "TRNG", &trng, trng.len);
-        expect_reject(&f, cases[i].want);
-        tfree(&f);
-        tfree(&trng);
+        expect_payload_rejected("TRNG", &trng, cases[i].want);
     }
     /* the writer refuses such a record before anything exists */
     lgc_model m;
@@ -1956,35 +2017,6 @@ static void test_training_hostile(void **state)
     assert_int_equal(access(path, F_OK), -1);
     free(path);
     lgc_model_free(&m);
-}
-
-/* --- the warps (WARP) --- */
-
-/* Warps and a check that make_model's prior (123,506 images) admits. */
-static lgc_warps t_warps(void)
-{
-    return (lgc_warps){.present = 1,
-                       .augment = {7.5f, 0.075f, 0.2142857f, 0.0f},
-                       .measured = 1,
-                       .held_images = 12350,
-                       .real_images = 268,
-                       .samples_accuracy = 0.875f,
-                       .real_accuracy = 0.9375f};
-}
-
-/* The WARP payload of docs/FORMAT.md, from the test's own encoder. */
-static void encode_warps(tbuf *b, const lgc_warps *w)
-{
-    memset(b, 0, sizeof *b);
-    tu32(b, bits_of(w->augment.rotate));
-    tu32(b, bits_of(w->augment.scale));
-    tu32(b, bits_of(w->augment.shift));
-    tu32(b, bits_of(w->augment.elastic));
-    tu32(b, (uint32_t)w->measured);
-    tu32(b, w->held_images);
-    tu32(b, w->real_images);
-    tu32(b, bits_of(w->samples_accuracy));
-    tu32(b, bits_of(w->real_accuracy));
 }
 
 static void test_warps_roundtrip(void **state)
@@ -2017,38 +2049,18 @@ static void test_warps_roundtrip(void **state)
         assert_memory_equal(&r.warps, &m.warps, sizeof m.warps);
     }
     /* the test's encoder, from the spec, reads the same */
-    tbuf warp, f;
+    tbuf warp;
     m.warps = t_warps();
     encode_warps(&warp, &m.warps);
     assert_int_equal(warp.len, 36);
-    forge_with_section(&f, "WARP", &warp, warp.len);
     lgc_model_free(&r);
-    assert_int_equal(lgcf_read_mem(&r, NULL, f.p, f.len, "forged.lgc"), LGC_OK);
+    read_forged(&r, "WARP", &warp);
     assert_memory_equal(&r.warps, &m.warps, sizeof m.warps);
     tfree(&warp);
-    tfree(&f);
     free(buf);
     free(without);
     lgc_model_free(&r);
     lgc_model_free(&m);
-}
-
-static void test_warps_truncated(void **state)
-{
-    (void)state;
-    lgc_warps w = t_warps();
-    tbuf warp, f;
-    encode_warps(&warp, &w);
-    for (size_t cut = 0; cut < warp.len; cut++) {
-        forge_with_section(&f, "WARP", &warp, cut);
-        expect_reject(&f, "truncated in section WARP");
-        tfree(&f);
-    }
-    tu8(&warp, 0);
-    forge_with_section(&f, "WARP", &warp, warp.len);
-    expect_reject(&f, "1 unexpected bytes at the end of section WARP");
-    tfree(&f);
-    tfree(&warp);
 }
 
 static void test_warps_hostile(void **state)
@@ -2093,12 +2105,9 @@ static void test_warps_hostile(void **state)
         case 8: w.real_accuracy = v; break;
         case 9: w.measured = 0; w.held_images = 0; w.real_images = 0; break;
         }
-        tbuf warp, f;
+        tbuf warp;
         encode_warps(&warp, &w);
-        forge_with_section(&f, "WARP", &warp, warp.len);
-        expect_reject(&f, cases[i].want);
-        tfree(&f);
-        tfree(&warp);
+        expect_payload_rejected("WARP", &warp, cases[i].want);
     }
     /* the writer refuses such warps before anything exists */
     lgc_model m;
@@ -2146,10 +2155,9 @@ int main(void)
         cmocka_unit_test(test_disk),
         cmocka_unit_test(test_disk_failures),
         cmocka_unit_test(test_training_roundtrip),
-        cmocka_unit_test(test_training_truncated),
+        cmocka_unit_test(test_optional_truncated),
         cmocka_unit_test(test_training_hostile),
         cmocka_unit_test(test_warps_roundtrip),
-        cmocka_unit_test(test_warps_truncated),
         cmocka_unit_test(test_warps_hostile),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

@@ -363,6 +363,15 @@ static int parse_bic_curves(lgc_model *m, cursor *c, const char *name)
 
 /* --- TRNG --- */
 
+/* The training images of the prior (PRIO), held-out ones included. */
+static long prior_total(const lgc_model *m)
+{
+    long total = 0;
+    for (int i = 0; i < m->n_classes; i++)
+        total += m->class_counts[i];
+    return total;
+}
+
 static int encode_training(bytebuf *b, const lgc_model *m, const char *name)
 {
     (void)name;
@@ -389,9 +398,7 @@ static int parse_training(lgc_model *m, cursor *c, const char *name)
         get_u64(c, &t.images_seen) || get_u32(c, &t.held_out) || get_f32(c, &t.held_bce) ||
         get_f32(c, &t.train_bce))
         return TRUNCATED;
-    long total = 0;
-    for (int i = 0; i < m->n_classes; i++)
-        total += m->class_counts[i];
+    const long total = prior_total(m);
     if (stop > 2)
         return lgc_fail(LGC_EFORMAT, "'%s': training record: unknown stop reason %u", name, stop);
     if (t.steps < 1 || t.steps > LGCF_MAX_STEPS || t.best_step < 1 || t.best_step > t.steps)
@@ -460,9 +467,7 @@ static int parse_warps(lgc_model *m, cursor *c, const char *name)
                         "0..%g, shift 0..%g pixels, elastic 0..%g pixels)",
                         name, a->rotate, a->scale, a->shift, a->elastic, AUGMENT_MAX_ROTATE,
                         AUGMENT_MAX_SCALE, AUGMENT_MAX_SHIFT, AUGMENT_MAX_ELASTIC);
-    long total = 0;
-    for (int i = 0; i < m->n_classes; i++)
-        total += m->class_counts[i];
+    const long total = prior_total(m);
     if (measured > 1 || (long)w.held_images > total - m->n_classes ||
         (long)w.real_images > total || (measured && w.held_images == 0))
         return lgc_fail(LGC_EFORMAT,
