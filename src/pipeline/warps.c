@@ -138,9 +138,11 @@ static void print_word(const lgc_warps *w, const augment_opts *cand, const doubl
         fprintf(stderr,
                 "compress: a quick classifier trained on %ld samples scores %.1f%% on the "
                 "held-out slice; on %u random real images in the same %zu bytes (gzip), %s, "
-                "%.1f%%\n",
+                "%.1f%% (one standard error: %.1f points)\n",
                 n_samples, s, w->real_images, bytes,
-                augment_is_identity(&w->augment) ? "unwarped" : "warped alike", r);
+                augment_is_identity(&w->augment) ? "unwarped" : "warped alike", r,
+                100.0 * sqrt(w->samples_accuracy * (1.0 - w->samples_accuracy) /
+                             w->held_images));
     }
     /* a warning about the result: printed even when quiet */
     if (w->real_accuracy > w->samples_accuracy)
