@@ -73,6 +73,11 @@ int lgcf_read_mem(lgc_model *m, lgcf_sizes *sizes, const uint8_t *buf, size_t le
  * validating or writing anything. Returns LGC_OK or LGC_EFORMAT (a model
  * the encoder refuses). */
 int lgcf_encoded_size(const lgc_model *m, size_t *bytes);
+/* m as its file stores it, the weights and mixtures rounded to their
+ * precisions: encoded and read back in memory into *out (free with
+ * lgc_model_free); *bytes gets the file's size. Returns LGC_OK or the
+ * LGC_EFORMAT of a model the writer or the reader refuses. */
+int lgcf_as_stored(lgc_model *out, size_t *bytes, const lgc_model *m);
 /* The size of a file holding this decoder (input (latent,1,1)) in dtype
  * weights, n_classes mixtures of k components each (cov, gmm_dtype) and,
  * when kmax > 0, BIC curves of kmax points, if no section shrank under

@@ -2027,37 +2027,31 @@ static void test_warps_roundtrip(void **state)
     make_model(&m, LGCF_F32);
     size_t len0, len;
     uint8_t *without = written_bytes(&m, &len0);
-    assert_int_equal(lgcf_read_mem(&r, &z, without, len0, "m.lgc"), LGC_OK);
-    assert_false(r.warps.present); /* lgc sample keeps its default */
-    assert_int_equal(z.warps_bytes, 0);
-    lgc_model_free(&r);
-    m.warps = t_warps();
-    uint8_t *buf = written_bytes(&m, &len);
-    assert_int_equal(lgcf_read_mem(&r, &z, buf, len, "m.lgc"), LGC_OK);
-    assert_memory_equal(&r.warps, &m.warps, sizeof m.warps);
-    assert_int_equal(len, len0 + z.warps_bytes);
-    assert_true(z.warps_bytes <= LGCF_WARPS_SECTION_BYTES);
-    assert_rewrite_is(&r, buf, len, "rewritten with its warps");
-    /* given warps without a check, and none at all, read back as written */
-    static const augment_opts given[2] = {{0, 0, 0, 0}, {180.0f, 0.9f, 64.0f, 64.0f}};
-    for (int i = 0; i < 2; i++) {
+    /* chosen by a check; given without one, none and the largest */
+    const lgc_warps cases[3] = {t_warps(),
+                                {.present = 1, .augment = {0, 0, 0, 0}},
+                                {.present = 1, .augment = {180.0f, 0.9f, 64.0f, 64.0f}}};
+    for (int i = 0; i < 3; i++) {
+        m.warps = cases[i];
+        uint8_t *buf = written_bytes(&m, &len);
+        assert_int_equal(lgcf_read_mem(&r, &z, buf, len, "m.lgc"), LGC_OK);
+        assert_memory_equal(&r.warps, &m.warps, sizeof m.warps);
+        assert_true(len == len0 + z.warps_bytes && z.warps_bytes <= LGCF_WARPS_SECTION_BYTES);
+        assert_rewrite_is(&r, buf, len, "rewritten with its warps");
         lgc_model_free(&r);
         free(buf);
-        m.warps = (lgc_warps){.present = 1, .augment = given[i]};
-        buf = written_bytes(&m, &len);
-        assert_int_equal(lgcf_read_mem(&r, NULL, buf, len, "m.lgc"), LGC_OK);
-        assert_memory_equal(&r.warps, &m.warps, sizeof m.warps);
     }
+    /* a file without the section: lgc sample keeps its default */
+    assert_int_equal(lgcf_read_mem(&r, &z, without, len0, "m.lgc"), LGC_OK);
+    assert_true(!r.warps.present && z.warps_bytes == 0);
+    lgc_model_free(&r);
     /* the test's encoder, from the spec, reads the same */
     tbuf warp;
-    m.warps = t_warps();
-    encode_warps(&warp, &m.warps);
+    encode_warps(&warp, &cases[0]);
     assert_int_equal(warp.len, 36);
-    lgc_model_free(&r);
     read_forged(&r, "WARP", &warp);
-    assert_memory_equal(&r.warps, &m.warps, sizeof m.warps);
+    assert_memory_equal(&r.warps, &cases[0], sizeof cases[0]);
     tfree(&warp);
-    free(buf);
     free(without);
     lgc_model_free(&r);
     lgc_model_free(&m);

@@ -133,6 +133,17 @@ int lgcf_encoded_size(const lgc_model *m, size_t *bytes)
     return st;
 }
 
+int lgcf_as_stored(lgc_model *out, size_t *bytes, const lgc_model *m)
+{
+    bytebuf img = {0};
+    int st = encode_model(&img, m, "(in memory)");
+    *bytes = img.len;
+    if (st == LGC_OK)
+        st = lgcf_read_mem(out, NULL, img.p, img.len, "(in memory)");
+    free(img.p);
+    return st;
+}
+
 int lgcf_write(const char *path, const lgc_model *m)
 {
     bytebuf img = {0};

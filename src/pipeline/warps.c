@@ -23,7 +23,7 @@ augment_opts warps_candidate(int i, int h, int w)
 
 long warps_sample_count(long n_train)
 {
-    long n = (long)WARPS_CHECK_STEPS * WARPS_CHECK_BATCH;
+    long n = (long)WARPS_CHECK_STEPS * WARPS_CHECK_BATCH / WARPS_CHECK_EPOCHS;
     return n < WARPS_SAMPLES_PER_IMAGE * n_train ? n : WARPS_SAMPLES_PER_IMAGE * n_train;
 }
 
@@ -180,17 +180,21 @@ int warps_check(lgc_model *m, const holdout_split *split, const compress_config 
     const double t0 = now_seconds();
     quick_check q = {.held = held, .seed = cfg->train.seed};
     net dec = {0};
-    if ((st = net_init(&q.clf, img, specs, n_layers, WARPS_CHECK_BATCH)) ||
-        (st = sample_decoder_init(&dec, m)))
+    /* the model lgc sample will read, weights and mixtures rounded */
+    lgc_model stored = {0};
+    size_t bytes;
+    if ((st = lgcf_as_stored(&stored, &bytes, m)) ||
+        (st = net_init(&q.clf, img, specs, n_layers, WARPS_CHECK_BATCH)) ||
+        (st = sample_decoder_init(&dec, &stored)))
         goto done;
     augment_opts cand[WARPS_N_CANDIDATES];
     double acc[WARPS_N_CANDIDATES];
     const int n_cand = cfg->warps_given ? 1 : WARPS_N_CANDIDATES;
     const long n_samples = warps_sample_count(split->train.n);
     /* decoded once, warped per candidate: the images lgc sample -n
-     * n_samples --seed <the seed> --augment <candidate> would write */
+     * n_samples --seed <the seed> --augment <candidate> will write */
     dataset plain, samples;
-    sample_draw(&(sample_config){.model = m, .decoder = &dec, .n = n_samples,
+    sample_draw(&(sample_config){.model = &stored, .decoder = &dec, .n = n_samples,
                                  .seed = cfg->train.seed},
                 &plain);
     samples = plain;
@@ -212,9 +216,6 @@ int warps_check(lgc_model *m, const holdout_split *split, const compress_config 
     w->measured = !cfg->warps_given;
     w->held_images = (uint32_t)held->n;
     w->samples_accuracy = (float)(acc[pick] > 0.0 ? acc[pick] : 0.0);
-    size_t bytes;
-    if ((st = lgcf_encoded_size(m, &bytes)))
-        goto done;
     dataset real;
     long n_real;
     real_in_bytes(&real, &n_real, &split->train, bytes, n_samples, &w->augment, cfg->train.seed);
@@ -224,6 +225,7 @@ int warps_check(lgc_model *m, const holdout_split *split, const compress_config 
     w->real_accuracy = (float)(real_acc > 0.0 ? real_acc : 0.0);
     print_word(w, cand, acc, n_cand, n_samples, bytes, now_seconds() - t0, cfg->quiet);
 done:
+    lgc_model_free(&stored);
     net_free(&dec);
     net_free(&q.clf);
     return st;

@@ -28,7 +28,7 @@ check "compress with the check" "$LGC" compress "$D" -o "$TMP/a.lgc" "${small[@]
 assert "it checks on the 60 held-out images" \
     grep -qE "held-out check on 60 images \([0-9.]+ s\): warps none [0-9.]+%, warps [0-9.,]+ [0-9.]+%, warps [0-9.,]+ [0-9.]+%; lgc sample warps by" "$TMP/err"
 assert "it compares with real images in the same bytes" \
-    grep -qE "a quick classifier trained on 5400 samples scores [0-9.]+% on the held-out slice; on [0-9]+ random real images in the same [0-9]+ bytes \(gzip\)" "$TMP/err"
+    grep -qE "a quick classifier trained on 3840 samples scores [0-9.]+% on the held-out slice; on [0-9]+ random real images in the same [0-9]+ bytes \(gzip\)" "$TMP/err"
 check "info on it" "$LGC" info "$TMP/a.lgc"
 assert "info shows the chosen warps" \
     grep -qE "^warps +lgc sample: rotate [0-9.]+, scale [0-9.]+, shift [0-9.]+, elastic 0 \(chosen on the held-out slice\)" "$TMP/out"

@@ -35,7 +35,7 @@
 #define HEADER_BYTES 16
 #define SECTION_HEADER_BYTES 12
 #define TRAILER_BYTES 4
-/* Form 3 builds at most this many sections (the reader knows six). */
+/* Form 3 builds at most this many sections (the reader knows seven). */
 #define MAX_REPACKED 16
 
 static uint32_t le32(const uint8_t *p)
@@ -84,7 +84,7 @@ static void check_read(const uint8_t *buf, size_t len)
     }
     assert(z.file_bytes == len);
     assert(z.header_bytes + z.shape_bytes + z.prior_bytes + z.decoder_bytes + z.mixture_bytes +
-               z.bic_bytes + z.training_bytes + z.other_bytes == len);
+               z.bic_bytes + z.training_bytes + z.warps_bytes + z.other_bytes == len);
     sample_model(&m);
     lgc_model_free(&m);
 }
