@@ -56,7 +56,8 @@ static void margin_is_one_standard_error(void **state)
     (void)state;
     /* 135 held-out images at 80%: 3.4 points */
     assert_float_equal(warps_margin(0.8, 135), sqrt(0.8 * 0.2 / 135), 1e-12);
-    /* 6,000 at 95%: 0.28 points, raised to the floor */
+    /* 1,000 at 70%: 1.4 points, raised to the floor; 6,000 at 95%: 0.28 */
+    assert_float_equal(warps_margin(0.7, 1000), WARPS_MIN_MARGIN, 1e-12);
     assert_float_equal(warps_margin(0.95, 6000), WARPS_MIN_MARGIN, 1e-12);
     assert_float_equal(warps_margin(1.0, 50), WARPS_MIN_MARGIN, 1e-12);
 }
