@@ -1846,6 +1846,24 @@ static void forge_with_section(tbuf *f, const char *tag, const tbuf *payload, si
     lgc_model_free(&m);
 }
 
+/* A hostile value of an optional section: the field to change, its value
+ * and the message the reader must give. */
+typedef struct {
+    int field;
+    double value;
+    const char *want;
+} hostile_field;
+
+/* lgcf_write refuses m (then freed) and creates nothing at name. */
+static void expect_write_refused(lgc_model *m, const char *name)
+{
+    char *path = tmp_path(name);
+    assert_int_equal(lgcf_write(path, m), LGC_EFORMAT);
+    assert_int_equal(access(path, F_OK), -1);
+    free(path);
+    lgc_model_free(m);
+}
+
 /* Reads make_model with the optional section tag holding payload into r,
  * which must succeed. */
 static void read_forged(lgc_model *r, const char *tag, const tbuf *payload)
@@ -1885,7 +1903,36 @@ static void expect_payload_rejected(const char *tag, tbuf *payload, const char *
     tfree(payload);
 }
 
-static void test_training_roundtrip(void **state)
+/* --- the warps (WARP) --- */
+
+/* Warps and a check that make_model's prior (123,506 images) admits. */
+static lgc_warps t_warps(void)
+{
+    return (lgc_warps){.present = 1,
+                       .augment = {7.5f, 0.075f, 0.2142857f, 0.0f},
+                       .measured = 1,
+                       .held_images = 12350,
+                       .real_images = 268,
+                       .samples_accuracy = 0.875f,
+                       .real_accuracy = 0.9375f};
+}
+
+/* The WARP payload of docs/FORMAT.md, from the test's own encoder. */
+static void encode_warps(tbuf *b, const lgc_warps *w)
+{
+    memset(b, 0, sizeof *b);
+    tu32(b, bits_of(w->augment.rotate));
+    tu32(b, bits_of(w->augment.scale));
+    tu32(b, bits_of(w->augment.shift));
+    tu32(b, bits_of(w->augment.elastic));
+    tu32(b, (uint32_t)w->measured);
+    tu32(b, w->held_images);
+    tu32(b, w->real_images);
+    tu32(b, bits_of(w->samples_accuracy));
+    tu32(b, bits_of(w->real_accuracy));
+}
+
+static void test_optional_roundtrip(void **state)
 {
     (void)state;
     lgc_model m, r;
@@ -1917,38 +1964,36 @@ static void test_training_roundtrip(void **state)
     assert_memory_equal(&r.training, &m.training, sizeof m.training);
     tfree(&trng);
     free(buf);
+    lgc_model_free(&r);
+
+    /* the warps (WARP), which a file without them lacks: chosen by a
+     * check; given without one, none and the largest */
+    m.training.present = 0;
+    assert_int_equal(lgcf_read_mem(&r, &z, without, len0, "m.lgc"), LGC_OK);
+    assert_true(!r.warps.present && z.warps_bytes == 0);
+    lgc_model_free(&r);
+    const lgc_warps cases[3] = {t_warps(),
+                                {.present = 1, .augment = {0, 0, 0, 0}},
+                                {.present = 1, .augment = {180.0f, 0.9f, 64.0f, 64.0f}}};
+    for (int i = 0; i < 3; i++) {
+        m.warps = cases[i];
+        buf = written_bytes(&m, &len);
+        assert_int_equal(lgcf_read_mem(&r, &z, buf, len, "m.lgc"), LGC_OK);
+        assert_memory_equal(&r.warps, &m.warps, sizeof m.warps);
+        assert_true(len == len0 + z.warps_bytes && z.warps_bytes <= LGCF_WARPS_SECTION_BYTES);
+        assert_rewrite_is(&r, buf, len, "rewritten with its warps");
+        lgc_model_free(&r);
+        free(buf);
+    }
+    tbuf warp;
+    encode_warps(&warp, &cases[0]);
+    assert_int_equal(warp.len, 36);
+    read_forged(&r, "WARP", &warp);
+    assert_memory_equal(&r.warps, &cases[0], sizeof cases[0]);
+    tfree(&warp);
     free(without);
     lgc_model_free(&r);
     lgc_model_free(&m);
-}
-
-/* --- the warps (WARP) --- */
-
-/* Warps and a check that make_model's prior (123,506 images) admits. */
-static lgc_warps t_warps(void)
-{
-    return (lgc_warps){.present = 1,
-                       .augment = {7.5f, 0.075f, 0.2142857f, 0.0f},
-                       .measured = 1,
-                       .held_images = 12350,
-                       .real_images = 268,
-                       .samples_accuracy = 0.875f,
-                       .real_accuracy = 0.9375f};
-}
-
-/* The WARP payload of docs/FORMAT.md, from the test's own encoder. */
-static void encode_warps(tbuf *b, const lgc_warps *w)
-{
-    memset(b, 0, sizeof *b);
-    tu32(b, bits_of(w->augment.rotate));
-    tu32(b, bits_of(w->augment.scale));
-    tu32(b, bits_of(w->augment.shift));
-    tu32(b, bits_of(w->augment.elastic));
-    tu32(b, (uint32_t)w->measured);
-    tu32(b, w->held_images);
-    tu32(b, w->real_images);
-    tu32(b, bits_of(w->samples_accuracy));
-    tu32(b, bits_of(w->real_accuracy));
 }
 
 static void test_optional_truncated(void **state)
@@ -1970,11 +2015,7 @@ static void test_optional_truncated(void **state)
 static void test_training_hostile(void **state)
 {
     (void)state;
-    static const struct {
-        int field;
-        double value;
-        const char *want;
-    } cases[] = {
+    static const hostile_field cases[] = {
         {0, 3, "unknown stop reason 3"},
         {1, 0, "step counts out of range (0 steps"},
         {1, -1.0, "step counts out of range"}, /* a negative count, as u64 */
@@ -2012,59 +2053,13 @@ static void test_training_hostile(void **state)
     make_model(&m, LGCF_F32);
     m.training = t_record();
     m.training.train_bce = NAN;
-    char *path = tmp_path("nan-record.lgc");
-    assert_int_equal(lgcf_write(path, &m), LGC_EFORMAT);
-    assert_int_equal(access(path, F_OK), -1);
-    free(path);
-    lgc_model_free(&m);
-}
-
-static void test_warps_roundtrip(void **state)
-{
-    (void)state;
-    lgc_model m, r;
-    lgcf_sizes z;
-    make_model(&m, LGCF_F32);
-    size_t len0, len;
-    uint8_t *without = written_bytes(&m, &len0);
-    /* chosen by a check; given without one, none and the largest */
-    const lgc_warps cases[3] = {t_warps(),
-                                {.present = 1, .augment = {0, 0, 0, 0}},
-                                {.present = 1, .augment = {180.0f, 0.9f, 64.0f, 64.0f}}};
-    for (int i = 0; i < 3; i++) {
-        m.warps = cases[i];
-        uint8_t *buf = written_bytes(&m, &len);
-        assert_int_equal(lgcf_read_mem(&r, &z, buf, len, "m.lgc"), LGC_OK);
-        assert_memory_equal(&r.warps, &m.warps, sizeof m.warps);
-        assert_true(len == len0 + z.warps_bytes && z.warps_bytes <= LGCF_WARPS_SECTION_BYTES);
-        assert_rewrite_is(&r, buf, len, "rewritten with its warps");
-        lgc_model_free(&r);
-        free(buf);
-    }
-    /* a file without the section: lgc sample keeps its default */
-    assert_int_equal(lgcf_read_mem(&r, &z, without, len0, "m.lgc"), LGC_OK);
-    assert_true(!r.warps.present && z.warps_bytes == 0);
-    lgc_model_free(&r);
-    /* the test's encoder, from the spec, reads the same */
-    tbuf warp;
-    encode_warps(&warp, &cases[0]);
-    assert_int_equal(warp.len, 36);
-    read_forged(&r, "WARP", &warp);
-    assert_memory_equal(&r.warps, &cases[0], sizeof cases[0]);
-    tfree(&warp);
-    free(without);
-    lgc_model_free(&r);
-    lgc_model_free(&m);
+    expect_write_refused(&m, "nan-record.lgc");
 }
 
 static void test_warps_hostile(void **state)
 {
     (void)state;
-    static const struct {
-        int field;
-        double value;
-        const char *want;
-    } cases[] = {
+    static const hostile_field cases[] = {
         {0, NAN, "out of range"},
         {0, -1.0, "out of range"},
         {0, 180.5, "out of range"},
@@ -2108,11 +2103,7 @@ static void test_warps_hostile(void **state)
     make_model(&m, LGCF_F32);
     m.warps = t_warps();
     m.warps.augment.shift = NAN;
-    char *path = tmp_path("nan-warps.lgc");
-    assert_int_equal(lgcf_write(path, &m), LGC_EFORMAT);
-    assert_int_equal(access(path, F_OK), -1);
-    free(path);
-    lgc_model_free(&m);
+    expect_write_refused(&m, "nan-warps.lgc");
 }
 
 int main(void)
@@ -2148,10 +2139,9 @@ int main(void)
         cmocka_unit_test(test_decode_without_conv),
         cmocka_unit_test(test_disk),
         cmocka_unit_test(test_disk_failures),
-        cmocka_unit_test(test_training_roundtrip),
+        cmocka_unit_test(test_optional_roundtrip),
         cmocka_unit_test(test_optional_truncated),
         cmocka_unit_test(test_training_hostile),
-        cmocka_unit_test(test_warps_roundtrip),
         cmocka_unit_test(test_warps_hostile),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
