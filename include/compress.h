@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 
+#include "dataset_open.h"
 #include "gmm.h"
 #include "lgcfile.h"
 #include "model.h"
@@ -33,7 +34,9 @@
 #define COMPRESS_DEFAULT_MIXTURES LGCF_F16
 
 typedef struct {
-    const char *dataset_dir; /* holds train-images/labels (dataset.h) */
+    const char *dataset_dir; /* the dataset (dataset_open.h) */
+    const char *test_path;   /* its test split for the report, or NULL to find it */
+    dataset_format format;   /* of both, or DATASET_AUTO */
     const char *output;      /* the .lgc file */
     ae_arch arch;
     /* epochs, batch, lr and seed (shuffling, initialisation, and each

@@ -7,6 +7,7 @@
 #define LGC_LGC_MODEL_H
 
 #include <stddef.h>
+#include "class_labels.h"
 #include "gmm.h"
 #include "net.h"
 
@@ -29,6 +30,7 @@ typedef struct {
     lgcf_dtype gmm_dtype;  /* how means and factors are stored (weights: f32) */
     int kmax;              /* BIC curve length, 0 if absent */
     double *bic;           /* (n_classes, kmax) or NULL */
+    class_labels classes;  /* the user's label of each class (LABL section) */
 } lgc_model;
 
 /* Frees every array of m and clears it; safe on a cleared model. */

@@ -2,7 +2,8 @@
  *
  * Contents: data shape, class prior (training count per class), the
  * decoder (layer specs + weights, f32, f16, int8 or int4), one Gaussian mixture per
- * class, and each class's BIC curve (for `lgc info`). Layout, byte by byte,
+ * class, each class's BIC curve (for `lgc info`) and, when they are not
+ * 0..K-1, the class labels of the user's data. Layout, byte by byte,
  * in docs/FORMAT.md. Written atomically; read with every size validated
  * before use and the CRC-32 checked before any section is trusted. */
 #ifndef LGC_LGCFILE_H
@@ -38,6 +39,7 @@ typedef struct {
     size_t decoder_bytes;
     size_t mixture_bytes;
     size_t bic_bytes;
+    size_t labels_bytes;  /* the class labels (LABL), 0 when absent */
     size_t other_bytes;   /* unknown sections (skipped); all fields sum to file_bytes */
 } lgcf_sizes;
 

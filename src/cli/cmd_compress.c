@@ -9,7 +9,8 @@
  * loss, --guide a fixed classifier's cross-entropy on the decoded images;
  * none changes the file format. --budget picks the latent size, the
  * widths, kmax and the precision of weights and mixtures so that the file
- * fits (src/pipeline/budget.c). */
+ * fits (src/pipeline/budget.c). The dataset may be in any format
+ * dataset_open reads. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -32,14 +33,19 @@ typedef struct {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lgc compress <dataset-dir> -o <file.lgc> [<options>]\n\n"
-            "Trains an autoencoder on the training split of <dataset-dir>\n"
-            "(train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz]), fits one\n"
-            "Gaussian mixture per class to the latent codes (k chosen by BIC) and writes\n"
-            "the decoder and the mixtures to <file.lgc>. The conv model needs height and\n"
-            "width divisible by 4; the mlp model takes any size.\n\n"
+            "usage: lgc compress <dataset> -o <file.lgc> [<options>]\n\n"
+            "Trains an autoencoder on the training split of <dataset> (IDX, NPY or CIFAR\n"
+            "files, PNG class folders, or - for an IDX or NPY stream on standard input:\n"
+            "see 'man lgc'), fits one Gaussian mixture per class to the latent codes (k\n"
+            "chosen by BIC) and writes the decoder and the mixtures to <file.lgc>. Labels\n"
+            "may be any integers or folder names: the file keeps them. The conv model\n"
+            "needs height and width divisible by 4; the mlp model takes any size.\n\n"
             "options:\n"
             "  -o, --output <file>     output .lgc file (required)\n"
+            "      --format <f>        read <dataset> as idx, npy, cifar or png instead of\n"
+            "                          recognising it\n"
+            "      --test <dataset>    test split for the reconstruction report [the one\n"
+            "                          beside <dataset>, if any]\n"
             "      --model (conv|mlp)  autoencoder: convolutional, or dense with one hidden\n"
             "                          layer of %d units [conv]\n"
             "      --latent <d>        latent dimension [%d]\n"
@@ -150,7 +156,8 @@ static int parse(compress_opts *o, int argc, char **argv)
 {
     enum { OPT_LATENT = 256, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_KMAX, OPT_COV, OPT_WEIGHTS,
            OPT_MIXTURES, OPT_SEED, OPT_THREADS, OPT_MODEL, OPT_VAE, OPT_BETA, OPT_CONTRASTIVE,
-           OPT_MARGIN, OPT_GUIDE, OPT_BUDGET, OPT_WIDTHS, OPT_HIDDEN, OPT_LATENTS };
+           OPT_MARGIN, OPT_GUIDE, OPT_BUDGET, OPT_WIDTHS, OPT_HIDDEN, OPT_LATENTS, OPT_FORMAT,
+           OPT_TEST };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},   {"latent", required_argument, 0, OPT_LATENT},
         {"epochs", required_argument, 0, OPT_EPOCHS}, {"batch", required_argument, 0, OPT_BATCH},
@@ -166,6 +173,7 @@ static int parse(compress_opts *o, int argc, char **argv)
         {"budget", required_argument, 0, OPT_BUDGET},
         {"widths", required_argument, 0, OPT_WIDTHS}, {"hidden", required_argument, 0, OPT_HIDDEN},
         {"latents", required_argument, 0, OPT_LATENTS},
+        {"format", required_argument, 0, OPT_FORMAT}, {"test", required_argument, 0, OPT_TEST},
         {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     compress_config *cfg = &o->cfg;
@@ -224,6 +232,8 @@ static int parse(compress_opts *o, int argc, char **argv)
         case OPT_GUIDE: st = cli_parse_float(&cfg->loss.guide, "guide", optarg, 0, MAX_WEIGHT); break;
         case OPT_BUDGET: st = parse_bytes(&cfg->budget, "budget", optarg); break;
         case OPT_LATENTS: cfg->latents = optarg; break;
+        case OPT_FORMAT: st = dataset_format_parse(&cfg->format, "format", optarg, 0); break;
+        case OPT_TEST: cfg->test_path = optarg; break;
         case OPT_WIDTHS:
             st = parse_widths(&cfg->arch, optarg);
             chosen_set = "--widths";
@@ -256,7 +266,7 @@ static int parse(compress_opts *o, int argc, char **argv)
                         "option '%s' cannot be combined with --budget, which chooses the latent "
                         "size, the widths, kmax and the precision of weights and mixtures",
                         chosen_set);
-    if ((st = cli_one_operand(&cfg->dataset_dir, argc, argv, "<dataset-dir>")))
+    if ((st = cli_one_operand(&cfg->dataset_dir, argc, argv, "<dataset>")))
         return st;
     if (!cfg->output)
         return lgc_fail(LGC_EUSAGE, "missing '-o <file.lgc>'");

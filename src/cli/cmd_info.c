@@ -1,6 +1,7 @@
 /* cmd_info.c - `lgc info FILE [--json]`: what a .lgc file holds and what
  * each part costs in bytes. */
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,7 +13,8 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: lgc info <file.lgc> [--json]\n\n"
-               "Prints the data shape, the class prior, each class's mixture size k and\n"
+               "Prints the data shape, the class prior (by the labels or folder names the\n"
+               "dataset had), each class's mixture size k and\n"
                "BIC curve, the bytes of each part of the file, and the compression ratio\n"
                "against the raw training set (images x height x width x channels bytes).\n\n"
                "options:\n"
@@ -77,13 +79,17 @@ static void print_text(const char *path, const lgc_model *m, const lgcf_sizes *z
     printf("bytes      header %zu, shape %zu, prior %zu, decoder %zu, mixtures %zu, bic %zu",
            z->header_bytes, z->shape_bytes, z->prior_bytes, z->decoder_bytes, z->mixture_bytes,
            z->bic_bytes);
+    if (z->labels_bytes)
+        printf(", labels %zu", z->labels_bytes);
     if (z->other_bytes)
         printf(", unknown sections %zu", z->other_bytes);
     printf("\n");
     printf("ratio      %.1fx against %.0f raw bytes\n", raw / (double)z->file_bytes, raw);
     printf("\nclass  count      k  cov   BIC for k = 1..%d\n", m->kmax);
     for (int c = 0; c < m->n_classes; c++) {
-        printf("%-5d  %-9ld  %-2d %-5s", c, m->class_counts[c], m->gmms[c].k,
+        char label[CLASS_NAME_MAX + 1];
+        printf("%-5s  %-9ld  %-2d %-5s", class_labels_text(&m->classes, c, label, sizeof label),
+               m->class_counts[c], m->gmms[c].k,
                m->gmms[c].cov == GMM_COV_FULL ? "full" : "diag");
         for (int k = 0; k < m->kmax; k++) {
             double b = m->bic[(size_t)c * m->kmax + k];
@@ -93,6 +99,18 @@ static void print_text(const char *path, const lgc_model *m, const lgcf_sizes *z
                 printf(" -");
         }
         printf("\n");
+    }
+}
+
+/* "label": the class's label in the user's data, when the file has them. */
+static void print_json_label(const class_labels *l, int c)
+{
+    if (l->kind == CLASS_LABELS_NAMES) {
+        printf("\"label\": ");
+        json_string(l->names[c]);
+        printf(", ");
+    } else if (l->kind == CLASS_LABELS_INTEGERS) {
+        printf("\"label\": %" PRId64 ", ", l->values[c]);
     }
 }
 
@@ -114,11 +132,14 @@ static void print_json(const char *path, const lgc_model *m, const lgcf_sizes *z
            "\"mixtures\": %zu, \"bic\": %zu, \"other\": %zu}",
            z->header_bytes, z->shape_bytes, z->prior_bytes, z->decoder_bytes, z->mixture_bytes,
            z->bic_bytes, z->other_bytes);
+    if (z->labels_bytes)
+        printf(", \"labels_bytes\": %zu", z->labels_bytes);
     printf(", \"per_class\": [");
     for (int c = 0; c < m->n_classes; c++) {
-        printf("%s{\"class\": %d, \"count\": %ld, \"k\": %d, \"cov\": \"%s\", \"bic\": [",
-               c ? ", " : "", c, m->class_counts[c], m->gmms[c].k,
-               m->gmms[c].cov == GMM_COV_FULL ? "full" : "diag");
+        printf("%s{\"class\": %d, ", c ? ", " : "", c);
+        print_json_label(&m->classes, c);
+        printf("\"count\": %ld, \"k\": %d, \"cov\": \"%s\", \"bic\": [", m->class_counts[c],
+               m->gmms[c].k, m->gmms[c].cov == GMM_COV_FULL ? "full" : "diag");
         for (int k = 0; k < m->kmax; k++) {
             printf("%s", k ? ", " : "");
             json_double(m->bic[(size_t)c * m->kmax + k]);

@@ -1,6 +1,6 @@
 /* cmd_sample.c - `lgc sample FILE -n N -o DIR`: the options of lgc
  * sample, the model and codes they name, and the report. The pipeline
- * (class quotas, labels, codes, decoding, warps, the IDX and PNG writers)
+ * (class quotas, labels, codes, decoding, warps, the set and PNG writers)
  * is src/pipeline/sample.c. */
 #include <getopt.h>
 #include <stdio.h>
@@ -23,6 +23,7 @@ typedef struct {
     uint64_t seed;
     int threads, quiet;
     augment_opts augment;
+    dataset_format format; /* of the set */
 } sample_opts;
 
 static void usage(FILE *f)
@@ -33,10 +34,12 @@ static void usage(FILE *f)
             "       lgc sample <file.lgc> --png <grid.png> [<options>]\n"
             "       (alias: lgc decompress)\n\n"
             "Draws labelled synthetic images from the class mixtures in <file.lgc> and\n"
-            "writes <dir>/train-images-idx3-ubyte and <dir>/train-labels-idx1-ubyte.\n"
-            "Class counts follow the stored class prior (largest remainder rounding)\n"
-            "unless --per-class is given; labels come in random order. With '-o -' the\n"
-            "image IDX file is written to standard output, followed by the label IDX file.\n"
+            "writes <dir>/train-images-idx3-ubyte and <dir>/train-labels-idx1-ubyte (or\n"
+            "train_images.npy and train_labels.npy, or <dir>/<class>/<n>.png), with the\n"
+            "labels or folder names the dataset had. Class counts follow the stored class\n"
+            "prior (largest remainder rounding) unless --per-class is given; labels come\n"
+            "in random order. With '-o -' the images array is written to standard output,\n"
+            "followed by the labels array (IDX or NPY).\n"
             "With --from-latents, decodes the codes of <codes.csv> instead (the CSV that\n"
             "'lgc compress --latents' writes: a header class,z1,...,zd, then class,z1,...,zd\n"
             "per image): one image per line in file order, labelled with its class.\n\n"
@@ -46,6 +49,7 @@ static void usage(FILE *f)
             "      --from-latents <f>  decode the codes in CSV file f instead of drawing\n"
             "                          from the mixtures; not with -n, --per-class, --png\n"
             "  -o, --output <dir>      output directory (created if missing), or -\n"
+            "      --format <f>        idx, npy or png (class folders; not with -o -) [idx]\n"
             "      --png <file>        also write a grid, one row per class\n"
             "      --png-cols <n>      images per row of the grid [%d]\n"
             "      --augment <r,s,t[,e]>  warp every image by a random rotation of up to r\n"
@@ -69,7 +73,8 @@ static int parse(sample_opts *o, int argc, char **argv)
         OPT_PNG_COLS,
         OPT_SEED,
         OPT_THREADS,
-        OPT_AUGMENT
+        OPT_AUGMENT,
+        OPT_FORMAT
     };
     static const struct option longopts[] = {
         {"count", required_argument, 0, 'n'},     {"per-class", required_argument, 0, OPT_PER_CLASS},
@@ -78,6 +83,7 @@ static int parse(sample_opts *o, int argc, char **argv)
         {"threads", required_argument, 0, OPT_THREADS}, {"quiet", no_argument, 0, 'q'},
         {"from-latents", required_argument, 0, OPT_FROM_LATENTS},
         {"augment", required_argument, 0, OPT_AUGMENT},
+        {"format", required_argument, 0, OPT_FORMAT},
         {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->n = -1;
@@ -85,6 +91,7 @@ static int parse(sample_opts *o, int argc, char **argv)
     o->png_cols = DEFAULT_PNG_COLS;
     o->seed = DEFAULT_SEED;
     o->augment = AUGMENT_DEFAULT;
+    o->format = DATASET_IDX;
     int st = LGC_OK, c;
     optind = 0;
     opterr = 0;
@@ -99,6 +106,7 @@ static int parse(sample_opts *o, int argc, char **argv)
         case OPT_SEED: st = cli_parse_u64(&o->seed, "seed", optarg); break;
         case OPT_THREADS: st = cli_parse_int(&o->threads, "threads", optarg, 0, 1024); break;
         case OPT_AUGMENT: st = cli_parse_augment(&o->augment, "augment", optarg); break;
+        case OPT_FORMAT: st = dataset_format_parse(&o->format, "format", optarg, 1); break;
         case 'q': o->quiet = 1; break;
         case 'h': usage(stdout); return 1;
         default: st = cli_option_error(c, argv); break;
@@ -125,6 +133,9 @@ static int parse(sample_opts *o, int argc, char **argv)
                         "missing '-n <count>', '--per-class <count>' or '--from-latents <file>'");
     if (!want_set && !o->png)
         return lgc_fail(LGC_EUSAGE, "nothing to do: give -n and -o, or --png");
+    /* a stream holds arrays; class folders are a directory tree */
+    if (o->out && !strcmp(o->out, "-") && o->format == DATASET_PNG)
+        return lgc_fail(LGC_EUSAGE, "'--format png' writes folders: give -o <dir>, not -");
     return LGC_OK;
 }
 
@@ -176,7 +187,8 @@ static int run(const sample_opts *o)
                                            .per_class = o->per_class,
                                            .given = o->from_latents ? &given : NULL,
                                            .seed = o->seed,
-                                           .augment = o->augment});
+                                           .augment = o->augment,
+                                           .format = o->format});
 done:
     latents_csv_free(&given);
     net_free(&dec);

@@ -5,6 +5,7 @@
  *   DECO  the decoder: a layer table, then each layer's parameters
  *   GMMS  one Gaussian mixture per class
  *   BICS  each class's BIC curve (optional; for lgc info)
+ *   LABL  each class's label in the user's data (optional; lgcfile_labels.c)
  *
  * The parsers treat the payload as hostile: every count is bounded by an
  * LGCF_MAX_* limit and by the bytes present before anything is allocated,
@@ -369,4 +370,5 @@ const section_kind section_table[N_SECTIONS] = {
     [SEC_DECODER] = {TAG('D', 'E', 'C', 'O'), "DECO", 1, encode_decoder, parse_decoder},
     [SEC_MIXTURES] = {TAG('G', 'M', 'M', 'S'), "GMMS", 1, encode_mixtures, parse_mixtures},
     [SEC_BIC_CURVES] = {TAG('B', 'I', 'C', 'S'), "BICS", 0, encode_bic_curves, parse_bic_curves},
+    [SEC_LABELS] = {TAG('L', 'A', 'B', 'L'), "LABL", 0, encode_labels, parse_labels},
 };

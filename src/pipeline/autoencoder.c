@@ -40,17 +40,23 @@ void trained_autoencoder_free(trained_autoencoder *t)
     memset(t, 0, sizeof *t);
 }
 
-/* How well the trained autoencoder reconstructs the test split of dir,
- * when dir has one (t10k-*): MSE per pixel and PSNR = 10 log10(1 / MSE),
- * on stderr with the progress. The file keeps no encoder, so this is the
- * only moment it can be measured. A missing test split is skipped; a
- * malformed one is reported and skipped (compress does not need it). */
-static void report_test_reconstruction(net *enc, net *dec, const dataset *train, const char *dir)
+/* How well the trained autoencoder reconstructs the test split (the one
+ * given, or the one found beside the training set by its format's
+ * convention): MSE per pixel and PSNR = 10 log10(1 / MSE), on stderr with
+ * the progress. The file keeps no encoder, so this is the only moment it
+ * can be measured. A missing test split is skipped; a malformed one is
+ * reported and skipped (compress does not need it). */
+static void report_test_reconstruction(net *enc, net *dec, const dataset *train,
+                                       const compress_config *cfg)
 {
     dataset test;
-    if (!dataset_has_split(dir, DATASET_TEST))
+    char *found = NULL;
+    if (!cfg->test_path && !dataset_find_test(&found, cfg->dataset_dir, cfg->format))
         return;
-    if (dataset_load(&test, dir, DATASET_TEST) != LGC_OK) {
+    int st = dataset_open(&test, cfg->test_path ? cfg->test_path : found, DATASET_TEST,
+                          cfg->format);
+    free(found);
+    if (st != LGC_OK) {
         fprintf(stderr, "compress: test split not used: %s\n", lgc_errmsg());
         return;
     }
@@ -119,7 +125,7 @@ int train_autoencoder(trained_autoencoder *t, const ae_arch *a, int quant_max, c
     t->z = xmalloc((size_t)ds->n * a->latent * sizeof(float));
     ae_encode(&enc, ds, t->z, a->latent);
     if (!cfg->quiet)
-        report_test_reconstruction(&enc, &t->dec, ds, cfg->dataset_dir);
+        report_test_reconstruction(&enc, &t->dec, ds, cfg);
 done:
     net_free(&enc);
     if (st)

@@ -34,6 +34,7 @@ void model_from_autoencoder(lgc_model *m, const trained_autoencoder *t, const da
     m->w = ds->w;
     m->c = ds->c;
     m->n_classes = ds->n_classes;
+    class_labels_copy(&m->classes, &ds->classes);
     m->latent = t->arch.latent;
     m->class_counts = xmalloc((size_t)ds->n_classes * sizeof(long));
     memcpy(m->class_counts, counts, (size_t)ds->n_classes * sizeof(long));
@@ -80,17 +81,11 @@ int compress_run(const compress_config *cfg, compress_report *report)
     compress_report result = {0};
     dataset ds = {0};
     double t0 = now_seconds();
-    int st = dataset_load(&ds, cfg->dataset_dir, DATASET_TRAIN);
+    int st = dataset_open(&ds, cfg->dataset_dir, DATASET_TRAIN, cfg->format);
     if (st)
         goto done;
     long counts[DATASET_MAX_CLASSES];
-    dataset_class_counts(counts, &ds);
-    for (int c = 0; c < ds.n_classes; c++)
-        if (counts[c] == 0) {
-            st = lgc_fail(LGC_EFORMAT, "'%s': class %d has no training images",
-                          cfg->dataset_dir, c);
-            goto done;
-        }
+    dataset_class_counts(counts, &ds); /* none is 0: classes are the labels present */
     st = cfg->budget ? run_budget(&ds, counts, cfg, &result)
                      : run_plain(&ds, counts, cfg, &result);
     result.seconds = now_seconds() - t0;

@@ -20,7 +20,7 @@ expect_fail "sample without -n" 2 "missing '-n" "$LGC" sample x.lgc -o "$TMP/s"
 expect_fail "eval without --test" 2 "missing '--test" "$LGC" eval "$TMP"
 
 # --- runtime failures name the file and exit 1 ---
-expect_fail "compress missing dataset" 1 "$TMP/nothing/train-images-idx3-ubyte" \
+expect_fail "compress missing dataset" 1 "cannot open '$TMP/nothing'" \
     "$LGC" compress "$TMP/nothing" -o "$TMP/x.lgc"
 expect_fail "info missing file" 1 "$TMP/none.lgc" "$LGC" info "$TMP/none.lgc"
 printf 'not an lgc file at all' >"$TMP/text.lgc"
