@@ -248,8 +248,9 @@ static int detect_dir(dataset_format *f, const char *dir)
             if (found & 1u << i)
                 snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
                          list[0] ? " and " : "", format_names[i]);
-        return lgc_fail(LGC_EFORMAT, "'%s' holds both %s files: choose one with --format", dir,
-                        list);
+        return lgc_fail(LGC_EFORMAT,
+                        "'%s' holds both %s files: name the images file, or choose with --format",
+                        dir, list);
     }
     for (int i = DATASET_IDX; i <= DATASET_CIFAR; i++)
         if (found == 1u << i) {
