@@ -63,6 +63,15 @@ static void expect_user_labels(const dataset *ds)
         assert_int_equal(ds->labels[i], user_labels[i] == 7);
 }
 
+/* The test split found for the training set at train names want. */
+static void expect_test_beside(const char *train, const char *want)
+{
+    char *test;
+    assert_int_equal(dataset_find_test(&test, train, DATASET_AUTO), 1);
+    assert_non_null(strstr(test, want));
+    free(test);
+}
+
 static void test_idx_directory(void **state)
 {
     (void)state;
@@ -118,11 +127,8 @@ static void test_npy_directories(void **state)
     assert_int_equal(dataset_open(&ds, file, DATASET_TRAIN, DATASET_AUTO), LGC_OK);
     expect_user_labels(&ds);
     dataset_free(&ds);
-    /* the test file beside an explicit training file */
     snprintf(file, sizeof file, "%s/train_images.npy", scratch_path(dir, "npy"));
-    assert_int_equal(dataset_find_test(&test, file, DATASET_AUTO), 1);
-    assert_non_null(strstr(test, "test_images.npy"));
-    free(test);
+    expect_test_beside(file, "test_images.npy");
 }
 
 static void test_cifar_directory(void **state)
@@ -142,13 +148,9 @@ static void test_cifar_directory(void **state)
     assert_int_equal(ds.n_classes, 2);
     assert_true(ds.classes.values[0] == 2 && ds.classes.values[1] == 9);
     dataset_free(&ds);
-    char *test;
-    assert_int_equal(dataset_find_test(&test, dir, DATASET_AUTO), 1);
-    free(test);
     snprintf(file, sizeof file, "%s/data_batch_1.bin", dir);
-    assert_int_equal(dataset_find_test(&test, file, DATASET_AUTO), 1);
-    assert_non_null(strstr(test, "test_batch.bin"));
-    free(test);
+    expect_test_beside(file, "test_batch.bin");
+    expect_test_beside(dir, "cifar");
 }
 
 static void test_png_folders(void **state)

@@ -24,12 +24,6 @@ static int fill(dataset *ds, uint8_t *images, int n, int h, int w, int c, const 
     return st;
 }
 
-static int count_mismatch(const char *images, int n_images, const char *labels, int n_labels)
-{
-    return lgc_fail(LGC_EFORMAT, "'%s' has %d images but '%s' has %d labels", images, n_images,
-                    labels, n_labels);
-}
-
 /* uint8 labels as the user's values. */
 static int64_t *widen(const uint8_t *labels, int n)
 {
@@ -39,30 +33,15 @@ static int64_t *widen(const uint8_t *labels, int n)
     return v;
 }
 
-/* An IDX images array and labels array (files or memory, by the caller's
- * readers) into ds. */
-static int fill_idx(dataset *ds, idx_images *im, uint8_t *labels, int n_labels,
-                    const char *images_name, const char *labels_name)
+/* An images array and n_labels user labels, read from the files named,
+ * into ds; takes over images, frees values. */
+static int fill_pair(dataset *ds, const npy_images *im, int64_t *values, int n_labels,
+                     const char *images_name, const char *labels_name)
 {
     int st;
     if (im->n != n_labels) {
-        st = count_mismatch(images_name, im->n, labels_name, n_labels);
-        free(im->data);
-    } else {
-        int64_t *values = widen(labels, n_labels);
-        st = fill(ds, im->data, im->n, im->h, im->w, im->c, values, labels_name);
-        free(values);
-    }
-    free(labels);
-    return st;
-}
-
-static int fill_npy(dataset *ds, npy_images *im, int64_t *values, int n_labels,
-                    const char *images_name, const char *labels_name)
-{
-    int st;
-    if (im->n != n_labels) {
-        st = count_mismatch(images_name, im->n, labels_name, n_labels);
+        st = lgc_fail(LGC_EFORMAT, "'%s' has %d images but '%s' has %d labels", images_name,
+                      im->n, labels_name, n_labels);
         free(im->data);
     } else {
         st = fill(ds, im->data, im->n, im->h, im->w, im->c, values, labels_name);
@@ -71,30 +50,56 @@ static int fill_npy(dataset *ds, npy_images *im, int64_t *values, int n_labels,
     return st;
 }
 
-int dataset_read_pair(dataset *ds, const char *images, const char *labels, dataset_format f)
+/* An images array of format f (IDX or NPY) from the file path, or from
+ * buf[0..len) when buf is not NULL (path then names it). */
+static int read_images(npy_images *im, dataset_format f, const char *path, const uint8_t *buf,
+                       size_t len)
 {
-    *ds = (dataset){0};
-    int n = 0, st;
-    if (f == DATASET_IDX) {
-        idx_images im = {0};
-        uint8_t *lab = NULL;
-        if ((st = idx_read_images(&im, images)))
-            return st;
-        if ((st = idx_read_labels(&lab, &n, labels))) {
-            free(im.data);
-            return st;
-        }
-        return fill_idx(ds, &im, lab, n, images, labels);
-    }
+    if (f == DATASET_NPY)
+        return buf ? npy_read_images_mem(im, buf, len, path) : npy_read_images(im, path);
+    idx_images x = {0};
+    int st = buf ? idx_read_images_mem(&x, buf, len, path) : idx_read_images(&x, path);
+    *im = (npy_images){.n = x.n, .h = x.h, .w = x.w, .c = x.c, .data = x.data};
+    return st;
+}
+
+/* A labels array likewise, as the user's values. */
+static int read_labels(int64_t **values, int *n, dataset_format f, const char *path,
+                       const uint8_t *buf, size_t len)
+{
+    if (f == DATASET_NPY)
+        return buf ? npy_read_labels_mem(values, n, buf, len, path)
+                   : npy_read_labels(values, n, path);
+    uint8_t *bytes = NULL;
+    int st = buf ? idx_read_labels_mem(&bytes, n, buf, len, path)
+                 : idx_read_labels(&bytes, n, path);
+    if (st == LGC_OK)
+        *values = widen(bytes, *n);
+    free(bytes);
+    return st;
+}
+
+/* The images, then the labels, from files or (buffers given) memory. */
+static int read_pair(dataset *ds, dataset_format f, const char *images, const uint8_t *ibuf,
+                     size_t ilen, const char *labels, const uint8_t *lbuf, size_t llen)
+{
     npy_images im = {0};
     int64_t *values = NULL;
-    if ((st = npy_read_images(&im, images)))
+    int n = 0;
+    *ds = (dataset){0};
+    int st = read_images(&im, f, images, ibuf, ilen);
+    if (st)
         return st;
-    if ((st = npy_read_labels(&values, &n, labels))) {
+    if ((st = read_labels(&values, &n, f, labels, lbuf, llen))) {
         free(im.data);
         return st;
     }
-    return fill_npy(ds, &im, values, n, images, labels);
+    return fill_pair(ds, &im, values, n, images, labels);
+}
+
+int dataset_read_pair(dataset *ds, const char *images, const char *labels, dataset_format f)
+{
+    return read_pair(ds, f, images, NULL, 0, labels, NULL, 0);
 }
 
 int dataset_read_cifar(dataset *ds, const char *const *paths, int n)
@@ -158,29 +163,12 @@ int dataset_read_png(dataset *ds, const char *root)
 int dataset_read_stream(dataset *ds, const uint8_t *buf, size_t len, const char *name)
 {
     static const uint8_t npy_magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
+    const dataset_format f = len >= sizeof npy_magic && !memcmp(buf, npy_magic, sizeof npy_magic)
+                                 ? DATASET_NPY
+                                 : DATASET_IDX;
     size_t first;
-    int n = 0, st;
     *ds = (dataset){0};
-    if (len >= sizeof npy_magic && !memcmp(buf, npy_magic, sizeof npy_magic)) {
-        npy_images im = {0};
-        int64_t *values = NULL;
-        if ((st = npy_array_bytes(&first, buf, len, name)) ||
-            (st = npy_read_images_mem(&im, buf, first, name)))
-            return st;
-        if ((st = npy_read_labels_mem(&values, &n, buf + first, len - first, name))) {
-            free(im.data);
-            return st;
-        }
-        return fill_npy(ds, &im, values, n, name, name);
-    }
-    idx_images im = {0};
-    uint8_t *labels = NULL;
-    if ((st = idx_array_bytes(&first, buf, len, name)) ||
-        (st = idx_read_images_mem(&im, buf, first, name)))
-        return st;
-    if ((st = idx_read_labels_mem(&labels, &n, buf + first, len - first, name))) {
-        free(im.data);
-        return st;
-    }
-    return fill_idx(ds, &im, labels, n, name, name);
+    int st = f == DATASET_NPY ? npy_array_bytes(&first, buf, len, name)
+                              : idx_array_bytes(&first, buf, len, name);
+    return st ? st : read_pair(ds, f, name, buf, first, name, buf + first, len - first);
 }

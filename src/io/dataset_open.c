@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "atomic_file.h"
 #include "cifar.h"
 #include "dataset_open.h"
 #include "util.h"
@@ -38,13 +39,7 @@ int dataset_format_parse(dataset_format *f, const char *option, const char *text
 
 /* --- names --- */
 
-static char *join(const char *dir, const char *name)
-{
-    size_t len = strlen(dir) + 1 + strlen(name) + 1;
-    char *p = xmalloc(len);
-    snprintf(p, len, "%s/%s", dir, name);
-    return p;
-}
+static char *join(const char *dir, const char *name) { return path_in_dir(dir, name, ""); }
 
 static int is_file(const char *path)
 {
