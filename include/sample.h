@@ -7,7 +7,8 @@
  * replayed from its seed; each code is drawn from its class's mixture, or
  * the codes are given (as `lgc compress --latents` wrote them); images are
  * decoded in batches, warped (augment.h) and written one batch at a time,
- * so memory does not grow with the number of images. Labels, codes and
+ * so memory does not grow with the number of images (except for PNG class
+ * folders, which set_writer keeps until the end). Labels, codes and
  * warps draw from streams of their own (rng_stream), so the labels and
  * codes do not depend on --augment. The writers: a training set (IDX, NPY
  * or PNG class folders) into a directory, IDX or NPY onto a stream, and a
