@@ -25,6 +25,10 @@
  * decoder needs about (36 + 2 c) h w, so this admits images up to about
  * 660x660 grey, and bounds the memory of decoding one image. */
 #define LGCF_MAX_ACTIVATIONS (16u << 20)
+/* The decoder's output may exceed the image's height and width by up to
+ * this many rows and columns each: a conv decoder outputs the image padded
+ * to multiples of 4 (pad.h), and the image is its top-left h x w. */
+#define LGCF_MAX_FRAME 3
 
 /* "f32", "f16", "int8" or "int4", as the options spell them. */
 const char *lgcf_dtype_name(lgcf_dtype t);
