@@ -3,7 +3,8 @@
 # itself from tiny synthetic datasets (a few seconds of work):
 #   OUT_DIR/lgcfile/  .lgc files: f16, f32, int8 and int4 weights; f16, f32
 #                     and int8 mixtures; full and diagonal covariance; grey
-#                     and RGB; conv and mlp decoders; plus their unpacked form
+#                     and RGB; conv and mlp decoders; a 7x9 image in the
+#                     decoder's 8x12 frame; plus their unpacked form
 #                     (tests/fuzz/fuzz_lgcfile.c) when FUZZ_LGCFILE names the
 #                     fuzz binary that writes it
 #   OUT_DIR/idx/      IDX image, label and float files, raw and gzip
@@ -40,6 +41,9 @@ tiny=(--epochs 1 --kmax 2 --latent 2 --batch 16 --threads 1 -q)
 "$LGC" compress "$TMP/rgb" -o "$OUT/lgcfile/rgb-mlp-int8.lgc" "${tiny[@]}" --weights int8 --model mlp
 "$LGC" compress "$TMP/rgb" -o "$OUT/lgcfile/rgb-int4.lgc" "${tiny[@]}" --weights int4
 "$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-int4-m8.lgc" "${tiny[@]}" --weights int4 --mixtures int8
+# 7x9: the decoder outputs the 8x12 frame of the image (FORMAT.md, DECO)
+make_dataset "$TMP/odd" train 40 7 9 2
+"$LGC" compress "$TMP/odd" -o "$OUT/lgcfile/odd-7x9.lgc" "${tiny[@]}"
 
 if [ -n "${FUZZ_LGCFILE:-}" ]; then
     for f in "$OUT"/lgcfile/*.lgc; do
