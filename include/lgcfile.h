@@ -32,6 +32,10 @@
 /* Bytes the training record adds to a file, at most: its section header
  * and its 40-byte payload, which deflate can grow by 11 bytes. */
 #define LGCF_TRAINING_SECTION_BYTES (12 + 40 + 11)
+/* The decoder's output may exceed the image's height and width by up to
+ * this many rows and columns each: a conv decoder outputs the image padded
+ * to multiples of 4 (pad.h), and the image is its top-left h x w. */
+#define LGCF_MAX_FRAME 3
 
 /* "f32", "f16", "int8" or "int4", as the options spell them. */
 const char *lgcf_dtype_name(lgcf_dtype t);

@@ -228,7 +228,7 @@ static int run(const eval_opts *o)
         goto done;
     }
     int max_batch = o->train.batch > PREDICT_BATCH ? o->train.batch : PREDICT_BATCH;
-    if ((st = net_init(&judge, img, specs, n, max_batch)))
+    if ((st = net_init(&judge, conv_input_shape(img), specs, n, max_batch)))
         goto done;
     rng_t rng;
     rng_seed(&rng, o->train.seed);

@@ -49,6 +49,15 @@ int plan_decoder(tshape *shapes, size_t *counts, const layer_spec *specs, int n_
     return LGC_OK;
 }
 
+/* Whether a decoder output of shape out holds m's images: the same
+ * channels, and h, w or up to LGCF_MAX_FRAME more of each (the image is
+ * the top-left of that frame). */
+static int frames_image(tshape out, const lgc_model *m)
+{
+    return out.c == m->c && out.h >= m->h && out.h - m->h <= LGCF_MAX_FRAME && out.w >= m->w &&
+           out.w - m->w <= LGCF_MAX_FRAME;
+}
+
 /* --- SHAP --- */
 
 static int encode_shape(bytebuf *b, const lgc_model *m, const char *name)
@@ -225,12 +234,12 @@ static int parse_decoder(lgc_model *m, cursor *c, const char *name)
         return lgc_fail(LGC_EFORMAT,
                         "'%s': decoder needs %zu activations per image (limit %u)", name, acts,
                         LGCF_MAX_ACTIVATIONS);
-    tshape img = {m->c, m->h, m->w};
-    if (!tshape_eq(planned[n - 1], img))
+    if (!frames_image(planned[n - 1], m))
         return lgc_fail(LGC_EFORMAT,
-                        "'%s': decoder outputs %dx%dx%d (c x h x w) but images are %dx%dx%d", name,
-                        planned[n - 1].c, planned[n - 1].h, planned[n - 1].w, img.c, img.h,
-                        img.w);
+                        "'%s': decoder outputs %dx%dx%d (c x h x w) but images are %dx%dx%d "
+                        "(the output may exceed h and w by at most %d each)",
+                        name, planned[n - 1].c, planned[n - 1].h, planned[n - 1].w, m->c, m->h,
+                        m->w, LGCF_MAX_FRAME);
     if (total != n_params)
         return lgc_fail(LGC_EFORMAT, "'%s': decoder needs %zu parameters, file says %u", name,
                         total, n_params);

@@ -170,7 +170,7 @@ int train_autoencoder(trained_autoencoder *t, const ae_arch *a, int quant_max, c
         return n_enc;
     if ((st = decoder_specs_checked(t->dec_specs, &t->n_dec, img, a)))
         return st;
-    if ((st = net_init(&enc, img, enc_specs, n_enc, train.batch)) ||
+    if ((st = net_init(&enc, ae_input_shape(img, a), enc_specs, n_enc, train.batch)) ||
         (st = net_init(&t->dec, (tshape){a->latent, 1, 1}, t->dec_specs, t->n_dec, train.batch)))
         goto done;
     rng_t rng;

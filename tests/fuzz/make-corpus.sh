@@ -4,7 +4,8 @@
 #   OUT_DIR/lgcfile/  .lgc files: f16, f32, int8 and int4 weights; f16, f32
 #                     and int8 mixtures; full and diagonal covariance; grey
 #                     and RGB; conv and mlp decoders; with and without the
-#                     training record; plus their unpacked form
+#                     training record; a 7x9 image in the decoder's 8x12
+#                     frame; plus their unpacked form
 #                     (tests/fuzz/fuzz_lgcfile.c) when FUZZ_LGCFILE names the
 #                     fuzz binary that writes it
 #   OUT_DIR/idx/      IDX image, label and float files, raw and gzip
@@ -50,6 +51,9 @@ tiny=(--epochs 1 --kmax 2 --latent 2 --batch 16 --threads 1 -q -f)
 # the step schedule's record (TRNG with a best step), and a file without one
 "$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-steps.lgc" -f --steps 6 --kmax 2 --latent 2 --batch 16 --threads 1 -q
 "$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-no-record.lgc" "${tiny[@]}" --holdout 0
+# 7x9: the decoder outputs the 8x12 frame of the image (FORMAT.md, DECO)
+make_dataset "$TMP/odd" train 40 7 9 2
+"$LGC" compress "$TMP/odd" -o "$OUT/lgcfile/odd-7x9.lgc" "${tiny[@]}"
 
 if [ -n "${FUZZ_LGCFILE:-}" ] && [ -x "$FUZZ_LGCFILE" ]; then
     for f in "$OUT"/lgcfile/*.lgc; do
