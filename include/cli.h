@@ -9,6 +9,8 @@
 
 #include "augment.h"
 
+#define LGC_VERSION_STRING "0.4.0"
+
 int cmd_compress(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_info(int argc, char **argv);
@@ -21,6 +23,9 @@ int cmd_augment(int argc, char **argv);
 int cli_parse_long(long *out, const char *opt, const char *arg, long lo, long hi);
 int cli_parse_int(int *out, const char *opt, const char *arg, int lo, int hi);
 int cli_parse_u64(uint64_t *out, const char *opt, const char *arg);
+/* A byte count in 1..max: digits, optionally followed by K (x 1024) or M
+ * (x 1024^2), either case. */
+int cli_parse_bytes(long *out, const char *opt, const char *arg, long max);
 int cli_parse_float(float *out, const char *opt, const char *arg, double lo, double hi);
 /* --augment ROTATE,SCALE,SHIFT[,ELASTIC] (or 0 for none), see augment.h. */
 int cli_parse_augment(augment_opts *out, const char *opt, const char *arg);
@@ -35,6 +40,8 @@ int cli_one_operand(const char **out, int argc, char **argv, const char *name);
 /* Prints "lgc CMD: <last error>" to stderr and returns the exit code for
  * status (adding "try 'lgc CMD --help'" for usage errors). */
 int cli_report(const char *cmd, int status);
+/* Prints "lgc <version>" on stdout, for --version and -V of every command. */
+void cli_print_version(void);
 /* Flushes and checks stdout (a full disk or closed pipe is an error). */
 int cli_close_stdout(const char *cmd);
 

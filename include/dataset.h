@@ -52,6 +52,10 @@ int dataset_share_classes(dataset *a, dataset *b);
 
 /* Converts the images idx[0..B) to float (B, C, H, W) in [0, 1]. */
 void dataset_batch(float *out, const dataset *ds, const int *idx, int B);
+/* Same, each image in the top-left of an fh x fw plane (fh >= h, fw >= w)
+ * whose frame repeats the image's edge pixels (pad.h): what the conv
+ * networks see. fh = h, fw = w is dataset_batch. */
+void dataset_batch_padded(float *out, const dataset *ds, const int *idx, int B, int fh, int fw);
 /* Same for labels, as ints. */
 void dataset_batch_labels(int *out, const dataset *ds, const int *idx, int B);
 /* Count of each class (n_classes entries). */

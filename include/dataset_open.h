@@ -56,6 +56,11 @@ int dataset_open(dataset *ds, const char *path, dataset_split split, dataset_for
  * (caller frees), or 0 when there is none (standard input has none). */
 int dataset_find_test(char **test, const char *path, dataset_format format);
 
+/* The labels file that goes with the images file images, in a new
+ * string: "images" turned into "labels" (and idx3 into idx1), or a
+ * leading x into y. NULL when the name follows neither. */
+char *dataset_labels_beside(const char *images);
+
 /* --- the readers behind dataset_open: dataset_formats.c --- */
 
 /* An images file and its labels file, both IDX or both NPY. */

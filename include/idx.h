@@ -22,6 +22,9 @@
  * split's start with "t10k" instead of "train"). */
 #define IDX_TRAIN_IMAGES "train-images-idx3-ubyte"
 #define IDX_TRAIN_LABELS "train-labels-idx1-ubyte"
+/* The per-image loss weights that `lgc subset --method gradient` writes
+ * beside them (a float vector). */
+#define IDX_TRAIN_WEIGHTS "train-weights-idx1-float"
 
 /* Bounds on sizes accepted from a file (forged headers must not allocate
  * terabytes). */

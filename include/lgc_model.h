@@ -7,6 +7,7 @@
 #define LGC_LGC_MODEL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "class_labels.h"
 #include "gmm.h"
 #include "net.h"
@@ -15,6 +16,19 @@
  * means and factors (f32, f16, int8). int8 and int4 keep one f32 scale per
  * output channel and f16 biases; int4 codes are -7..7 (docs/FORMAT.md). */
 typedef enum { LGCF_F32 = 0, LGCF_F16 = 1, LGCF_INT8 = 2, LGCF_INT4 = 3 } lgcf_dtype;
+
+/* How the autoencoder was trained (the optional TRNG section): for
+ * `lgc info`, not needed to sample. */
+typedef struct {
+    int present;          /* 0: not recorded (a file without the section) */
+    int stop;             /* ae_stop (model.h): 0 epochs asked, 1 step budget, 2 early stop */
+    uint64_t steps;       /* Adam steps run */
+    uint64_t best_step;   /* the step whose parameters were kept */
+    uint64_t images_seen; /* training images over all steps (epochs = this / training part) */
+    uint32_t held_out;    /* images held out of the training split */
+    float held_bce;       /* best held-out BCE per pixel; 0 when held_out is 0 */
+    float train_bce;      /* BCE per pixel of the training part, with the kept parameters */
+} lgc_training;
 
 typedef struct {
     int h, w, c;      /* image shape */
@@ -30,6 +44,7 @@ typedef struct {
     lgcf_dtype gmm_dtype;  /* how means and factors are stored (weights: f32) */
     int kmax;              /* BIC curve length, 0 if absent */
     double *bic;           /* (n_classes, kmax) or NULL */
+    lgc_training training;  /* how it was trained (TRNG section) */
     class_labels classes;  /* the user's label of each class (LABL section) */
 } lgc_model;
 

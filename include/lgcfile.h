@@ -2,8 +2,9 @@
  *
  * Contents: data shape, class prior (training count per class), the
  * decoder (layer specs + weights, f32, f16, int8 or int4), one Gaussian mixture per
- * class, each class's BIC curve (for `lgc info`) and, when they are not
- * 0..K-1, the class labels of the user's data. Layout, byte by byte,
+ * class, each class's BIC curve and the training record (both for
+ * `lgc info`) and, when they are not 0..K-1, the class labels of the
+ * user's data. Layout, byte by byte,
  * in docs/FORMAT.md. Written atomically; read with every size validated
  * before use and the CRC-32 checked before any section is trusted. */
 #ifndef LGC_LGCFILE_H
@@ -26,9 +27,22 @@
  * decoder needs about (36 + 2 c) h w, so this admits images up to about
  * 660x660 grey, and bounds the memory of decoding one image. */
 #define LGCF_MAX_ACTIVATIONS (16u << 20)
+/* Bounds of the training record (TRNG): steps, and images per step. */
+#define LGCF_MAX_STEPS ((uint64_t)1 << 40)
+#define LGCF_MAX_BATCH 65536
+/* Bytes the training record adds to a file, at most: its section header
+ * and its 40-byte payload, which deflate can grow by 11 bytes. */
+#define LGCF_TRAINING_SECTION_BYTES (12 + 40 + 11)
+/* The decoder's output may exceed the image's height and width by up to
+ * this many rows and columns each: a conv decoder outputs the image padded
+ * to multiples of 4 (pad.h), and the image is its top-left h x w. */
+#define LGCF_MAX_FRAME 3
 
 /* "f32", "f16", "int8" or "int4", as the options spell them. */
 const char *lgcf_dtype_name(lgcf_dtype t);
+/* The precision spelled name (as lgcf_dtype_name spells it) into *out:
+ * LGC_OK, or LGC_EUSAGE for any other name (no message is recorded). */
+int lgcf_dtype_from_name(lgcf_dtype *out, const char *name);
 
 /* Byte counts of what was read, for `lgc info`. */
 typedef struct {
@@ -39,7 +53,8 @@ typedef struct {
     size_t decoder_bytes;
     size_t mixture_bytes;
     size_t bic_bytes;
-    size_t labels_bytes;  /* the class labels (LABL), 0 when absent */
+    size_t training_bytes; /* the training record (TRNG), 0 when absent */
+    size_t labels_bytes;   /* the class labels (LABL), 0 when absent */
     size_t other_bytes;   /* unknown sections (skipped); all fields sum to file_bytes */
 } lgcf_sizes;
 

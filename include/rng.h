@@ -26,8 +26,8 @@ void rng_shuffle(rng_t *r, int *a, int n);
  * randomness of its own asks for its stream here instead of mixing the
  * seed by hand, so the derivations live in one place (rng_stream) and a
  * new use gets a stream of its own. The values 1 to 6 are part of the
- * derivation: renumbering them changes every output of lgc sample and
- * lgc augment. */
+ * derivation: renumbering them changes every output of lgc sample, lgc
+ * augment and lgc compress. */
 typedef enum {
     RNG_STREAM_SAMPLE_LABELS = 1, /* lgc sample: the order of the labels */
     RNG_STREAM_SAMPLE_CODES = 2,  /* lgc sample: the codes drawn from the mixtures */
@@ -35,9 +35,11 @@ typedef enum {
     RNG_STREAM_WARPS = 4,         /* --augment warps (lgc sample, lgc augment) */
     RNG_STREAM_GRID_WARPS = 5,    /* lgc sample --png: the grid's warps */
     RNG_STREAM_AUGMENT_ORDER = 6, /* lgc augment: the rounds over the source images */
+    RNG_STREAM_HOLDOUT = 7,       /* lgc compress: the held-out slice */
     /* Per-class streams, index = the class: each class's draw is then
-     * independent of the others and of the thread that runs it. */
-    RNG_STREAM_MIXTURE_FIT,  /* lgc compress: fitting class index's mixtures */
+     * independent of the others and of the thread that runs it. Their
+     * values are not part of the derivation. */
+    RNG_STREAM_MIXTURE_FIT = 16, /* lgc compress: fitting class index's mixtures */
     RNG_STREAM_SUBSET_CLASS, /* lgc subset: class index's random choice */
     RNG_STREAM_MEDOIDS,      /* lgc subset --method gradient: class index's k-medoids */
     RNG_STREAM_GUIDE,        /* lgc compress --guide: the guide's initial weights */

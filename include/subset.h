@@ -17,11 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "dataset_open.h"
+#include "idx.h"
 #include "net.h"
 
 /* The weights file next to the IDX_TRAIN_IMAGES and IDX_TRAIN_LABELS
  * (idx.h) of an output directory. */
-#define SUBSET_WEIGHTS "train-weights-idx1-float"
+#define SUBSET_WEIGHTS IDX_TRAIN_WEIGHTS
 /* gzip level of the .gz files: 9, as `gzip -9` ships them. */
 #define SUBSET_GZIP_LEVEL 9
 

@@ -122,7 +122,7 @@ for spec in "${variant_list[@]}"; do
     if [ ! -s "$model" ]; then
         log "compress $v: $compress_args $args"
         # shellcheck disable=SC2086 # options are words; the variant's come last and win
-        "$lgc" compress "$data" -o "$model" --threads "$threads" -q $compress_args $args \
+        "$lgc" compress "$data" -o "$model" --threads "$threads" -q -f $compress_args $args \
             --latents "$res/latents-$v.csv"
     fi
     "$lgc" info --json "$model" >"$out/lgc/$v.json"
@@ -145,7 +145,7 @@ for spec in "${variant_list[@]}"; do
             dir=$out/sets/$v/lgc-s$s
             if [ ! -s "$out/runs/$v-lgc-s$s.json" ]; then
                 # shellcheck disable=SC2086
-                "$lgc" sample "$model" -n "${samples:-$n_train}" -o "$dir" --seed "$s" \
+                "$lgc" sample "$model" -n "${samples:-$n_train}" -o "$dir" -f --seed "$s" \
                     --threads "$threads" -q $augment_args
                 judge "$v-lgc-s$s" "$dir" "$s"
                 rm -rf "$dir"
@@ -155,14 +155,14 @@ for spec in "${variant_list[@]}"; do
         if has random; then
             dir=$out/sets/$v/random-s$s
             [ -e "$dir/train-images-idx3-ubyte" ] ||
-                "$lgc" subset "$data" -o "$dir" --bytes-of "$model" --seed "$s" -q
+                "$lgc" subset "$data" -o "$dir" --bytes-of "$model" --seed "$s" -q -f
             judge "$v-random-s$s" "$dir" "$s"
             row "$v" "$budget" random "$s" "$(bytes "$dir"/train-*-ubyte)"
         fi
         if has random-gzip || has random-gzip-aug; then
             dir=$out/sets/$v/random-gzip-s$s
             [ -e "$dir/train-images-idx3-ubyte.gz" ] ||
-                "$lgc" subset "$data" -o "$dir" --gzip --bytes-of "$model" --seed "$s" -q
+                "$lgc" subset "$data" -o "$dir" --gzip --bytes-of "$model" --seed "$s" -q -f
             if has random-gzip; then
                 judge "$v-random-gzip-s$s" "$dir" "$s"
                 row "$v" "$budget" random-gzip "$s" "$(bytes "$dir"/train-*-ubyte.gz)"
@@ -171,7 +171,7 @@ for spec in "${variant_list[@]}"; do
                 aug=$out/sets/$v/random-gzip-aug-s$s
                 if [ ! -s "$out/runs/$v-random-gzip-aug-s$s.json" ]; then
                     # shellcheck disable=SC2086
-                    "$lgc" augment "$dir" -n "${samples:-$n_train}" -o "$aug" --seed "$s" -q \
+                    "$lgc" augment "$dir" -n "${samples:-$n_train}" -o "$aug" -f --seed "$s" -q \
                         $augment_args
                     judge "$v-random-gzip-aug-s$s" "$aug" "$s"
                     rm -rf "$aug"
@@ -184,7 +184,7 @@ for spec in "${variant_list[@]}"; do
             if [ ! -e "$dir/train-images-idx3-ubyte" ]; then
                 log "subset gradient $v seed $s"
                 # shellcheck disable=SC2086
-                "$lgc" subset "$data" --method gradient -o "$dir" --bytes-of "$model" --seed "$s" \
+                "$lgc" subset "$data" --method gradient -o "$dir" -f --bytes-of "$model" --seed "$s" \
                     --threads "$threads" -q $judge_args
             fi
             if has gradient; then

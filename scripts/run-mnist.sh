@@ -23,9 +23,9 @@ timed() { # timed LABEL COMMAND...: runs it, records wall seconds and peak RSS
     echo "[$label] ${secs} s, peak ${kb} KB resident" >&2
 }
 
-timed compress "$lgc" compress "$data" -o "$out/mnist.lgc" ${LGC_COMPRESS_ARGS:-}
+timed compress "$lgc" compress "$data" -o "$out/mnist.lgc" -f ${LGC_COMPRESS_ARGS:-}
 "$lgc" info "$out/mnist.lgc"
-timed sample "$lgc" sample "$out/mnist.lgc" -n 60000 -o "$out/synth" --png "$out/samples.png"
+timed sample "$lgc" sample "$out/mnist.lgc" -n 60000 -o "$out/synth" --png "$out/samples.png" -f
 timed eval-synth "$lgc" eval "$out/synth" --test "$data" --json ${LGC_EVAL_ARGS:-} | tee "$out/eval-synth.json"
 timed eval-real "$lgc" eval "$data" --test "$data" --json ${LGC_EVAL_ARGS:-} | tee "$out/eval-real.json"
 

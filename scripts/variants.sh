@@ -62,7 +62,7 @@ for spec in "${variant_list[@]}"; do
     rm -f "$out/$name.times"
     log "$name: compress $args"
     # shellcheck disable=SC2086 # the options are words
-    timed compress "$lgc" compress "$data" -o "$out/$name.lgc" --seed "$seed" \
+    timed compress "$lgc" compress "$data" -o "$out/$name.lgc" -f --seed "$seed" \
         --threads "$threads" $args 2>"$out/$name.compress.log"
     "$lgc" info "$out/$name.lgc" --json >"$out/$name.info.json"
     log "$name: sample $n_train"

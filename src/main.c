@@ -9,8 +9,6 @@
 #include "cli.h"
 #include "util.h"
 
-#define LGC_VERSION_STRING "0.4.0"
-
 typedef struct {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -30,7 +28,7 @@ static const command commands[] = {
 static void usage(FILE *out)
 {
     fprintf(out, "usage: lgc <command> [<options>] [<args>]\n"
-                 "       lgc (--help | --version)\n\ncommands:\n");
+                 "       lgc (-h | --help | -V | --version)\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nRun 'lgc <command> --help' for a command's options.\n"
@@ -51,8 +49,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return cli_close_stdout("help");
     }
-    if (!strcmp(name, "--version")) {
-        printf("lgc %s\n", LGC_VERSION_STRING);
+    if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
+        cli_print_version();
         return cli_close_stdout("version");
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -147,6 +147,17 @@ static void test_plain_run_reads_back(void **state)
     assert_int_equal(m.weight_dtype, COMPRESS_DEFAULT_WEIGHTS);
     assert_int_equal(m.gmm_dtype, COMPRESS_DEFAULT_MIXTURES);
     assert_int_equal(m.kmax, 2);
+    /* --epochs 2 with the default held-out slice: exactly 2 epochs of the
+     * rest, recorded, the prior still the whole split's */
+    const long held = N_CLASSES * holdout_class_count(N_PER_CLASS, COMPRESS_DEFAULT_HOLDOUT);
+    const long rest = N_IMAGES - held, per_epoch = (rest + 31) / 32;
+    assert_true(m.training.present);
+    assert_int_equal(m.training.stop, AE_STOP_EPOCHS);
+    assert_int_equal(m.training.steps, 2 * per_epoch);
+    assert_int_equal(m.training.images_seen, 2 * rest);
+    assert_int_equal(m.training.held_out, held);
+    assert_true(m.training.held_bce > 0 && m.training.train_bce > 0);
+    assert_memory_equal(&report.training, &m.training, sizeof m.training);
     for (int c = 0; c < N_CLASSES; c++) {
         assert_int_equal(m.class_counts[c], N_PER_CLASS);
         assert_in_range(m.gmms[c].k, 1, 2);
@@ -251,6 +262,151 @@ static void test_budget_too_small(void **state)
     assert_int_not_equal(access(out, F_OK), 0);
 }
 
+/* --- the held-out slice and the training length --- */
+
+/* n images, labels from the repeating pattern sizes: class c gets sizes[c]
+ * images, spread through the set. */
+static void labelled_dataset(dataset *ds, const int *sizes, int n_classes)
+{
+    int n = 0;
+    for (int c = 0; c < n_classes; c++)
+        n += sizes[c];
+    *ds = (dataset){.n = n, .h = 2, .w = 2, .c = 1, .n_classes = n_classes};
+    ds->images = xmalloc((size_t)n * 4);
+    ds->labels = xmalloc((size_t)n);
+    int left[16], i = 0;
+    memcpy(left, sizes, (size_t)n_classes * sizeof(int));
+    while (i < n)
+        for (int c = 0; c < n_classes; c++)
+            if (left[c]-- > 0) {
+                ds->labels[i] = (uint8_t)c;
+                memset(ds->images + (size_t)i * 4, i & 0xff, 4); /* which image it is */
+                i++;
+            }
+}
+
+static void test_holdout_counts(void **state)
+{
+    (void)state;
+    assert_int_equal(holdout_class_count(140, 0.1), 14);
+    assert_int_equal(holdout_class_count(139, 0.1), 13);
+    assert_int_equal(holdout_class_count(10, 0.1), 1);
+    assert_int_equal(holdout_class_count(9, 0.1), 0); /* too small to spare one */
+    assert_int_equal(holdout_class_count(1, 0.5), 0); /* one training image kept */
+    assert_int_equal(holdout_class_count(2, 0.5), 1);
+    assert_int_equal(holdout_class_count(20, 0.35), 7);
+    assert_int_equal(holdout_class_count(5000, 0), 0);
+    assert_int_equal(holdout_class_count(0, 0.5), 0);
+}
+
+static void test_holdout_split(void **state)
+{
+    (void)state;
+    static const int sizes[4] = {140, 9, 1, 57};
+    dataset ds;
+    labelled_dataset(&ds, sizes, 4);
+    holdout_split a, b, c;
+    holdout_make(&a, &ds, 0.1, 1);
+    holdout_make(&b, &ds, 0.1, 1);
+    holdout_make(&c, &ds, 0.1, 2);
+    long held[4], train[4];
+    dataset_class_counts(held, &a.held);
+    dataset_class_counts(train, &a.train);
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(held[k], holdout_class_count(sizes[k], 0.1));
+        assert_int_equal(held[k] + train[k], sizes[k]);
+    }
+    assert_int_equal(held[1], 0);
+    assert_int_equal(held[2], 0);
+    assert_int_equal(train[2], 1);
+    /* disjoint, together the whole set, each part in dataset order, and
+     * the copies are the images at those positions */
+    uint8_t *seen = xcalloc((size_t)ds.n, 1);
+    for (int i = 0; i < a.train.n; i++) {
+        seen[a.train_index[i]]++;
+        assert_true(i == 0 || a.train_index[i] > a.train_index[i - 1]);
+        assert_int_equal(a.train.labels[i], ds.labels[a.train_index[i]]);
+        assert_int_equal(a.train.images[i * 4], ds.images[a.train_index[i] * 4]);
+    }
+    for (int i = 0; i < a.held.n; i++) {
+        seen[a.held_index[i]]++;
+        assert_true(i == 0 || a.held_index[i] > a.held_index[i - 1]);
+        assert_int_equal(a.held.labels[i], ds.labels[a.held_index[i]]);
+        assert_int_equal(a.held.images[i * 4 + 3], ds.images[a.held_index[i] * 4 + 3]);
+    }
+    for (int i = 0; i < ds.n; i++)
+        assert_int_equal(seen[i], 1);
+    /* the seed decides: the same one, the same slice; another, another */
+    assert_int_equal(a.held.n, b.held.n);
+    assert_memory_equal(a.held_index, b.held_index, (size_t)a.held.n * sizeof(int));
+    assert_int_equal(a.held.n, c.held.n);
+    assert_memory_not_equal(a.held_index, c.held_index, (size_t)a.held.n * sizeof(int));
+    holdout_free(&c);
+    /* 0 holds out nothing */
+    holdout_make(&c, &ds, 0.0, 1);
+    assert_int_equal(c.held.n, 0);
+    assert_int_equal(c.train.n, ds.n);
+    assert_memory_equal(c.train.images, ds.images, (size_t)ds.n * 4);
+    free(seen);
+    holdout_free(&a);
+    holdout_free(&b);
+    holdout_free(&c);
+    dataset_free(&ds);
+}
+
+static void test_step_budget(void **state)
+{
+    (void)state;
+    /* tiny sets get the floor: 1,260 8x8 images, 10 steps an epoch */
+    assert_int_equal(compress_step_budget(1260, 128), COMPRESS_MIN_STEPS);
+    assert_int_equal(compress_step_budget(1, 128), COMPRESS_MIN_STEPS);
+    /* full MNIST less its slice: 422 steps an epoch, still the floor */
+    assert_int_equal(compress_step_budget(54000, 128), COMPRESS_MIN_STEPS);
+    /* 10 epochs once they are more */
+    assert_int_equal(compress_step_budget(100000, 128), 10 * 782);
+    assert_int_equal(compress_step_budget(100000, 1000), COMPRESS_MIN_STEPS);
+    /* and no more than the cap on large sets */
+    assert_int_equal(compress_step_budget(10000000, 128), COMPRESS_MAX_STEPS);
+    /* evaluations: a 20th of the budget on a tiny set, at most every 250
+     * steps, never more often than once an epoch */
+    ae_schedule s = compress_schedule(4690, 1260, 128);
+    assert_int_equal(s.max_steps, 4690);
+    assert_int_equal(s.eval_every, 235);
+    assert_int_equal(s.patience, COMPRESS_PATIENCE);
+    assert_int_equal(compress_schedule(50000, 10000000, 128).eval_every, 250);
+    assert_int_equal(compress_schedule(100, 12800, 128).eval_every, 100);
+    assert_int_equal(compress_schedule(10, 1260, 128).eval_every, 10);
+    assert_int_equal(compress_schedule(1, 5, 128).eval_every, 1);
+}
+
+/* The step budget with --steps and early stopping, recorded; --holdout 0
+ * with --epochs records nothing (the old file). */
+static void test_schedule_recorded(void **state)
+{
+    (void)state;
+    char out[512];
+    compress_config cfg = tiny_config(path(out, "steps.lgc"));
+    cfg.train.epochs = 0;
+    cfg.max_steps = 7;
+    compress_report report;
+    assert_int_equal(compress_run(&cfg, &report), LGC_OK);
+    lgc_model m;
+    assert_int_equal(lgcf_read(&m, NULL, out), LGC_OK);
+    assert_true(m.training.present);
+    assert_true(m.training.stop == AE_STOP_BUDGET || m.training.stop == AE_STOP_EARLY);
+    assert_in_range(m.training.steps, 1, 7);
+    assert_in_range(m.training.best_step, 1, m.training.steps);
+    assert_true(m.training.held_out > 0 && m.training.held_bce > 0);
+    lgc_model_free(&m);
+    cfg = tiny_config(out);
+    cfg.holdout = 0;
+    assert_int_equal(compress_run(&cfg, &report), LGC_OK);
+    assert_int_equal(lgcf_read(&m, NULL, out), LGC_OK);
+    assert_false(m.training.present);
+    assert_int_equal(report.training.held_out, 0);
+    lgc_model_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +415,10 @@ int main(void)
         cmocka_unit_test(test_labels_with_a_gap),
         cmocka_unit_test(test_budget_run_fits),
         cmocka_unit_test(test_budget_too_small),
+        cmocka_unit_test(test_holdout_counts),
+        cmocka_unit_test(test_holdout_split),
+        cmocka_unit_test(test_step_budget),
+        cmocka_unit_test(test_schedule_recorded),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

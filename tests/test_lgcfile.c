@@ -1677,7 +1677,7 @@ static void test_decode_overflow(void **state)
     const float z[2 * 3] = {1, 1, 1, -1, -1, -1};
     uint8_t img[2 * 16];
     memset(img, 0x55, sizeof img);
-    decoder_decode_u8(&dec, z, 2, img);
+    decoder_decode_u8(&dec, z, 2, 4, 4, img);
     for (int p = 0; p < 16; p++)
         assert_int_equal(img[p], 0); /* NaN pixels */
     net_free(&dec);
@@ -1712,12 +1712,85 @@ static void test_decode_without_conv(void **state)
     for (int i = 0; i < B * 3; i++)
         z[i] = (float)(i % 5) - 2.0f;
     uint8_t img[B * 16];
-    decoder_decode_u8(&dec, z, B, img);
+    decoder_decode_u8(&dec, z, B, 4, 4, img);
     /* each image is its own: the first and the (5th, same z) agree */
     assert_memory_equal(img, img + 5 * 16, 16);
     net_free(&dec);
     lgc_model_free(&r);
     free(buf);
+    lgc_model_free(&m);
+}
+
+/* A decoder whose output frames the image (FORMAT.md, DECO): its output
+ * may exceed h and w by up to LGCF_MAX_FRAME each, the image being the
+ * top-left, which lgc sample decodes; an output smaller than the image,
+ * larger by more, or of other channels is refused. The test model's
+ * decoder outputs 1x4x4. */
+static void test_padded_decoder(void **state)
+{
+    (void)state;
+    forge g;
+    forge_init(&g);
+    static const struct {
+        uint32_t h, w;
+        const char *want; /* NULL: accepted */
+    } cases[] = {
+        {3, 3, NULL},
+        {1, 4, NULL},
+        {4, 1, NULL},
+        {2, 3, NULL},
+        {5, 4, "decoder outputs 1x4x4 (c x h x w) but images are 1x5x4 (the output may exceed "
+               "h and w by at most 3 each)"},
+        {4, 7, "but images are 1x4x7"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tpatch32(&g.raw[T_SHAP], SHAP_H, cases[i].h);
+        tpatch32(&g.raw[T_SHAP], SHAP_H + 4, cases[i].w);
+        forge_rebuild(&g);
+        if (cases[i].want) {
+            expect_reject(&g.file, cases[i].want);
+            continue;
+        }
+        lgc_model r;
+        assert_int_equal(lgcf_read_mem(&r, NULL, g.file.p, g.file.len, "framed.lgc"), LGC_OK);
+        assert_int_equal(r.h, (int)cases[i].h);
+        assert_int_equal(r.w, (int)cases[i].w);
+        net dec;
+        assert_int_equal(decoder_from_model(&dec, &r, 1), LGC_OK);
+        const float z[3] = {0.5f, -1.0f, 2.0f};
+        uint8_t full[16], img[16];
+        decoder_decode_u8(&dec, z, 1, 4, 4, full);
+        decoder_decode_u8(&dec, z, 1, r.h, r.w, img);
+        for (int y = 0; y < r.h; y++)
+            assert_memory_equal(img + y * r.w, full + y * 4, (size_t)r.w);
+        net_free(&dec);
+        lgc_model_free(&r);
+    }
+    forge_free(&g);
+
+    /* A frame of 4 rows or columns is one too many: the writer, which
+     * reads its bytes back, refuses it. */
+    lgc_model m;
+    make_model(&m, LGCF_F32);
+    m.n_layers = 2;
+    m.dec_specs[0] = (layer_spec){LAYER_DENSE, {1, 8, 8}};
+    m.dec_specs[1] = (layer_spec){LAYER_SIGMOID, {0, 0, 0}};
+    m.n_dec_params = 3 * 64 + 64;
+    m.dec_params = xrealloc(m.dec_params, m.n_dec_params * sizeof(float));
+    for (size_t j = 0; j < m.n_dec_params; j++)
+        m.dec_params[j] = (float)((j % 7) * 0.1 - 0.3);
+    char *path = tmp_path("framed.lgc");
+    m.h = m.w = 5;
+    assert_int_equal(lgcf_write(path, &m), LGC_OK);
+    m.h = 4;
+    assert_int_equal(lgcf_write(path, &m), LGC_EFORMAT);
+    assert_non_null(strstr(lgc_errmsg(), "decoder outputs 1x8x8 (c x h x w) but images are 1x4x5"));
+    m.h = 5;
+    m.c = 3;
+    assert_int_equal(lgcf_write(path, &m), LGC_EFORMAT);
+    assert_non_null(strstr(lgc_errmsg(), "but images are 3x5x5"));
+    unlink(path);
+    free(path);
     lgc_model_free(&m);
 }
 
@@ -1795,6 +1868,168 @@ static void test_disk_failures(void **state)
     lgc_model_free(&m);
 }
 
+/* --- the training record (TRNG) --- */
+
+/* A record that make_model's prior (123,506 images in 3 classes) admits. */
+static lgc_training t_record(void)
+{
+    return (lgc_training){.present = 1,
+                          .stop = 2,
+                          .steps = 4690,
+                          .best_step = 3995,
+                          .images_seen = 4690ull * 128 - 3,
+                          .held_out = 17350,
+                          .held_bce = 0.1875f,
+                          .train_bce = 0.1796875f};
+}
+
+/* The TRNG payload of docs/FORMAT.md, from the test's own encoder. */
+static void encode_training(tbuf *b, const lgc_training *t)
+{
+    memset(b, 0, sizeof *b);
+    tu32(b, (uint32_t)t->stop);
+    tu32(b, (uint32_t)t->steps);
+    tu32(b, (uint32_t)(t->steps >> 32));
+    tu32(b, (uint32_t)t->best_step);
+    tu32(b, (uint32_t)(t->best_step >> 32));
+    tu32(b, (uint32_t)t->images_seen);
+    tu32(b, (uint32_t)(t->images_seen >> 32));
+    tu32(b, t->held_out);
+    tu32(b, bits_of(t->held_bce));
+    tu32(b, bits_of(t->train_bce));
+}
+
+/* make_model's five sections and a TRNG payload trng (cut to cut bytes
+ * when cut < its length). */
+static void forge_with_training(tbuf *f, const tbuf *trng, size_t cut)
+{
+    lgc_model m;
+    make_model(&m, LGCF_F32);
+    tbuf raw[T_NSEC];
+    encode_payloads(raw, &m);
+    tbuf t = *trng;
+    t.len = cut < trng->len ? cut : trng->len;
+    tsection s[T_NSEC + 1];
+    for (int i = 0; i < T_NSEC; i++)
+        s[i] = (tsection){t_tags[i], &raw[i], 0};
+    s[T_NSEC] = (tsection){"TRNG", &t, 0};
+    assemble(f, s, T_NSEC + 1, NULL);
+    for (int i = 0; i < T_NSEC; i++)
+        tfree(&raw[i]);
+    lgc_model_free(&m);
+}
+
+static void test_training_roundtrip(void **state)
+{
+    (void)state;
+    lgc_model m, r;
+    lgcf_sizes z;
+    make_model(&m, LGCF_F32);
+    size_t len0, len;
+    uint8_t *without = written_bytes(&m, &len0);
+    assert_int_equal(lgcf_read_mem(&r, &z, without, len0, "m.lgc"), LGC_OK);
+    assert_false(r.training.present); /* "not recorded" */
+    assert_int_equal(z.training_bytes, 0);
+    lgc_model_free(&r);
+    m.training = t_record();
+    uint8_t *buf = written_bytes(&m, &len);
+    assert_int_equal(lgcf_read_mem(&r, &z, buf, len, "m.lgc"), LGC_OK);
+    assert_memory_equal(&r.training, &m.training, sizeof m.training);
+    assert_int_equal(len, len0 + z.training_bytes);
+    assert_true(z.training_bytes <= LGCF_TRAINING_SECTION_BYTES);
+    assert_int_equal(z.header_bytes + z.shape_bytes + z.prior_bytes + z.decoder_bytes +
+                         z.mixture_bytes + z.bic_bytes + z.training_bytes + z.other_bytes,
+                     len);
+    assert_rewrite_is(&r, buf, len, "rewritten with its record");
+    /* the test's encoder, from the spec, reads the same */
+    tbuf trng, f;
+    encode_training(&trng, &m.training);
+    assert_int_equal(trng.len, 40);
+    forge_with_training(&f, &trng, trng.len);
+    lgc_model_free(&r);
+    assert_int_equal(lgcf_read_mem(&r, NULL, f.p, f.len, "forged.lgc"), LGC_OK);
+    assert_memory_equal(&r.training, &m.training, sizeof m.training);
+    tfree(&trng);
+    tfree(&f);
+    free(buf);
+    free(without);
+    lgc_model_free(&r);
+    lgc_model_free(&m);
+}
+
+static void test_training_truncated(void **state)
+{
+    (void)state;
+    lgc_training t = t_record();
+    tbuf trng, f;
+    encode_training(&trng, &t);
+    for (size_t cut = 0; cut < trng.len; cut++) {
+        forge_with_training(&f, &trng, cut);
+        expect_reject(&f, "truncated in section TRNG");
+        tfree(&f);
+    }
+    tu8(&trng, 0);
+    forge_with_training(&f, &trng, trng.len);
+    expect_reject(&f, "1 unexpected bytes at the end of section TRNG");
+    tfree(&f);
+    tfree(&trng);
+}
+
+static void test_training_hostile(void **state)
+{
+    (void)state;
+    static const struct {
+        int field;
+        double value;
+        const char *want;
+    } cases[] = {
+        {0, 3, "unknown stop reason 3"},
+        {1, 0, "step counts out of range (0 steps"},
+        {1, -1.0, "step counts out of range"}, /* a negative count, as u64 */
+        {2, 0, "best 0"},
+        {2, 4691, "best 4691"},
+        {3, 4689, "4689 images seen in 4690 steps"},
+        {3, -1.0, "images seen"},
+        {4, 123504, "123504 images held out of 123506 in 3 classes"},
+        {5, NAN, "are not finite values >= 0"},
+        {5, INFINITY, "are not finite values >= 0"},
+        {6, -0.5, "are not finite values >= 0"},
+        {6, NAN, "are not finite values >= 0"},
+        {7, 0, "are not finite values >= 0"}, /* nothing held out, yet a held-out loss */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        lgc_training t = t_record();
+        const double v = cases[i].value;
+        const uint64_t count = v < 0 ? UINT64_MAX : (uint64_t)v;
+        switch (cases[i].field) {
+        case 0: t.stop = (int)v; break;
+        case 1: t.steps = count; break;
+        case 2: t.best_step = count; break;
+        case 3: t.images_seen = count; break;
+        case 4: t.held_out = (uint32_t)v; break;
+        case 5: t.held_bce = (float)v; break;
+        case 6: t.train_bce = (float)v; break;
+        case 7: t.held_out = 0; break;
+        }
+        tbuf trng, f;
+        encode_training(&trng, &t);
+        forge_with_training(&f, &trng, trng.len);
+        expect_reject(&f, cases[i].want);
+        tfree(&f);
+        tfree(&trng);
+    }
+    /* the writer refuses such a record before anything exists */
+    lgc_model m;
+    make_model(&m, LGCF_F32);
+    m.training = t_record();
+    m.training.train_bce = NAN;
+    char *path = tmp_path("nan-record.lgc");
+    assert_int_equal(lgcf_write(path, &m), LGC_EFORMAT);
+    assert_int_equal(access(path, F_OK), -1);
+    free(path);
+    lgc_model_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1826,8 +2061,12 @@ int main(void)
         cmocka_unit_test(test_forged_limits),
         cmocka_unit_test(test_decode_overflow),
         cmocka_unit_test(test_decode_without_conv),
+        cmocka_unit_test(test_padded_decoder),
         cmocka_unit_test(test_disk),
         cmocka_unit_test(test_disk_failures),
+        cmocka_unit_test(test_training_roundtrip),
+        cmocka_unit_test(test_training_truncated),
+        cmocka_unit_test(test_training_hostile),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }

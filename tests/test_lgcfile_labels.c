@@ -2,7 +2,8 @@
  * class labels of the user's data, src/io/lgcfile_labels.c): absent for
  * the indices 0..K-1, integers and names round-trip bit for bit, and
  * forged payloads (unknown kind, truncation, order, duplicates, names
- * that are no folder name, a second LABL) are refused with a message. */
+ * that are no folder name, a second LABL) are refused with a message; the
+ * section beside a training record (TRNG). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -225,6 +226,44 @@ static void test_second_labl_refused(void **state)
     lgc_model_free(&m);
 }
 
+/* Offset of the first occurrence of tag in buf, or len. */
+static size_t find_tag(const uint8_t *buf, size_t len, const char *tag)
+{
+    size_t i = 0;
+    while (i + 4 <= len && memcmp(buf + i, tag, 4))
+        i++;
+    return i + 4 <= len ? i : len;
+}
+
+static void test_labels_with_training_record(void **state)
+{
+    (void)state;
+    static const int64_t values[2] = {3, 7};
+    lgc_model m, r;
+    lgcf_sizes z;
+    make_small_model(&m, 2); /* 21 training images */
+    class_labels_from_values(&m.classes, values, 2);
+    m.training = (lgc_training){.present = 1, .stop = 2, .steps = 100, .best_step = 80,
+                                .images_seen = 1700, .held_out = 4, .held_bce = 0.25f,
+                                .train_bce = 0.125f};
+    size_t len;
+    uint8_t *buf = encode(&m, &len);
+    assert_int_equal(lgcf_read_mem(&r, &z, buf, len, "both"), LGC_OK);
+    assert_memory_equal(&r.training, &m.training, sizeof m.training);
+    assert_memory_equal(r.classes.values, values, sizeof values);
+    assert_true(z.training_bytes > 0 && z.labels_bytes > 0);
+    assert_int_equal(z.header_bytes + z.shape_bytes + z.prior_bytes + z.decoder_bytes +
+                         z.mixture_bytes + z.bic_bytes + z.training_bytes + z.labels_bytes +
+                         z.other_bytes,
+                     z.file_bytes);
+    /* the writer's order: TRNG, then LABL */
+    assert_true(find_tag(buf, len, "TRNG") < find_tag(buf, len, "LABL"));
+    assert_true(find_tag(buf, len, "LABL") < len);
+    lgc_model_free(&r);
+    lgc_model_free(&m);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_names_round_trip),
         cmocka_unit_test(test_forged_payloads),
         cmocka_unit_test(test_second_labl_refused),
+        cmocka_unit_test(test_labels_with_training_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

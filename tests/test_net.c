@@ -18,6 +18,7 @@
 
 #include "model.h"
 #include "net.h"
+#include "pad.h"
 #include "quant.h"
 #include "rng.h"
 #include "threads.h"
@@ -266,16 +267,21 @@ static void ae_batch_matches_finite_differences(void **state)
         {1, 0.7f, 0.3f, 50.0f, 2.0f}, /* all four terms */
     };
     const int B = 4, d = 2, labels[4] = {0, 1, 1, 0};
-    const tshape img = {1, 4, 4};
-    for (size_t v = 0; v < sizeof variants / sizeof *variants; v++) {
-        const ae_loss_opts *lo = &variants[v];
+    /* Each variant on a 4x4 image, then on a 3x2 image in the top-left of
+     * that frame (pad.h): the BCE counts its pixels only, and the guide
+     * sees the frame's copies of the decoded edge. */
+    const tshape frame = {1, 4, 4}, images[2] = {{1, 4, 4}, {1, 3, 2}};
+    const size_t n_variants = sizeof variants / sizeof *variants;
+    for (size_t v = 0; v < 2 * n_variants; v++) {
+        const ae_loss_opts *lo = &variants[v % n_variants];
+        const tshape img = images[v / n_variants];
         const layer_spec es[] = {{LAYER_CONV3, {2, 0, 0}}, {LAYER_SIGMOID, {0, 0, 0}},
                                  {LAYER_DENSE, {lo->vae ? 2 * d : d, 1, 1}}};
         const layer_spec dsp[] = {{LAYER_DENSE, {2, 2, 2}}, {LAYER_SIGMOID, {0, 0, 0}},
                                   {LAYER_UPSAMPLE2, {0, 0, 0}}, {LAYER_CONV3, {1, 0, 0}},
                                   {LAYER_SIGMOID, {0, 0, 0}}};
         net enc, dec;
-        assert_int_equal(net_init(&enc, img, es, 3, B), LGC_OK);
+        assert_int_equal(net_init(&enc, frame, es, 3, B), LGC_OK);
         assert_int_equal(net_init(&dec, (tshape){d, 1, 1}, dsp, 5, B), LGC_OK);
         rng_t rng;
         rng_seed(&rng, 40 + v);
@@ -288,6 +294,7 @@ static void ae_batch_matches_finite_differences(void **state)
         float x[4 * 16], eps[4 * 2];
         for (int i = 0; i < B * 16; i++)
             x[i] = (float)rng_uniform(&rng);
+        pad_replicate(x, B, img.h, img.w, frame.h, frame.w);
         for (int i = 0; i < B * d; i++)
             eps[i] = (float)rng_normal(&rng);
         net guide = {0};
@@ -295,7 +302,7 @@ static void ae_batch_matches_finite_differences(void **state)
         if (lo->guide > 0) {
             const layer_spec gs[] = {{LAYER_CONV3, {2, 0, 0}}, {LAYER_SIGMOID, {0, 0, 0}},
                                      {LAYER_DENSE, {2, 1, 1}}};
-            assert_int_equal(net_init(&guide, img, gs, 3, B), LGC_OK);
+            assert_int_equal(net_init(&guide, frame, gs, 3, B), LGC_OK);
             net_init_params(&guide, &rng);
             for (size_t j = 0; j < guide.n_params; j++)
                 guide.params[j] += 0.5f * (float)rng_normal(&rng);
@@ -303,7 +310,7 @@ static void ae_batch_matches_finite_differences(void **state)
             memcpy(guide_params, guide.params, guide.n_params * sizeof *guide_params);
         }
         ae_work w;
-        ae_work_init(&w, &enc, &dec, B, lo, lo->guide > 0 ? &guide : NULL);
+        ae_work_init(&w, &enc, &dec, B, lo, lo->guide > 0 ? &guide : NULL, img);
         ae_case k = {&enc, &dec, x, eps, labels, B, lo, &w};
         double terms[4];
         ae_batch(&enc, &dec, x, labels, eps, B, lo, &w, terms);
@@ -537,6 +544,112 @@ static void judge_learns_toy_data(void **state)
     threads_set(1);
 }
 
+/* n flat 8x8 images of one grey level, labels alternating 0/1. */
+static void flat_dataset(dataset *ds, int n, uint8_t level)
+{
+    memset(ds, 0, sizeof *ds);
+    ds->n = n, ds->h = 8, ds->w = 8, ds->c = 1, ds->n_classes = 2;
+    ds->images = xmalloc((size_t)n * 64);
+    ds->labels = xmalloc((size_t)n);
+    memset(ds->images, level, (size_t)n * 64);
+    for (int i = 0; i < n; i++)
+        ds->labels[i] = (uint8_t)(i % 2);
+}
+
+/* Two toy autoencoders with the same initial parameters, trained two ways
+ * and compared. */
+typedef struct {
+    net enc[2], dec[2];
+} twin_autoencoders;
+
+static void twins_init(twin_autoencoders *t, uint64_t seed)
+{
+    for (int i = 0; i < 2; i++) {
+        rng_t rng;
+        rng_seed(&rng, seed);
+        toy_autoencoder(&t->enc[i], &t->dec[i], &rng);
+    }
+}
+
+/* Both ended with the same parameters, bit for bit; frees them. */
+static void twins_assert_same_and_free(twin_autoencoders *t)
+{
+    for (int k = 0; k < 2; k++) {
+        net *a = k ? t->dec : t->enc;
+        assert_int_equal(a[0].n_params, a[1].n_params);
+        assert_memory_equal(a[0].params, a[1].params, a[0].n_params * sizeof(float));
+    }
+    for (int i = 0; i < 2; i++) {
+        net_free(&t->enc[i]);
+        net_free(&t->dec[i]);
+    }
+}
+
+/* Training on black images drives the held-out white ones' loss up from
+ * the first evaluation on: early stopping must stop after the patience
+ * and hand back exactly the parameters of the best (first) evaluation,
+ * which a run stopped at that step reproduces bit for bit. */
+static void early_stopping_restores_best(void **state)
+{
+    (void)state;
+    threads_set(1);
+    dataset train, held;
+    flat_dataset(&train, 64, 0);
+    flat_dataset(&held, 16, 255);
+    train_opts o = {0, 16, 1e-2f, 1, 3, 0, NULL};
+    const ae_schedule sch = {.max_steps = 400, .eval_every = 8, .patience = 3, .min_gain = 1e-3};
+    twin_autoencoders t;
+    twins_init(&t, 21);
+    ae_train_record rec;
+    double loss;
+    assert_int_equal(
+        ae_train_held(&t.enc[0], &t.dec[0], &train, &held, &sch, &o, NULL, &rec, &loss, NULL),
+        LGC_OK);
+    assert_int_equal(rec.stop, AE_STOP_EARLY);
+    assert_int_equal(rec.best_step, 8);
+    assert_int_equal(rec.steps, 8 + 3 * 8);
+    assert_int_equal(rec.images_seen, rec.steps * 16);
+    assert_float_equal(rec.held_bce, ae_reconstruction_bce(&t.enc[0], &t.dec[0], &held), 1e-9);
+    const ae_schedule best = {.max_steps = 8, .eval_every = 8, .patience = 3, .min_gain = 1e-3};
+    assert_int_equal(
+        ae_train_held(&t.enc[1], &t.dec[1], &train, &held, &best, &o, NULL, &rec, &loss, NULL),
+        LGC_OK);
+    assert_int_equal(rec.stop, AE_STOP_BUDGET);
+    twins_assert_same_and_free(&t);
+    dataset_free(&train);
+    dataset_free(&held);
+}
+
+/* Without held-out images the budget alone decides, and a budget of e
+ * whole epochs is ae_train's e epochs, bit for bit (--epochs keeps its
+ * meaning: the same loop, the same random draws). */
+static void step_budget_is_epochs(void **state)
+{
+    (void)state;
+    threads_set(1);
+    rng_t rng;
+    rng_seed(&rng, 4);
+    dataset ds;
+    toy_dataset(&ds, 100, &rng); /* 4 steps per epoch, the last of 4 images */
+    twin_autoencoders t;
+    twins_init(&t, 9);
+    train_opts o = {3, 32, 1e-2f, 1, 5, 0, NULL};
+    double a, b;
+    assert_int_equal(ae_train(&t.enc[0], &t.dec[0], &ds, &o, NULL, &a, NULL), LGC_OK);
+    const ae_schedule sch = {.max_steps = 12, .eval_every = 5, .patience = 1, .min_gain = 1e-3};
+    ae_train_record rec;
+    assert_int_equal(ae_train_held(&t.enc[1], &t.dec[1], &ds, NULL, &sch, &o, NULL, &rec, &b, NULL),
+                     LGC_OK);
+    assert_int_equal(rec.steps, 12);
+    assert_int_equal(rec.best_step, 12);
+    assert_int_equal(rec.images_seen, 300);
+    assert_int_equal(rec.stop, AE_STOP_BUDGET);
+    assert_true(isnan(rec.held_bce));
+    assert_float_equal(a, b, 0);
+    twins_assert_same_and_free(&t);
+    dataset_free(&ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -544,6 +657,8 @@ int main(void)
         cmocka_unit_test(backward_matches_finite_differences),
         cmocka_unit_test(threads_agree),
         cmocka_unit_test(autoencoder_learns_toy_data),
+        cmocka_unit_test(early_stopping_restores_best),
+        cmocka_unit_test(step_budget_is_epochs),
         cmocka_unit_test(backward_input_matches_backward),
         cmocka_unit_test(ae_batch_matches_finite_differences),
         cmocka_unit_test(variants_learn_toy_data),

@@ -43,6 +43,7 @@ static void streams_are_pinned(void **state)
         {RNG_STREAM_WARPS, 7, 0, 0x1604719dcb6aae94ULL},
         {RNG_STREAM_GRID_WARPS, 1, 0, 0x67a09971787cbe34ULL},
         {RNG_STREAM_AUGMENT_ORDER, 1, 0, 0x88fccd93f527a844ULL},
+        {RNG_STREAM_HOLDOUT, 1, 0, 0x61ab506892312f40ULL},
         {RNG_STREAM_MIXTURE_FIT, 1, 0, 0x3a85094d38d10280ULL},
         {RNG_STREAM_SUBSET_CLASS, 5, 9, 0xe0387d976b7df0ecULL},
         {RNG_STREAM_MEDOIDS, 1, 3, 0x77e1c6fdeb73b578ULL},
@@ -58,7 +59,8 @@ static void streams_keep_the_legacy_derivations(void **state)
     static const uint64_t seeds[] = {0, 1, 42, 0xffffffffffffffffULL};
     static const rng_stream_id numbered[] = {
         RNG_STREAM_SAMPLE_LABELS, RNG_STREAM_SAMPLE_CODES, RNG_STREAM_GRID_CODES,
-        RNG_STREAM_WARPS,         RNG_STREAM_GRID_WARPS,   RNG_STREAM_AUGMENT_ORDER};
+        RNG_STREAM_WARPS,         RNG_STREAM_GRID_WARPS,   RNG_STREAM_AUGMENT_ORDER,
+        RNG_STREAM_HOLDOUT};
     static const rng_stream_id per_class[] = {RNG_STREAM_MIXTURE_FIT, RNG_STREAM_SUBSET_CLASS,
                                               RNG_STREAM_MEDOIDS};
     for (size_t s = 0; s < sizeof seeds / sizeof seeds[0]; s++) {

@@ -44,6 +44,29 @@ int cli_parse_u64(uint64_t *out, const char *opt, const char *arg)
     return LGC_OK;
 }
 
+int cli_parse_bytes(long *out, const char *opt, const char *arg, long max)
+{
+    char *end = NULL;
+    long v = -1, mult = 1;
+    errno = 0;
+    if (*arg >= '0' && *arg <= '9') { /* strtol would accept a sign or spaces */
+        v = strtol(arg, &end, 10);
+        if (*end == 'K' || *end == 'k')
+            mult = 1024, end++;
+        else if (*end == 'M' || *end == 'm')
+            mult = 1024 * 1024, end++;
+    }
+    if (v < 0 || errno || *end)
+        return lgc_fail(LGC_EUSAGE,
+                        "option '--%s' expects a byte count such as 32768, 32K or 1M, got '%s'",
+                        opt, arg);
+    if (v < 1 || v > max / mult)
+        return lgc_fail(LGC_EUSAGE, "option '--%s' must be in 1..%ld bytes, got '%s'", opt, max,
+                        arg);
+    *out = v * mult;
+    return LGC_OK;
+}
+
 int cli_parse_float(float *out, const char *opt, const char *arg, double lo, double hi)
 {
     char *end;
@@ -122,6 +145,8 @@ int cli_report(const char *cmd, int status)
         fprintf(stderr, "try 'lgc %s --help'\n", cmd);
     return lgc_exit_code(status);
 }
+
+void cli_print_version(void) { printf("lgc %s\n", LGC_VERSION_STRING); }
 
 int cli_close_stdout(const char *cmd)
 {

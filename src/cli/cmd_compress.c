@@ -1,16 +1,7 @@
 /* cmd_compress.c - `lgc compress DIR -o FILE`: parses the options into a
- * compress_config, runs the pipeline (include/compress.h) and prints its
- * last line. The pipeline trains the autoencoder, encodes every training
- * image, fits one Gaussian mixture per class (k by BIC) and writes the
- * decoder and the mixtures to a .lgc file.
- *
- * Variants (docs/DESIGN.md): --model conv|mlp picks the architecture,
- * --vae makes it a variational autoencoder, --contrastive adds the pair
- * loss, --guide a fixed classifier's cross-entropy on the decoded images;
- * none changes the file format. --budget picks the latent size, the
- * widths, kmax and the precision of weights and mixtures so that the file
- * fits (src/pipeline/budget.c). The dataset may be in any format
- * dataset_open reads. */
+ * compress_config (include/compress.h), checks the outputs before any
+ * work, runs the pipeline (src/pipeline/) and prints its last line. The
+ * dataset may be in any format dataset_open reads. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -19,15 +10,18 @@
 
 #include "cli.h"
 #include "compress.h"
+#include "output_path.h"
 #include "threads.h"
 #include "util.h"
 
 #define MAX_WEIGHT 1e6 /* bound on --beta, --contrastive and --guide */
 #define MAX_BUDGET (1L << 30) /* the .lgc reader's file limit */
+#define MAX_STEPS 100000000L  /* bound on --steps: weeks of training */
 
 typedef struct {
     compress_config cfg;
     int threads;
+    int force;
 } compress_opts;
 
 static void usage(FILE *f)
@@ -38,10 +32,12 @@ static void usage(FILE *f)
             "files, PNG class folders, or - for an IDX or NPY stream on standard input:\n"
             "see 'man lgc'), fits one Gaussian mixture per class to the latent codes (k\n"
             "chosen by BIC) and writes the decoder and the mixtures to <file.lgc>. Labels\n"
-            "may be any integers or folder names: the file keeps them. The conv model\n"
-            "needs height and width divisible by 4; the mlp model takes any size.\n\n"
+            "may be any integers or folder names: the file keeps them. Any image size:\n"
+            "the conv model sees images padded to multiples of 4, and samples are\n"
+            "cropped back.\n\n"
             "options:\n"
             "  -o, --output <file>     output .lgc file (required)\n"
+            "  -f, --force             replace existing output files\n"
             "      --format <f>        read <dataset> as idx, npy, cifar or png instead of\n"
             "                          recognising it\n"
             "      --test <dataset>    test split for the reconstruction report [the one\n"
@@ -51,72 +47,47 @@ static void usage(FILE *f)
             "      --latent <d>        latent dimension [%d]\n"
             "      --widths <c1>,<c2>  conv: channels of the two conv layers [%d,%d]\n"
             "      --hidden <n>        mlp: width of the hidden layers [%d]\n"
-            "      --vae               variational: the encoder outputs a mean and a\n"
-            "                          log-variance, z = mean + exp(logvar/2) * N(0,1);\n"
-            "                          the mixtures are fitted to the means\n"
+            "      --vae               variational autoencoder (z = mean + exp(logvar/2) *\n"
+            "                          N(0,1)); the mixtures are fitted to the means\n"
             "      --beta <b>          VAE only: weight of the KL term [%g]\n"
-            "      --contrastive <w>   add w times the pair loss over all pairs of each\n"
-            "                          batch: same class D^2, different class\n"
-            "                          max(0, margin - D)^2 (on the means with --vae)\n"
+            "      --contrastive <w>   add w times the pair loss of each batch: same class\n"
+            "                          D^2, different class max(0, margin - D)^2\n"
             "      --margin <m>        with --contrastive: the margin [%g]\n"
-            "      --guide <g>         add g times the cross-entropy of a classifier,\n"
-            "                          trained first on the same images and not stored,\n"
-            "                          on the decoded images against their labels;\n"
-            "                          0 is off [%g]\n"
-            "      --epochs <n>        training epochs [%d]\n"
+            "      --guide <g>         add g times a classifier's cross-entropy on the\n"
+            "                          decoded images (not stored); 0 is off [%g]\n"
+            "      --holdout <f>       hold out this fraction of each class (0..%g) to\n"
+            "                          decide when training stops; 0 holds out none [%g]\n"
+            "      --steps <n>         train for at most n steps (batches) [10 epochs of\n"
+            "                          the rest, at least %d and at most %d steps];\n"
+            "                          stops early when the held-out loss has not\n"
+            "                          improved by %g%% over %d evaluations\n"
+            "      --epochs <n>        train exactly n epochs instead, no early stopping\n"
             "      --batch <n>         batch size [%d]\n"
             "      --lr <rate>         Adam learning rate [%g]\n"
             "      --kmax <k>          largest mixture size tried per class [%d]\n"
             "      --cov (full|diag)   covariance type [full]\n"
             "      --weights (f16|f32|int8|int4)\n"
-            "                          decoder weight precision in the file; int8 and int4\n"
-            "                          have one f32 scale per output channel and f16\n"
-            "                          biases; int4 trains the decoder for its rounding\n"
-            "                          [%s]\n"
+            "                          decoder weights in the file (int8, int4: one scale\n"
+            "                          per output channel; int4 trains for it) [%s]\n"
             "      --mixtures (f16|f32|int8)\n"
-            "                          mixture means and Cholesky factors in the file;\n"
-            "                          int8 has one f32 scale per mean and per factor\n"
-            "                          [%s]\n"
-            "      --budget <bytes>    make the file at most this size (suffix K = 1024,\n"
-            "                          M = 1024^2): lgc picks --latent, --widths or\n"
-            "                          --hidden, --kmax, --weights and --mixtures, and\n"
-            "                          prints its choices\n"
+            "                          mixture means and Cholesky factors in the file [%s]\n"
+            "      --budget <bytes>    file at most this size (K = 1024, M = 1024^2): picks\n"
+            "                          --latent, --widths/--hidden, --kmax, --weights and\n"
+            "                          --mixtures, and prints its choices\n"
             "      --latents <file>    also write every training image's latent code\n"
             "                          (a VAE's mean) as CSV: class,z1,...,zd\n"
             "      --seed <n>          random seed [%d]\n"
             "      --threads <n>       threads, 0 = all cores [0]\n"
             "  -q, --quiet             no progress on stderr\n"
-            "  -h, --help              show this help\n",
+            "  -h, --help              show this help\n"
+            "  -V, --version           show the version\n",
             AE_DEFAULT_HIDDEN, AE_DEFAULT_LATENT, AE_DEFAULT_C1, AE_DEFAULT_C2, AE_DEFAULT_HIDDEN,
             COMPRESS_DEFAULT_BETA, COMPRESS_DEFAULT_MARGIN, COMPRESS_DEFAULT_GUIDE,
-            COMPRESS_DEFAULT_EPOCHS, COMPRESS_DEFAULT_BATCH, COMPRESS_DEFAULT_LR,
+            HOLDOUT_MAX_FRACTION, COMPRESS_DEFAULT_HOLDOUT, COMPRESS_MIN_STEPS,
+            COMPRESS_MAX_STEPS, COMPRESS_MIN_GAIN * 100, COMPRESS_PATIENCE, COMPRESS_DEFAULT_BATCH,
+            COMPRESS_DEFAULT_LR,
             COMPRESS_DEFAULT_KMAX, lgcf_dtype_name(COMPRESS_DEFAULT_WEIGHTS),
             lgcf_dtype_name(COMPRESS_DEFAULT_MIXTURES), COMPRESS_DEFAULT_SEED);
-}
-
-/* A byte count: digits, optionally followed by K (x 1024) or M (x 1024^2),
- * either case. */
-static int parse_bytes(long *out, const char *opt, const char *arg)
-{
-    char *end = NULL;
-    long v = -1, mult = 1;
-    errno = 0;
-    if (*arg >= '0' && *arg <= '9') { /* strtol would accept a sign or spaces */
-        v = strtol(arg, &end, 10);
-        if (*end == 'K' || *end == 'k')
-            mult = 1024, end++;
-        else if (*end == 'M' || *end == 'm')
-            mult = 1024 * 1024, end++;
-    }
-    if (v < 0 || errno || *end)
-        return lgc_fail(LGC_EUSAGE,
-                        "option '--%s' expects a byte count such as 32768, 32K or 1M, got '%s'",
-                        opt, arg);
-    if (v < 1 || v > MAX_BUDGET / mult)
-        return lgc_fail(LGC_EUSAGE, "option '--%s' must be in 1..%ld bytes, got '%s'", opt,
-                        MAX_BUDGET, arg);
-    *out = v * mult;
-    return LGC_OK;
 }
 
 /* --widths C1,C2: the conv autoencoder's two channel widths. */
@@ -138,16 +109,11 @@ static int parse_widths(ae_arch *a, const char *arg)
     return LGC_OK;
 }
 
-/* --weights, --mixtures: a precision by its name (lgcf_dtype_name); int4
- * only for the weights. */
+/* --weights, --mixtures: a precision by its name; int4 only for weights. */
 static int parse_dtype(lgcf_dtype *out, const char *opt, const char *arg, int allow_int4)
 {
-    static const lgcf_dtype dtypes[] = {LGCF_F16, LGCF_F32, LGCF_INT8, LGCF_INT4};
-    for (int i = 0; i < 3 + allow_int4; i++)
-        if (!strcmp(arg, lgcf_dtype_name(dtypes[i]))) {
-            *out = dtypes[i];
-            return LGC_OK;
-        }
+    if (lgcf_dtype_from_name(out, arg) == LGC_OK && (allow_int4 || *out != LGCF_INT4))
+        return LGC_OK;
     return lgc_fail(LGC_EUSAGE, "option '--%s' expects %s, got '%s'", opt,
                     allow_int4 ? "f16, f32, int8 or int4" : "f16, f32 or int8", arg);
 }
@@ -156,8 +122,8 @@ static int parse(compress_opts *o, int argc, char **argv)
 {
     enum { OPT_LATENT = 256, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_KMAX, OPT_COV, OPT_WEIGHTS,
            OPT_MIXTURES, OPT_SEED, OPT_THREADS, OPT_MODEL, OPT_VAE, OPT_BETA, OPT_CONTRASTIVE,
-           OPT_MARGIN, OPT_GUIDE, OPT_BUDGET, OPT_WIDTHS, OPT_HIDDEN, OPT_LATENTS, OPT_FORMAT,
-           OPT_TEST };
+           OPT_MARGIN, OPT_GUIDE, OPT_BUDGET, OPT_WIDTHS, OPT_HIDDEN, OPT_LATENTS, OPT_HOLDOUT,
+           OPT_STEPS, OPT_FORMAT, OPT_TEST };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},   {"latent", required_argument, 0, OPT_LATENT},
         {"epochs", required_argument, 0, OPT_EPOCHS}, {"batch", required_argument, 0, OPT_BATCH},
@@ -173,19 +139,22 @@ static int parse(compress_opts *o, int argc, char **argv)
         {"budget", required_argument, 0, OPT_BUDGET},
         {"widths", required_argument, 0, OPT_WIDTHS}, {"hidden", required_argument, 0, OPT_HIDDEN},
         {"latents", required_argument, 0, OPT_LATENTS},
+        {"holdout", required_argument, 0, OPT_HOLDOUT}, {"steps", required_argument, 0, OPT_STEPS},
         {"format", required_argument, 0, OPT_FORMAT}, {"test", required_argument, 0, OPT_TEST},
         {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
+        {"force", no_argument, 0, 'f'},          {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     compress_config *cfg = &o->cfg;
     compress_config_default(cfg);
     o->threads = 0;
+    o->force = 0;
     /* options that only make sense with another, and those --budget sets */
     const char *beta_set = NULL, *margin_set = NULL, *chosen_set = NULL;
     const char *widths_set = NULL, *hidden_set = NULL;
     int st = LGC_OK, c;
     optind = 0; /* glibc: full reset, so cmd_* can run more than once */
     opterr = 0;
-    while (st == LGC_OK && (c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
+    while (st == LGC_OK && (c = getopt_long(argc, argv, ":o:fqhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'o': cfg->output = optarg; break;
         case OPT_LATENT:
@@ -193,6 +162,18 @@ static int parse(compress_opts *o, int argc, char **argv)
             chosen_set = "--latent";
             break;
         case OPT_EPOCHS: st = cli_parse_int(&cfg->train.epochs, "epochs", optarg, 1, 100000); break;
+        case OPT_STEPS:
+            st = cli_parse_long(&cfg->max_steps, "steps", optarg, 1, MAX_STEPS);
+            break;
+        case OPT_HOLDOUT: {
+            float f;
+            st = cli_parse_float(&f, "holdout", optarg, 0, HOLDOUT_MAX_FRACTION);
+            /* the value as written, not its float rounding: 0.35 must
+             * hold out 7 of 20 */
+            if (st == LGC_OK)
+                cfg->holdout = strtod(optarg, NULL);
+            break;
+        }
         case OPT_BATCH: st = cli_parse_int(&cfg->train.batch, "batch", optarg, 1, 65536); break;
         case OPT_LR: st = cli_parse_float(&cfg->train.lr, "lr", optarg, 1e-8, 10); break;
         case OPT_KMAX:
@@ -230,7 +211,7 @@ static int parse(compress_opts *o, int argc, char **argv)
             margin_set = "--margin";
             break;
         case OPT_GUIDE: st = cli_parse_float(&cfg->loss.guide, "guide", optarg, 0, MAX_WEIGHT); break;
-        case OPT_BUDGET: st = parse_bytes(&cfg->budget, "budget", optarg); break;
+        case OPT_BUDGET: st = cli_parse_bytes(&cfg->budget, "budget", optarg, MAX_BUDGET); break;
         case OPT_LATENTS: cfg->latents = optarg; break;
         case OPT_FORMAT: st = dataset_format_parse(&cfg->format, "format", optarg, 0); break;
         case OPT_TEST: cfg->test_path = optarg; break;
@@ -247,7 +228,9 @@ static int parse(compress_opts *o, int argc, char **argv)
         case OPT_SEED: st = cli_parse_u64(&cfg->train.seed, "seed", optarg); break;
         case OPT_THREADS: st = cli_parse_int(&o->threads, "threads", optarg, 0, 1024); break;
         case 'q': cfg->quiet = 1; break;
+        case 'f': o->force = 1; break;
         case 'h': usage(stdout); return 1;
+        case 'V': cli_print_version(); return 1;
         default: st = cli_option_error(c, argv); break;
         }
     }
@@ -261,6 +244,9 @@ static int parse(compress_opts *o, int argc, char **argv)
         return lgc_fail(LGC_EUSAGE, "option '--widths' is for --model conv");
     if (hidden_set && cfg->arch.kind != AE_MLP)
         return lgc_fail(LGC_EUSAGE, "option '--hidden' is for --model mlp");
+    if (cfg->max_steps && cfg->train.epochs)
+        return lgc_fail(LGC_EUSAGE, "options '--steps' and '--epochs' cannot be combined: "
+                                    "--epochs trains exactly that many epochs");
     if (cfg->budget && chosen_set)
         return lgc_fail(LGC_EUSAGE,
                         "option '%s' cannot be combined with --budget, which chooses the latent "
@@ -273,13 +259,33 @@ static int parse(compress_opts *o, int argc, char **argv)
     return LGC_OK;
 }
 
+/* Every output is checked before the training (output_path.h). The .lgc
+ * file is written through a temporary renamed into place, which a stream
+ * cannot be, so "-o -" is refused. */
+static int check_outputs(const compress_opts *o)
+{
+    const compress_config *cfg = &o->cfg;
+    char *found = NULL; /* the test split beside the dataset, when not given */
+    if (!cfg->test_path)
+        dataset_find_test(&found, cfg->dataset_dir, cfg->format);
+    const output_input inputs[] = {{cfg->dataset_dir, "the source dataset", 1},
+                                   {cfg->test_path ? cfg->test_path : found, "the test set", 1}};
+    int st = output_check_file(cfg->output, "the .lgc file", o->force, inputs, 2);
+    if (!st && cfg->latents)
+        st = output_check_file(cfg->latents, "the latent codes", o->force, inputs, 2);
+    if (!st && cfg->latents)
+        st = output_check_distinct(cfg->latents, cfg->output, 0);
+    free(found);
+    return st;
+}
+
 int cmd_compress(int argc, char **argv)
 {
     compress_opts o;
     int st = parse(&o, argc, argv);
     if (st == 1)
         return cli_close_stdout("compress");
-    if (st)
+    if (st || (st = check_outputs(&o)))
         return cli_report("compress", st);
     threads_set(o.threads);
     compress_report done;

@@ -77,7 +77,8 @@ static void usage(FILE *f)
             "      --json              one JSON object on standard output (keys include\n"
             "                          test_accuracy, per_class_accuracy and steps)\n"
             "  -q, --quiet             no progress on stderr\n"
-            "  -h, --help              show this help\n",
+            "  -h, --help              show this help\n"
+            "  -V, --version           show the version\n",
             DEFAULT_STEPS, DEFAULT_EPOCHS, DEFAULT_BATCH, DEFAULT_STEPS, DEFAULT_BATCH, DEFAULT_LR,
             DEFAULT_SEED);
 }
@@ -93,14 +94,15 @@ static int parse(eval_opts *o, int argc, char **argv)
         {"seed", required_argument, 0, OPT_SEED}, {"threads", required_argument, 0, OPT_THREADS},
         {"json", no_argument, 0, OPT_JSON},       {"quiet", no_argument, 0, 'q'},
         {"format", required_argument, 0, OPT_FORMAT},
-        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+        {"help", no_argument, 0, 'h'},            {"version", no_argument, 0, 'V'},
+        {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->train =
         (train_opts){DEFAULT_EPOCHS, DEFAULT_BATCH, (float)DEFAULT_LR, 0, DEFAULT_SEED, 0, NULL};
     int st = LGC_OK, c;
     optind = 0;
     opterr = 0;
-    while (st == LGC_OK && (c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
+    while (st == LGC_OK && (c = getopt_long(argc, argv, ":qhV", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_TEST: o->test_dir = optarg; break;
         case OPT_FORMAT: st = dataset_format_parse(&o->format, "format", optarg, 0); break;
@@ -117,6 +119,7 @@ static int parse(eval_opts *o, int argc, char **argv)
         case OPT_JSON: o->json = 1; break;
         case 'q': o->train.quiet = 1; break;
         case 'h': usage(stdout); return 1;
+        case 'V': cli_print_version(); return 1;
         default: st = cli_option_error(c, argv); break;
         }
     }
@@ -239,7 +242,7 @@ static int run(const eval_opts *o)
         goto done;
     }
     int max_batch = o->train.batch > PREDICT_BATCH ? o->train.batch : PREDICT_BATCH;
-    if ((st = net_init(&judge, img, specs, n, max_batch)))
+    if ((st = net_init(&judge, conv_input_shape(img), specs, n, max_batch)))
         goto done;
     rng_t rng;
     rng_seed(&rng, o->train.seed);

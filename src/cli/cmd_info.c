@@ -14,13 +14,17 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: lgc info <file.lgc> [--json]\n\n"
                "Prints the data shape, the class prior (by the labels or folder names the\n"
-               "dataset had), each class's mixture size k and\n"
-               "BIC curve, the bytes of each part of the file, and the compression ratio\n"
-               "against the raw training set (images x height x width x channels bytes).\n\n"
+               "dataset had), each class's mixture size k and BIC curve, how the\n"
+               "autoencoder was trained (when the file records it), the bytes of each\n"
+               "part of the file, and the compression ratio against the raw training\n"
+               "set (images x height x width x channels bytes).\n\n"
                "options:\n"
-               "      --json      one JSON object on standard output (keys include\n"
-               "                  file_bytes and compression_ratio)\n"
-               "  -h, --help      show this help\n");
+               "      --json         one JSON object on standard output (keys include\n"
+               "                     file_bytes and compression_ratio)\n"
+               "      --threads <n>  accepted like every command's; info computes nothing\n"
+               "  -q, --quiet        accepted like every command's; info prints no progress\n"
+               "  -h, --help         show this help\n"
+               "  -V, --version      show the version\n");
 }
 
 static void json_string(const char *s)
@@ -62,6 +66,35 @@ static int total_components(const lgc_model *m)
     return n;
 }
 
+static const char *const stop_reason[] = {"the epochs asked", "the step budget",
+                                           "early stopping"};
+
+/* Epochs of the training part that the run's images amount to. */
+static double training_epochs(const lgc_model *m)
+{
+    return (double)m->training.images_seen / (double)(total_images(m) - m->training.held_out);
+}
+
+static void print_training_text(const lgc_model *m)
+{
+    const lgc_training *t = &m->training;
+    if (!t->present) {
+        printf("training   not recorded\n");
+        return;
+    }
+    printf("training   %llu steps (%.1f epochs of %ld images), stopped by %s",
+           (unsigned long long)t->steps, training_epochs(m), total_images(m) - (long)t->held_out,
+           stop_reason[t->stop]);
+    if (t->best_step != t->steps)
+        printf(", parameters of step %llu", (unsigned long long)t->best_step);
+    printf("\n           reconstruction BCE per pixel: training %.5f", t->train_bce);
+    if (t->held_out)
+        printf(", held out %.5f (%u images)", t->held_bce, t->held_out);
+    else
+        printf(", no images held out");
+    printf("\n");
+}
+
 static void print_text(const char *path, const lgc_model *m, const lgcf_sizes *z)
 {
     double raw = (double)total_images(m) * m->h * m->w * m->c;
@@ -76,9 +109,12 @@ static void print_text(const char *path, const lgc_model *m, const lgcf_sizes *z
                : "");
     printf("mixtures   %d components in all, means and factors stored as %s\n",
            total_components(m), lgcf_dtype_name(m->gmm_dtype));
+    print_training_text(m);
     printf("bytes      header %zu, shape %zu, prior %zu, decoder %zu, mixtures %zu, bic %zu",
            z->header_bytes, z->shape_bytes, z->prior_bytes, z->decoder_bytes, z->mixture_bytes,
            z->bic_bytes);
+    if (z->training_bytes)
+        printf(", training %zu", z->training_bytes);
     if (z->labels_bytes)
         printf(", labels %zu", z->labels_bytes);
     if (z->other_bytes)
@@ -100,6 +136,31 @@ static void print_text(const char *path, const lgc_model *m, const lgcf_sizes *z
         }
         printf("\n");
     }
+}
+
+/* "training": the record as an object, or null when the file has none. */
+static void print_training_json(const lgc_model *m)
+{
+    const lgc_training *t = &m->training;
+    printf(", \"training\": ");
+    if (!t->present) {
+        printf("null");
+        return;
+    }
+    static const char *const stop_key[] = {"epochs", "budget", "early"};
+    printf("{\"steps\": %llu, \"best_step\": %llu, \"images_seen\": %llu, \"epochs\": ",
+           (unsigned long long)t->steps, (unsigned long long)t->best_step,
+           (unsigned long long)t->images_seen);
+    json_double(training_epochs(m));
+    printf(", \"stop\": \"%s\", \"held_out\": %u, \"held_out_bce\": ", stop_key[t->stop],
+           t->held_out);
+    if (t->held_out)
+        json_double(t->held_bce);
+    else
+        printf("null");
+    printf(", \"train_bce\": ");
+    json_double(t->train_bce);
+    printf("}");
 }
 
 /* "label": the class's label in the user's data, when the file has them. */
@@ -129,11 +190,10 @@ static void print_json(const char *path, const lgc_model *m, const lgcf_sizes *z
     printf(", \"mixtures\": \"%s\", \"components\": %d", lgcf_dtype_name(m->gmm_dtype),
            total_components(m));
     printf(", \"bytes\": {\"header\": %zu, \"shape\": %zu, \"prior\": %zu, \"decoder\": %zu, "
-           "\"mixtures\": %zu, \"bic\": %zu, \"other\": %zu}",
+           "\"mixtures\": %zu, \"bic\": %zu, \"training\": %zu, \"labels\": %zu, \"other\": %zu}",
            z->header_bytes, z->shape_bytes, z->prior_bytes, z->decoder_bytes, z->mixture_bytes,
-           z->bic_bytes, z->other_bytes);
-    if (z->labels_bytes)
-        printf(", \"labels_bytes\": %zu", z->labels_bytes);
+           z->bic_bytes, z->training_bytes, z->labels_bytes, z->other_bytes);
+    print_training_json(m);
     printf(", \"per_class\": [");
     for (int c = 0; c < m->n_classes; c++) {
         printf("%s{\"class\": %d, ", c ? ", " : "", c);
@@ -151,15 +211,23 @@ static void print_json(const char *path, const lgc_model *m, const lgcf_sizes *z
 
 int cmd_info(int argc, char **argv)
 {
+    enum { OPT_THREADS = 256 };
     static const struct option longopts[] = {
-        {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int json = 0, c, st = LGC_OK;
+        {"json", no_argument, 0, 'j'}, {"help", no_argument, 0, 'h'},
+        {"threads", required_argument, 0, OPT_THREADS}, {"quiet", no_argument, 0, 'q'},
+        {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
+    int json = 0, c, st = LGC_OK, threads;
     optind = 0;
     opterr = 0;
-    while (st == LGC_OK && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while (st == LGC_OK && (c = getopt_long(argc, argv, ":hqV", longopts, NULL)) != -1) {
         switch (c) {
         case 'j': json = 1; break;
         case 'h': usage(stdout); return cli_close_stdout("info");
+        case 'V': cli_print_version(); return cli_close_stdout("info");
+        /* scripts may pass the common options to every command; info
+         * reads one header and has neither threads nor progress */
+        case OPT_THREADS: st = cli_parse_int(&threads, "threads", optarg, 0, 1024); break;
+        case 'q': break;
         default: st = cli_option_error(c, argv); break;
         }
     }

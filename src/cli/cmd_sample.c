@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "latents_csv.h"
 #include "lgcfile.h"
+#include "output_path.h"
 #include "sample.h"
 #include "threads.h"
 #include "util.h"
@@ -22,6 +23,7 @@ typedef struct {
     int png_cols;
     uint64_t seed;
     int threads, quiet;
+    int force;
     augment_opts augment;
     dataset_format format; /* of the set */
 } sample_opts;
@@ -50,6 +52,7 @@ static void usage(FILE *f)
             "                          from the mixtures; not with -n, --per-class, --png\n"
             "  -o, --output <dir>      output directory (created if missing), or -\n"
             "      --format <f>        idx, npy or png (class folders; not with -o -) [idx]\n"
+            "  -f, --force             replace an existing set and grid\n"
             "      --png <file>        also write a grid, one row per class\n"
             "      --png-cols <n>      images per row of the grid [%d]\n"
             "      --augment <r,s,t[,e]>  warp every image by a random rotation of up to r\n"
@@ -59,7 +62,8 @@ static void usage(FILE *f)
             "      --seed <n>          random seed [%d]\n"
             "      --threads <n>       threads, 0 = all cores [0]\n"
             "  -q, --quiet             no summary on stderr\n"
-            "  -h, --help              show this help\n",
+            "  -h, --help              show this help\n"
+            "  -V, --version           show the version\n",
             DEFAULT_PNG_COLS, AUGMENT_DEFAULT.rotate, AUGMENT_DEFAULT.scale,
             AUGMENT_DEFAULT.shift, DEFAULT_SEED);
 }
@@ -84,7 +88,8 @@ static int parse(sample_opts *o, int argc, char **argv)
         {"from-latents", required_argument, 0, OPT_FROM_LATENTS},
         {"augment", required_argument, 0, OPT_AUGMENT},
         {"format", required_argument, 0, OPT_FORMAT},
-        {"help", no_argument, 0, 'h'},            {0, 0, 0, 0}};
+        {"help", no_argument, 0, 'h'},            {"force", no_argument, 0, 'f'},
+        {"version", no_argument, 0, 'V'},         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->n = -1;
     o->per_class = -1;
@@ -95,7 +100,7 @@ static int parse(sample_opts *o, int argc, char **argv)
     int st = LGC_OK, c;
     optind = 0;
     opterr = 0;
-    while (st == LGC_OK && (c = getopt_long(argc, argv, ":n:o:qh", longopts, NULL)) != -1) {
+    while (st == LGC_OK && (c = getopt_long(argc, argv, ":n:o:fqhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'n': st = cli_parse_long(&o->n, "count", optarg, 1, SAMPLE_MAX_IMAGES); break;
         case OPT_PER_CLASS: st = cli_parse_long(&o->per_class, "per-class", optarg, 1, SAMPLE_MAX_IMAGES); break;
@@ -108,7 +113,9 @@ static int parse(sample_opts *o, int argc, char **argv)
         case OPT_AUGMENT: st = cli_parse_augment(&o->augment, "augment", optarg); break;
         case OPT_FORMAT: st = dataset_format_parse(&o->format, "format", optarg, 1); break;
         case 'q': o->quiet = 1; break;
+        case 'f': o->force = 1; break;
         case 'h': usage(stdout); return 1;
+        case 'V': cli_print_version(); return 1;
         default: st = cli_option_error(c, argv); break;
         }
     }
@@ -196,13 +203,33 @@ done:
     return st;
 }
 
+/* Every output is checked before the model is read (output_path.h).
+ * "-o -" streams the set; the grid goes through a temporary renamed into
+ * place, which a stream cannot be, so "--png -" is refused. */
+static int check_outputs(const sample_opts *o)
+{
+    const output_input inputs[] = {{o->file, "the .lgc file being read", 0},
+                                   {o->from_latents, "the --from-latents file", 0}};
+    int to_dir = o->out && strcmp(o->out, "-") != 0;
+    int st = LGC_OK;
+    if (o->out && !to_dir)
+        st = output_check_stream(o->format == DATASET_NPY ? "the NPY files" : "the IDX files");
+    else if (to_dir)
+        st = output_check_dir(o->out, o->force, inputs, 2);
+    if (!st && o->png && !(to_dir && output_in_new_dir(o->png, o->out)))
+        st = output_check_file(o->png, "the PNG grid", o->force, inputs, 2);
+    if (!st && o->png && to_dir)
+        st = output_check_distinct(o->png, o->out, 1);
+    return st;
+}
+
 int cmd_sample(int argc, char **argv)
 {
     sample_opts o;
     int st = parse(&o, argc, argv);
     if (st == 1)
         return cli_close_stdout("sample");
-    if (st)
+    if (st || (st = check_outputs(&o)))
         return cli_report("sample", st);
     threads_set(o.threads);
     st = run(&o);

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "dataset_open.h"
 #include "idx.h"
+#include "output_path.h"
 #include "subset.h"
 #include "threads.h"
 #include "util.h"
@@ -42,6 +43,7 @@ typedef struct {
     int judge_epochs, judge_epochs_set;
     uint64_t seed;
     int threads, quiet;
+    int force;
 } subset_opts;
 
 static void usage(FILE *f)
@@ -70,6 +72,7 @@ static void usage(FILE *f)
             "            cluster size, for 'lgc eval --weights'\n\n"
             "options:\n"
             "  -o, --output <dir>      output directory (created if missing)\n"
+            "  -f, --force             replace a training set already in <dir>\n"
             "      --format <f>        output as idx, npy or png (class folders) [idx]\n"
             "      --method <m>        random or gradient [random]\n"
             "  -n, --count <n>         number of images\n"
@@ -82,7 +85,8 @@ static void usage(FILE *f)
             "      --seed <n>          random seed [%d]\n"
             "      --threads <n>       threads, 0 = all cores [0]\n"
             "  -q, --quiet             no summary on stderr\n"
-            "  -h, --help              show this help\n",
+            "  -h, --help              show this help\n"
+            "  -V, --version           show the version\n",
             SUBSET_GZIP_LEVEL, DEFAULT_JUDGE_EPOCHS, DEFAULT_SEED);
 }
 
@@ -97,6 +101,7 @@ static int parse(subset_opts *o, int argc, char **argv)
         {"judge-epochs", required_argument, 0, OPT_JUDGE_EPOCHS},
         {"seed", required_argument, 0, OPT_SEED}, {"threads", required_argument, 0, OPT_THREADS},
         {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
+        {"force", no_argument, 0, 'f'},           {"version", no_argument, 0, 'V'},
         {"format", required_argument, 0, OPT_FORMAT}, {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->format = DATASET_IDX;
@@ -107,7 +112,7 @@ static int parse(subset_opts *o, int argc, char **argv)
     int st = LGC_OK, c;
     optind = 0;
     opterr = 0;
-    while (st == LGC_OK && (c = getopt_long(argc, argv, ":o:n:qh", longopts, NULL)) != -1) {
+    while (st == LGC_OK && (c = getopt_long(argc, argv, ":o:n:fqhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'o': o->out = optarg; break;
         case OPT_METHOD:
@@ -130,7 +135,9 @@ static int parse(subset_opts *o, int argc, char **argv)
         case OPT_SEED: st = cli_parse_u64(&o->seed, "seed", optarg); break;
         case OPT_THREADS: st = cli_parse_int(&o->threads, "threads", optarg, 0, 1024); break;
         case 'q': o->quiet = 1; break;
+        case 'f': o->force = 1; break;
         case 'h': usage(stdout); return 1;
+        case 'V': cli_print_version(); return 1;
         default: st = cli_option_error(c, argv); break;
         }
     }
@@ -261,6 +268,11 @@ int cmd_subset(int argc, char **argv)
     int st = parse(&o, argc, argv);
     if (st == 1)
         return cli_close_stdout("subset");
+    if (!st) {
+        const output_input inputs[] = {{o.dir, "the source dataset", 1},
+                                       {o.bytes_of, "the --bytes-of file", 0}};
+        st = output_check_dir(o.out, o.force, inputs, 2);
+    }
     if (st)
         return cli_report("subset", st);
     threads_set(o.threads);

@@ -14,6 +14,7 @@
 #include "dataset.h"
 #include "dataset_open.h"
 #include "label_map.h"
+#include "pad.h"
 #include "util.h"
 
 /* The spellings of an IDX file name: the dash of the original archives
@@ -194,19 +195,28 @@ int dataset_share_classes(dataset *a, dataset *b)
 
 void dataset_batch(float *out, const dataset *ds, const int *idx, int B)
 {
-    const size_t C = (size_t)ds->c, HW = (size_t)ds->h * ds->w;
+    dataset_batch_padded(out, ds, idx, B, ds->h, ds->w);
+}
+
+void dataset_batch_padded(float *out, const dataset *ds, const int *idx, int B, int fh, int fw)
+{
+    assert(fh >= ds->h && fw >= ds->w);
+    const size_t C = (size_t)ds->c, W = (size_t)ds->w, HW = (size_t)ds->h * W;
+    const size_t frame = (size_t)fh * fw;
     const float scale = 1.0f / 255.0f;
     /* every training step starts here: split the images over the threads */
-#pragma omp parallel for schedule(static) if (B * HW * C >= 16384)
+#pragma omp parallel for schedule(static) if (B * frame * C >= 16384)
     for (int b = 0; b < B; b++) {
         assert(idx[b] >= 0 && idx[b] < ds->n);
         const uint8_t *src = ds->images + (size_t)idx[b] * HW * C; /* (H, W, C) */
-        float *dst = out + (size_t)b * C * HW;                     /* (C, H, W) */
+        float *dst = out + (size_t)b * C * frame;                  /* (C, fh, fw) */
         for (size_t c = 0; c < C; c++) {
-            float *plane = dst + c * HW;
-            for (size_t p = 0; p < HW; p++)
-                plane[p] = (float)src[p * C + c] * scale;
+            float *plane = dst + c * frame;
+            for (int y = 0; y < ds->h; y++)
+                for (size_t x = 0; x < W; x++)
+                    plane[(size_t)y * fw + x] = (float)src[(y * W + x) * C + c] * scale;
         }
+        pad_replicate(dst, C, ds->h, ds->w, fh, fw);
     }
 }
 

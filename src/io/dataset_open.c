@@ -76,10 +76,7 @@ static char *replace_in_name(const char *path, const char *from, const char *to)
     return out;
 }
 
-/* The labels file that goes with an images file: "images" turned into
- * "labels" (and idx3 into idx1), or a leading x into y. NULL when the
- * name follows neither. */
-static char *labels_beside(const char *images)
+char *dataset_labels_beside(const char *images)
 {
     char *labels = replace_in_name(images, "images", "labels");
     if (labels) {
@@ -316,7 +313,7 @@ static int open_file(dataset *ds, const char *path, dataset_format f)
         return dataset_read_cifar(ds, &path, 1);
     if (f == DATASET_PNG)
         return lgc_fail(LGC_EUSAGE, "'%s' is a file: PNG class folders are a directory", path);
-    char *labels = labels_beside(path);
+    char *labels = dataset_labels_beside(path);
     if (!labels)
         return lgc_fail(LGC_EUSAGE, "cannot tell which file holds the labels of '%s': name the "
                         "images file *images* (its labels *labels*) or x* (its labels y*)",

@@ -55,6 +55,12 @@ void put_u32(bytebuf *b, uint32_t v)
     put_bytes(b, x, 4);
 }
 
+void put_u64(bytebuf *b, uint64_t v)
+{
+    put_u32(b, (uint32_t)v);
+    put_u32(b, (uint32_t)(v >> 32));
+}
+
 void put_f32(bytebuf *b, float f)
 {
     uint32_t v;
@@ -90,6 +96,15 @@ int get_u32(cursor *c, uint32_t *v)
     if (take(c, x, 4))
         return -1;
     *v = le32_load(x);
+    return 0;
+}
+
+int get_u64(cursor *c, uint64_t *v)
+{
+    uint8_t x[8];
+    if (take(c, x, 8))
+        return -1;
+    *v = (uint64_t)le32_load(x) | (uint64_t)le32_load(x + 4) << 32;
     return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fp16.h"
 #include "lgcfile_internal.h"
@@ -24,6 +25,17 @@
 const char *lgcf_dtype_name(lgcf_dtype t)
 {
     return t == LGCF_INT4 ? "int4" : t == LGCF_INT8 ? "int8" : t == LGCF_F16 ? "f16" : "f32";
+}
+
+int lgcf_dtype_from_name(lgcf_dtype *out, const char *name)
+{
+    static const lgcf_dtype all[] = {LGCF_F32, LGCF_F16, LGCF_INT8, LGCF_INT4};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (!strcmp(name, lgcf_dtype_name(all[i]))) {
+            *out = all[i];
+            return LGC_OK;
+        }
+    return LGC_EUSAGE;
 }
 
 /* --- decoder weights --- */

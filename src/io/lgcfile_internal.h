@@ -40,6 +40,7 @@ void put_bytes(bytebuf *b, const void *src, size_t n);
 void put_u8(bytebuf *b, uint8_t v);
 void put_u16(bytebuf *b, uint16_t v);
 void put_u32(bytebuf *b, uint32_t v);
+void put_u64(bytebuf *b, uint64_t v);
 /* IEEE 754 binary32 bits (assumes float is binary32, as C11 Annex F and
  * every platform lgc targets provide). */
 void put_f32(bytebuf *b, float f);
@@ -56,6 +57,7 @@ typedef struct {
 int get_u8(cursor *c, uint8_t *v);
 int get_u16(cursor *c, uint16_t *v);
 int get_u32(cursor *c, uint32_t *v);
+int get_u64(cursor *c, uint64_t *v);
 int get_f32(cursor *c, float *f);
 /* An f32 into a double field (mixture weights, BIC values). */
 int get_f32_as_double(cursor *c, double *d);
@@ -65,7 +67,10 @@ int get_f16(cursor *c, float *f);
 
 /* In dependency order: the writer emits and the reader parses in this
  * order (a reader accepts any order on disk). */
-enum { SEC_SHAPE, SEC_PRIOR, SEC_DECODER, SEC_MIXTURES, SEC_BIC_CURVES, SEC_LABELS, N_SECTIONS };
+enum {
+    SEC_SHAPE, SEC_PRIOR, SEC_DECODER, SEC_MIXTURES, SEC_BIC_CURVES, SEC_TRAINING, SEC_LABELS,
+    N_SECTIONS
+};
 
 typedef struct {
     uint32_t tag;     /* four ASCII letters, the first in the low byte */

@@ -5,6 +5,7 @@
  *   DECO  the decoder: a layer table, then each layer's parameters
  *   GMMS  one Gaussian mixture per class
  *   BICS  each class's BIC curve (optional; for lgc info)
+ *   TRNG  how the autoencoder was trained (optional; for lgc info)
  *   LABL  each class's label in the user's data (optional; lgcfile_labels.c)
  *
  * The parsers treat the payload as hostile: every count is bounded by an
@@ -14,6 +15,7 @@
  * stored is lgcfile_codecs.c's business; the container (lgcfile.c)
  * inflates each payload and checks the cursor ends at its end. */
 #include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,6 +48,15 @@ int plan_decoder(tshape *shapes, size_t *counts, const layer_spec *specs, int n_
         prev = total;
     }
     return LGC_OK;
+}
+
+/* Whether a decoder output of shape out holds m's images: the same
+ * channels, and h, w or up to LGCF_MAX_FRAME more of each (the image is
+ * the top-left of that frame). */
+static int frames_image(tshape out, const lgc_model *m)
+{
+    return out.c == m->c && out.h >= m->h && out.h - m->h <= LGCF_MAX_FRAME && out.w >= m->w &&
+           out.w - m->w <= LGCF_MAX_FRAME;
 }
 
 /* --- SHAP --- */
@@ -224,12 +235,12 @@ static int parse_decoder(lgc_model *m, cursor *c, const char *name)
         return lgc_fail(LGC_EFORMAT,
                         "'%s': decoder needs %zu activations per image (limit %u)", name, acts,
                         LGCF_MAX_ACTIVATIONS);
-    tshape img = {m->c, m->h, m->w};
-    if (!tshape_eq(planned[n - 1], img))
+    if (!frames_image(planned[n - 1], m))
         return lgc_fail(LGC_EFORMAT,
-                        "'%s': decoder outputs %dx%dx%d (c x h x w) but images are %dx%dx%d", name,
-                        planned[n - 1].c, planned[n - 1].h, planned[n - 1].w, img.c, img.h,
-                        img.w);
+                        "'%s': decoder outputs %dx%dx%d (c x h x w) but images are %dx%dx%d "
+                        "(the output may exceed h and w by at most %d each)",
+                        name, planned[n - 1].c, planned[n - 1].h, planned[n - 1].w, m->c, m->h,
+                        m->w, LGCF_MAX_FRAME);
     if (total != n_params)
         return lgc_fail(LGC_EFORMAT, "'%s': decoder needs %zu parameters, file says %u", name,
                         total, n_params);
@@ -359,6 +370,66 @@ static int parse_bic_curves(lgc_model *m, cursor *c, const char *name)
     return LGC_OK;
 }
 
+/* --- TRNG --- */
+
+static int encode_training(bytebuf *b, const lgc_model *m, const char *name)
+{
+    (void)name;
+    const lgc_training *t = &m->training;
+    put_u32(b, (uint32_t)t->stop);
+    put_u64(b, t->steps);
+    put_u64(b, t->best_step);
+    put_u64(b, t->images_seen);
+    put_u32(b, t->held_out);
+    put_f32(b, t->held_bce);
+    put_f32(b, t->train_bce);
+    return LGC_OK;
+}
+
+static int bce_valid(float v) { return isfinite(v) && v >= 0.0f; }
+
+/* Informational like BICS, but checked: lgc info prints these numbers and
+ * divides by the training part's size. Needs PRIO (the image count). */
+static int parse_training(lgc_model *m, cursor *c, const char *name)
+{
+    lgc_training t = {.present = 1};
+    uint32_t stop;
+    if (get_u32(c, &stop) || get_u64(c, &t.steps) || get_u64(c, &t.best_step) ||
+        get_u64(c, &t.images_seen) || get_u32(c, &t.held_out) || get_f32(c, &t.held_bce) ||
+        get_f32(c, &t.train_bce))
+        return TRUNCATED;
+    long total = 0;
+    for (int i = 0; i < m->n_classes; i++)
+        total += m->class_counts[i];
+    if (stop > 2)
+        return lgc_fail(LGC_EFORMAT, "'%s': training record: unknown stop reason %u", name, stop);
+    if (t.steps < 1 || t.steps > LGCF_MAX_STEPS || t.best_step < 1 || t.best_step > t.steps)
+        return lgc_fail(LGC_EFORMAT,
+                        "'%s': training record: step counts out of range (%llu steps, best "
+                        "%llu; 1..%llu allowed)",
+                        name, (unsigned long long)t.steps, (unsigned long long)t.best_step,
+                        (unsigned long long)LGCF_MAX_STEPS);
+    if (t.images_seen < t.steps || t.images_seen > t.steps * LGCF_MAX_BATCH)
+        return lgc_fail(LGC_EFORMAT,
+                        "'%s': training record: %llu images seen in %llu steps (batches of "
+                        "1..%d)",
+                        name, (unsigned long long)t.images_seen, (unsigned long long)t.steps,
+                        LGCF_MAX_BATCH);
+    if ((long)t.held_out > total - m->n_classes)
+        return lgc_fail(LGC_EFORMAT,
+                        "'%s': training record: %u images held out of %ld in %d classes", name,
+                        t.held_out, total, m->n_classes);
+    if (!bce_valid(t.held_bce) || !bce_valid(t.train_bce) ||
+        (t.held_out == 0 && t.held_bce != 0.0f))
+        return lgc_fail(LGC_EFORMAT,
+                        "'%s': training record: losses %g (held out) and %g (training) are not "
+                        "finite values >= 0",
+                        name, t.held_bce, t.train_bce);
+    t.stop = (int)stop;
+    m->training = t;
+    return LGC_OK;
+}
+
 /* --- the table --- */
 
 #define TAG(a, b, c, d) \
@@ -370,5 +441,6 @@ const section_kind section_table[N_SECTIONS] = {
     [SEC_DECODER] = {TAG('D', 'E', 'C', 'O'), "DECO", 1, encode_decoder, parse_decoder},
     [SEC_MIXTURES] = {TAG('G', 'M', 'M', 'S'), "GMMS", 1, encode_mixtures, parse_mixtures},
     [SEC_BIC_CURVES] = {TAG('B', 'I', 'C', 'S'), "BICS", 0, encode_bic_curves, parse_bic_curves},
+    [SEC_TRAINING] = {TAG('T', 'R', 'N', 'G'), "TRNG", 0, encode_training, parse_training},
     [SEC_LABELS] = {TAG('L', 'A', 'B', 'L'), "LABL", 0, encode_labels, parse_labels},
 };

@@ -1,6 +1,8 @@
 /* autoencoder.c - the pipeline's first stage (stages.h): train the
- * autoencoder on the training set and encode every image into its latent
- * code, which the mixtures are then fitted to. */
+ * autoencoder on the training part of the split, for the epochs asked or
+ * for the step budget with early stopping on the held-out slice, and
+ * encode every image into its latent code, which the mixtures are then
+ * fitted to. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,8 @@ void trained_autoencoder_free(trained_autoencoder *t)
 {
     net_free(&t->dec);
     free(t->z);
+    free(t->z_train);
+    free(t->z_held);
     memset(t, 0, sizeof *t);
 }
 
@@ -86,8 +90,76 @@ static void report_loss_terms(const ae_train_stats *stats, const ae_loss_opts *l
     fprintf(stderr, "\n");
 }
 
+/* How long training ran and why it stopped, and how well the kept
+ * parameters reconstruct both parts. */
+static void report_training(const lgc_training *r, const dataset *train)
+{
+    static const char *const why[] = {"the epochs asked", "the step budget", "early stopping"};
+    fprintf(stderr, "compress: trained %llu steps (%.1f epochs of %d images), stopped by %s",
+            (unsigned long long)r->steps, (double)r->images_seen / train->n, train->n,
+            why[r->stop]);
+    if (r->stop == AE_STOP_EARLY)
+        fprintf(stderr, " at step %llu", (unsigned long long)r->steps);
+    if (r->best_step != r->steps)
+        fprintf(stderr, ", best step %llu restored", (unsigned long long)r->best_step);
+    fprintf(stderr, "; reconstruction BCE per pixel: training %.5f", r->train_bce);
+    if (r->held_out)
+        fprintf(stderr, ", held out %.5f (%u images)", r->held_bce, r->held_out);
+    fprintf(stderr, "\n");
+}
+
+/* Trains enc and dec on split->train: cfg's epochs exactly, or the step
+ * budget with early stopping on split->held. Fills *r, except the
+ * training BCE. */
+static int run_training(net *enc, net *dec, const holdout_split *split, const train_opts *o,
+                        const ae_loss_opts *loss, const compress_config *cfg,
+                        trained_autoencoder *t, ae_train_stats *stats)
+{
+    const dataset *train = &split->train, *held = &split->held;
+    lgc_training *r = &t->record;
+    int st;
+    if (o->epochs > 0) {
+        if ((st = ae_train(enc, dec, train, o, loss, &t->loss, stats)))
+            return st;
+        long steps = (long)o->epochs * judge_steps_per_epoch(train->n, o->batch);
+        *r = (lgc_training){.stop = AE_STOP_EPOCHS,
+                            .steps = (uint64_t)steps,
+                            .best_step = (uint64_t)steps,
+                            .images_seen = (uint64_t)o->epochs * (uint64_t)train->n};
+        if (held->n)
+            r->held_bce = (float)ae_reconstruction_bce(enc, dec, held);
+    } else {
+        long max_steps = cfg->max_steps ? cfg->max_steps
+                                        : compress_step_budget(train->n, o->batch);
+        ae_schedule sch = compress_schedule(max_steps, train->n, o->batch);
+        ae_train_record rec;
+        if ((st = ae_train_held(enc, dec, train, held, &sch, o, loss, &rec, &t->loss, stats)))
+            return st;
+        *r = (lgc_training){.stop = (int)rec.stop,
+                            .steps = (uint64_t)rec.steps,
+                            .best_step = (uint64_t)rec.best_step,
+                            .images_seen = (uint64_t)rec.images_seen,
+                            .held_bce = held->n ? (float)rec.held_bce : 0.0f};
+    }
+    r->held_out = (uint32_t)held->n;
+    /* the old behaviour, asked for explicitly, writes the old file */
+    r->present = cfg->holdout > 0.0 || o->epochs == 0;
+    return LGC_OK;
+}
+
+/* Rows idx (n of them) of z (d values each), in that order. */
+static float *gather_codes(const float *z, const int *idx, int n, int d)
+{
+    if (n == 0)
+        return NULL;
+    float *out = xmalloc((size_t)n * d * sizeof(float));
+    for (int i = 0; i < n; i++)
+        memcpy(out + (size_t)i * d, z + (size_t)idx[i] * d, (size_t)d * sizeof(float));
+    return out;
+}
+
 int train_autoencoder(trained_autoencoder *t, const ae_arch *a, int quant_max, const dataset *ds,
-                      const compress_config *cfg)
+                      const holdout_split *split, const compress_config *cfg)
 {
     net enc = {0};
     layer_spec enc_specs[AE_MAX_LAYERS];
@@ -104,7 +176,7 @@ int train_autoencoder(trained_autoencoder *t, const ae_arch *a, int quant_max, c
         return n_enc;
     if ((st = decoder_specs_checked(t->dec_specs, &t->n_dec, img, a)))
         return st;
-    if ((st = net_init(&enc, img, enc_specs, n_enc, train.batch)) ||
+    if ((st = net_init(&enc, ae_input_shape(img, a), enc_specs, n_enc, train.batch)) ||
         (st = net_init(&t->dec, (tshape){a->latent, 1, 1}, t->dec_specs, t->n_dec, train.batch)))
         goto done;
     rng_t rng;
@@ -117,13 +189,21 @@ int train_autoencoder(trained_autoencoder *t, const ae_arch *a, int quant_max, c
                 "encoder %zu + decoder %zu parameters\n",
                 ds->n, ds->h, ds->w, ds->c, ds->n_classes, ae_kind_name(a->kind),
                 a->vae ? " variational" : "", a->latent, enc.n_params, t->dec.n_params);
+    if (!cfg->quiet && split->held.n)
+        fprintf(stderr, "compress: %d images held out to watch the training\n", split->held.n);
     ae_train_stats stats;
-    if ((st = ae_train(&enc, &t->dec, ds, &train, &loss, &t->loss, &stats)))
+    if ((st = run_training(&enc, &t->dec, split, &train, &loss, cfg, t, &stats)))
         goto done;
+    if (t->record.present)
+        t->record.train_bce = (float)ae_reconstruction_bce(&enc, &t->dec, &split->train);
     if (!cfg->quiet && (loss.vae || loss.contrastive > 0.0f || loss.guide > 0.0f))
         report_loss_terms(&stats, &loss);
+    if (!cfg->quiet && t->record.present)
+        report_training(&t->record, &split->train);
     t->z = xmalloc((size_t)ds->n * a->latent * sizeof(float));
     ae_encode(&enc, ds, t->z, a->latent);
+    t->z_train = gather_codes(t->z, split->train_index, split->train.n, a->latent);
+    t->z_held = gather_codes(t->z, split->held_index, split->held.n, a->latent);
     if (!cfg->quiet)
         report_test_reconstruction(&enc, &t->dec, ds, cfg);
 done:

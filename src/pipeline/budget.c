@@ -81,14 +81,20 @@ static ae_arch budget_apply(const ae_arch *base, const budget_rung *b)
 
 /* The estimate of step 1 for rung r. */
 static int budget_estimate(size_t *bytes, const ae_arch *a, const budget_rung *r, tshape img,
-                           int n_classes, gmm_cov cov)
+                           int n_classes, const compress_config *cfg)
 {
     layer_spec specs[AE_MAX_LAYERS];
     int n = 0, st = decoder_specs_checked(specs, &n, img, a);
     if (st)
         return st;
-    return lgcf_raw_size(bytes, a->latent, n_classes, specs, n, r->weights, r->kmax, cov,
-                         r->mixtures, r->kmax);
+    if ((st = lgcf_raw_size(bytes, a->latent, n_classes, specs, n, r->weights, r->kmax,
+                            cfg->gmm.cov, r->mixtures, r->kmax)))
+        return st;
+    /* the training record, which every file has but those made the old
+     * way (--holdout 0 --epochs N) */
+    if (cfg->holdout > 0.0 || cfg->train.epochs == 0)
+        *bytes += LGCF_TRAINING_SECTION_BYTES;
+    return LGC_OK;
 }
 
 static void print_arch(FILE *f, const ae_arch *a)
@@ -102,13 +108,15 @@ static void print_arch(FILE *f, const ae_arch *a)
 /* Trains rung r and writes it if some kmax and precision fit (step 2);
  * *written tells whether it did. */
 static int budget_try(int *written, const budget_rung *r, const ae_arch *a, const dataset *ds,
-                      const long *counts, const compress_config *cfg, compress_report *report)
+                      const long *counts, const holdout_split *split, const compress_config *cfg,
+                      compress_report *report)
 {
     const size_t budget = (size_t)cfg->budget;
     *written = 0;
     trained_autoencoder t;
     /* an int4 rung trains for its rounding */
-    int st = train_autoencoder(&t, a, r->weights == LGCF_INT4 ? QUANT_INT4_MAX : 0, ds, cfg);
+    int st =
+        train_autoencoder(&t, a, r->weights == LGCF_INT4 ? QUANT_INT4_MAX : 0, ds, split, cfg);
     if (st)
         return st;
     lgc_model m;
@@ -124,7 +132,7 @@ static int budget_try(int *written, const budget_rung *r, const ae_arch *a, cons
     const int n_dtypes = r->weights == LGCF_INT4 ? 1 : 2;
     const int n_mix = r->mixtures == LGCF_INT8 ? 2 : 1;
     for (int k = r->kmax, first = 1; k >= 1 && !*written && st == LGC_OK; k /= 2, first = 0) {
-        if ((st = fit_mixtures(&m, t.z, a->latent, k, ds, cfg, first)))
+        if ((st = fit_mixtures(&m, t.z_train, a->latent, k, &split->train, cfg, first)))
             break;
         for (int di = 0; di < n_dtypes * n_mix && !*written && st == LGC_OK; di++) {
             size_t bytes;
@@ -154,6 +162,8 @@ static int budget_try(int *written, const budget_rung *r, const ae_arch *a, cons
                 *written = 1;
                 report->bytes = bytes;
                 report->final_loss = t.loss;
+                report->training = t.record;
+                report_code_likelihood(&m, &t, split, cfg);
             }
         }
         if (!*written)
@@ -164,8 +174,8 @@ static int budget_try(int *written, const budget_rung *r, const ae_arch *a, cons
     return st;
 }
 
-int run_budget(const dataset *ds, const long *counts, const compress_config *cfg,
-               compress_report *report)
+int run_budget(const dataset *ds, const long *counts, const holdout_split *split,
+               const compress_config *cfg, compress_report *report)
 {
     tshape img = {ds->c, ds->h, ds->w};
     const budget_rung *ladder = cfg->arch.kind == AE_MLP ? mlp_ladder : conv_ladder;
@@ -177,7 +187,7 @@ int run_budget(const dataset *ds, const long *counts, const compress_config *cfg
     for (int i = 0; i < n_ladder; i++) {
         const budget_rung *r = &ladder[i];
         ae_arch a = budget_apply(&cfg->arch, r);
-        if ((st = budget_estimate(&est, &a, r, img, ds->n_classes, cfg->gmm.cov)))
+        if ((st = budget_estimate(&est, &a, r, img, ds->n_classes, cfg)))
             return st;
         smallest = est < smallest ? est : smallest;
         if (est > budget)
@@ -188,7 +198,7 @@ int run_budget(const dataset *ds, const long *counts, const compress_config *cfg
                 lgcf_dtype_name(r->weights), lgcf_dtype_name(r->mixtures), est);
         tried = 1;
         int written;
-        if ((st = budget_try(&written, r, &a, ds, counts, cfg, report)) || written)
+        if ((st = budget_try(&written, r, &a, ds, counts, split, cfg, report)) || written)
             return st;
     }
     if (!tried)

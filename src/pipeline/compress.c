@@ -1,5 +1,5 @@
-/* compress.c - compress_run (compress.h): load the training set, then the
- * plain run (train, encode, fit the mixtures, write) or the run under a
+/* compress.c - compress_run (compress.h): load the training set, hold out
+ * its slice, then the plain run (train, encode, fit the mixtures, write) or the run under a
  * byte budget (budget.c). */
 #include <string.h>
 
@@ -13,13 +13,13 @@ void compress_config_default(compress_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->arch = (ae_arch){.latent = AE_DEFAULT_LATENT, .c1 = AE_DEFAULT_C1, .c2 = AE_DEFAULT_C2,
                           .kind = AE_CONV, .hidden = AE_DEFAULT_HIDDEN};
-    cfg->train = (train_opts){.epochs = COMPRESS_DEFAULT_EPOCHS,
-                              .batch = COMPRESS_DEFAULT_BATCH,
+    cfg->train = (train_opts){.batch = COMPRESS_DEFAULT_BATCH,
                               .lr = (float)COMPRESS_DEFAULT_LR,
                               .seed = COMPRESS_DEFAULT_SEED};
     cfg->loss = (ae_loss_opts){.beta = (float)COMPRESS_DEFAULT_BETA,
                                .margin = (float)COMPRESS_DEFAULT_MARGIN,
                                .guide = (float)COMPRESS_DEFAULT_GUIDE};
+    cfg->holdout = COMPRESS_DEFAULT_HOLDOUT;
     cfg->kmax = COMPRESS_DEFAULT_KMAX;
     gmm_opts_default(&cfg->gmm);
     cfg->weights = COMPRESS_DEFAULT_WEIGHTS;
@@ -46,30 +46,34 @@ void model_from_autoencoder(lgc_model *m, const trained_autoencoder *t, const da
     memcpy(m->dec_params, t->dec.params, t->dec.n_params * sizeof(float));
     m->weight_dtype = dtype;
     m->gmm_dtype = gmm_dtype;
+    m->training = t->record;
 }
 
 /* The configuration as given: one training, kmax, the precisions asked. */
-static int run_plain(const dataset *ds, const long *counts, const compress_config *cfg,
-                     compress_report *report)
+static int run_plain(const dataset *ds, const long *counts, const holdout_split *split,
+                     const compress_config *cfg, compress_report *report)
 {
     trained_autoencoder t = {0};
     lgc_model m = {0};
     /* rounded to int4 after training, the MNIST decoder lost 1.3 points;
      * trained for it, about 0.5 (docs/RESULTS.md) */
     int quant_max = cfg->weights == LGCF_INT4 ? QUANT_INT4_MAX : 0;
-    int st = train_autoencoder(&t, &cfg->arch, quant_max, ds, cfg);
+    int st = train_autoencoder(&t, &cfg->arch, quant_max, ds, split, cfg);
     if (st)
         goto done;
     if (cfg->latents &&
         (st = latents_csv_write(cfg->latents, t.z, ds->labels, ds->n, cfg->arch.latent)))
         goto done;
     model_from_autoencoder(&m, &t, ds, counts, cfg->weights, cfg->mixtures);
-    if ((st = fit_mixtures(&m, t.z, cfg->arch.latent, cfg->kmax, ds, cfg, 1)) ||
-        (st = lgcf_write(cfg->output, &m)))
+    if ((st = fit_mixtures(&m, t.z_train, cfg->arch.latent, cfg->kmax, &split->train, cfg, 1)))
+        goto done;
+    report_code_likelihood(&m, &t, split, cfg);
+    if ((st = lgcf_write(cfg->output, &m)))
         goto done;
     /* the same encoding as the write's, so it cannot fail now */
     st = lgcf_encoded_size(&m, &report->bytes);
     report->final_loss = t.loss;
+    report->training = t.record;
 done:
     lgc_model_free(&m);
     trained_autoencoder_free(&t);
@@ -80,18 +84,21 @@ int compress_run(const compress_config *cfg, compress_report *report)
 {
     compress_report result = {0};
     dataset ds = {0};
+    holdout_split split = {0};
     double t0 = now_seconds();
     int st = dataset_open(&ds, cfg->dataset_dir, DATASET_TRAIN, cfg->format);
     if (st)
         goto done;
     long counts[DATASET_MAX_CLASSES];
     dataset_class_counts(counts, &ds); /* none is 0: classes are the labels present */
-    st = cfg->budget ? run_budget(&ds, counts, cfg, &result)
-                     : run_plain(&ds, counts, cfg, &result);
+    holdout_make(&split, &ds, cfg->holdout, cfg->train.seed);
+    st = cfg->budget ? run_budget(&ds, counts, &split, cfg, &result)
+                     : run_plain(&ds, counts, &split, cfg, &result);
     result.seconds = now_seconds() - t0;
     if (st == LGC_OK && report)
         *report = result;
 done:
+    holdout_free(&split);
     dataset_free(&ds);
     return st;
 }

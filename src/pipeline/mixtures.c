@@ -61,7 +61,8 @@ int fit_mixtures(lgc_model *m, const float *z, int d, int kmax, const dataset *d
                  const compress_config *cfg, int warn)
 {
     int K = ds->n_classes;
-    long *counts = m->class_counts;
+    long counts[DATASET_MAX_CLASSES];
+    dataset_class_counts(counts, ds);
     m->gmms = xcalloc((size_t)K, sizeof(gmm_t));
     m->kmax = kmax;
     m->bic = xcalloc((size_t)K * kmax, sizeof(double));
@@ -121,4 +122,40 @@ void drop_mixtures(lgc_model *m)
     m->gmms = NULL;
     m->bic = NULL;
     m->kmax = 0;
+}
+
+/* Mean log-likelihood per class of the n codes z (labels from ds) under
+ * m's class mixtures, into mean (n_classes); NaN for a class without
+ * codes. */
+static void class_mean_loglik(double *mean, const lgc_model *m, const float *z, const dataset *ds)
+{
+    long n[DATASET_MAX_CLASSES] = {0};
+    for (int c = 0; c < m->n_classes; c++)
+        mean[c] = 0.0;
+    for (int i = 0; i < ds->n; i++) {
+        int c = ds->labels[i];
+        mean[c] += gmm_loglik(&m->gmms[c], z + (size_t)i * m->latent, 1);
+        n[c]++;
+    }
+    for (int c = 0; c < m->n_classes; c++)
+        mean[c] = n[c] ? mean[c] / n[c] : NAN;
+}
+
+void report_code_likelihood(const lgc_model *m, const trained_autoencoder *t,
+                            const holdout_split *split, const compress_config *cfg)
+{
+    if (cfg->quiet || split->held.n == 0)
+        return;
+    double held[DATASET_MAX_CLASSES], train[DATASET_MAX_CLASSES];
+    class_mean_loglik(held, m, t->z_held, &split->held);
+    class_mean_loglik(train, m, t->z_train, &split->train);
+    fprintf(stderr, "compress: mean log-likelihood of the codes under their class mixture, "
+                    "held out / training, per class:");
+    for (int c = 0; c < m->n_classes; c++) {
+        if (isnan(held[c])) /* a class too small to hold one out */
+            fprintf(stderr, " -/%.1f", train[c]);
+        else
+            fprintf(stderr, " %.1f/%.1f", held[c], train[c]);
+    }
+    fprintf(stderr, "\n");
 }

@@ -67,7 +67,7 @@ void sample_decode(const sample_config *cfg, const float *z, int B, uint8_t *img
                    rng_t *warp_rng)
 {
     const lgc_model *m = cfg->model;
-    decoder_decode_u8(cfg->decoder, z, B, img);
+    decoder_decode_u8(cfg->decoder, z, B, m->h, m->w, img);
     if (!augment_is_identity(&cfg->augment))
         augment_images(img, tmp, B, m->h, m->w, m->c, &cfg->augment, warp_rng);
 }

@@ -4,7 +4,9 @@
  *   autoencoder.c  train the autoencoder, encode the training set
  *   mixtures.c     fit one mixture per class to the codes
  *   compress.c     the model from the two, the plain run, compress_run
- *   budget.c       the run under a byte budget */
+ *   budget.c       the run under a byte budget
+ *   schedule.c     the training length (public: compress.h)
+ *   holdout.c      the held-out slice (public: holdout.h) */
 #ifndef LGC_PIPELINE_STAGES_H
 #define LGC_PIPELINE_STAGES_H
 
@@ -16,15 +18,19 @@
 
 /* --- autoencoder.c --- */
 
-/* A trained autoencoder: the decoder (as the file stores it) and the codes
- * of the training set; the encoder is dropped after encoding. */
+/* A trained autoencoder: the decoder (as the file stores it), the codes of
+ * the training split and how it was trained; the encoder is dropped after
+ * encoding. */
 typedef struct {
     ae_arch arch;
     int n_dec;
     layer_spec dec_specs[AE_MAX_LAYERS];
     net dec;
-    float *z;    /* (n, d) the training set's codes, in dataset order */
-    double loss; /* last epoch's BCE per pixel */
+    float *z;       /* (n, d) every image's code, in the split's order */
+    float *z_train; /* (train.n, d) the training part's codes, the mixtures' data */
+    float *z_held;  /* (held.n, d) the held-out codes, or NULL */
+    double loss;    /* last epoch's BCE per pixel */
+    lgc_training record; /* present unless the old behaviour was asked for */
 } trained_autoencoder;
 
 /* "conv" or "mlp", as --model spells it. */
@@ -35,38 +41,44 @@ const char *ae_kind_name(ae_kind k);
  * LGC_EUSAGE. */
 int decoder_specs_checked(layer_spec *specs, int *n, tshape img, const ae_arch *a);
 
-/* Trains arch a on ds with cfg's training and loss options (a VAE's loss
- * when a->vae; quant_max: see train_opts), encodes ds into t->z and, unless cfg->quiet, reports
+/* Trains arch a on split->train with cfg's training and loss options (a
+ * VAE's loss when a->vae; quant_max: see train_opts), for cfg's epochs or
+ * its step budget with early stopping on split->held; encodes ds (the
+ * whole split) into t->z and, unless cfg->quiet, reports the training and
  * the reconstruction of the test split. Free with
  * trained_autoencoder_free; on failure t is left empty. */
 int train_autoencoder(trained_autoencoder *t, const ae_arch *a, int quant_max, const dataset *ds,
-                      const compress_config *cfg);
+                      const holdout_split *split, const compress_config *cfg);
 void trained_autoencoder_free(trained_autoencoder *t);
 
 /* --- mixtures.c --- */
 
 /* Fits every class's mixture (k = 1..kmax, by BIC) to the codes z (ds->n,
- * d) into m->gmms and m->bic (allocated here; m->kmax set; m->class_counts
- * must be ds's). warn: also warn about classes whose codes cannot determine
+ * d) into m->gmms and m->bic (allocated here; m->kmax set). warn: also warn about classes whose codes cannot determine
  * a covariance. Returns LGC_OK or the first failing class's status. */
 int fit_mixtures(lgc_model *m, const float *z, int d, int kmax, const dataset *ds,
                  const compress_config *cfg, int warn);
 /* Drops m's mixtures and BIC curves so that they can be fitted again. */
 void drop_mixtures(lgc_model *m);
+/* Unless cfg->quiet: the mean log-likelihood of t's held-out and training
+ * codes under their class's mixture in m, per class. */
+void report_code_likelihood(const lgc_model *m, const trained_autoencoder *t,
+                            const holdout_split *split, const compress_config *cfg);
 
 /* --- compress.c --- */
 
-/* m's shape, prior (counts) and decoder from t, weights stored as dtype and
- * mixtures as gmm_dtype; no mixtures yet. Free with lgc_model_free. */
+/* m's shape, prior (counts), decoder and training record from t, weights
+ * stored as dtype and mixtures as gmm_dtype; no mixtures yet. Free with
+ * lgc_model_free. */
 void model_from_autoencoder(lgc_model *m, const trained_autoencoder *t, const dataset *ds,
                             const long *counts, lgcf_dtype dtype, lgcf_dtype gmm_dtype);
 
 /* --- budget.c --- */
 
 /* Writes the best configuration whose file fits cfg->budget (the rule in
- * budget.c) and fills report's bytes and final_loss. counts: ds's class
- * counts, none 0. */
-int run_budget(const dataset *ds, const long *counts, const compress_config *cfg,
-               compress_report *report);
+ * budget.c) and fills report's bytes, final_loss and training. counts:
+ * ds's class counts, none 0; split: ds's held-out slice. */
+int run_budget(const dataset *ds, const long *counts, const holdout_split *split,
+               const compress_config *cfg, compress_report *report);
 
 #endif

@@ -88,6 +88,7 @@ void rng_stream(rng_t *r, uint64_t seed, rng_stream_id id, uint64_t index)
     case RNG_STREAM_WARPS:
     case RNG_STREAM_GRID_WARPS:
     case RNG_STREAM_AUGMENT_ORDER:
+    case RNG_STREAM_HOLDOUT:
         assert(index == 0);
         rng_seed(r, seed * 0x9e3779b97f4a7c15ULL + (uint64_t)id);
         return;

@@ -34,7 +34,7 @@ expect_fail "augment missing dataset" 1 "cannot open '$TMP/none'" \
     "$LGC" augment "$TMP/none" -n 5 -o "$TMP/x"
 assert "a missing dataset wrote nothing" test ! -e "$TMP/x"
 cp -r "$D" "$TMP/keep"
-expect_fail "augment into its source" 2 "is the source directory" "$LGC" augment "$D" -n 5 -o "$D/"
+expect_fail "augment into its source" 2 "is the source dataset" "$LGC" augment "$D" -n 5 -o "$D/"
 assert "the source is untouched" diff -r "$D" "$TMP/keep"
 
 # --- lgc augment: what it writes ---
@@ -72,7 +72,7 @@ check "sample --augment 20,0.2,2 again" "$LGC" sample "$TMP/m.lgc" -n 40 -o "$TM
 assert "warped samples differ from plain ones" not cmp -s "$TMP/p0/train-images-idx3-ubyte" "$TMP/p1/train-images-idx3-ubyte"
 assert "warps leave the labels alone" cmp -s "$TMP/p0/train-labels-idx1-ubyte" "$TMP/p1/train-labels-idx1-ubyte"
 assert "same seed, same warps" cmp -s "$TMP/p1/train-images-idx3-ubyte" "$TMP/p2/train-images-idx3-ubyte"
-"$LGC" compress "$TMP/sq" -o "$TMP/m.lgc" --epochs 1 --kmax 2 -q --latents "$TMP/z.csv"
+"$LGC" compress "$TMP/sq" -o "$TMP/m.lgc" --epochs 1 --kmax 2 -q -f --latents "$TMP/z.csv"
 check "from-latents, no warp" "$LGC" sample "$TMP/m.lgc" --from-latents "$TMP/z.csv" -o "$TMP/r0" --augment 0 -q
 check "from-latents, warped" "$LGC" sample "$TMP/m.lgc" --from-latents "$TMP/z.csv" -o "$TMP/r1" --augment 10,0.1,1 -q
 assert "from-latents: warps change the images" not cmp -s "$TMP/r0/train-images-idx3-ubyte" "$TMP/r1/train-images-idx3-ubyte"

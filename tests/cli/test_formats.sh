@@ -1,7 +1,9 @@
 # test_formats.sh - datasets in the formats people have, as a black box:
 # round trips through every reader and writer (IDX -> PNG class folders ->
 # NPY -> eval; a CIFAR-10 batch; standard input), labels that are not
-# 0..K-1 and folder names restored on output, recognition and its errors.
+# 0..K-1 and folder names restored on output, recognition and its errors,
+# every dataset form's files guarded from outputs, a file with both a
+# training record and labels.
 # Small sets and one training epoch keep it short.
 . "$(dirname "$0")/lib.sh"
 
@@ -133,5 +135,24 @@ printf 'hello' >"$TMP/hello.txt"
 expect_fail "a file of nothing known" 1 "no dataset found in '$TMP/hello.txt'" \
     "$LGC" compress "$TMP/hello.txt" -o "$TMP/x.lgc"
 assert "no model from errors" test ! -e "$TMP/x.lgc"
+
+# --- the files of a dataset in any form are inputs, never outputs ---
+K=$TMP/keras
+expect_fail "compress onto an NPY dataset file" 2 "is a file of the source dataset" \
+    "$LGC" compress "$K" -o "$K/y_train.npy" -f
+expect_fail "compress onto the labels of an images file" 2 "is a file of the source dataset" \
+    "$LGC" compress "$K/x_train.npy" -o "$K/y_train.npy" -f
+expect_fail "compress --latents onto a CIFAR batch" 2 "is a file of the source dataset" \
+    "$LGC" compress "$C" -o "$TMP/x.lgc" --latents "$C/test_batch.bin" -f
+expect_fail "compress onto its --test set" 2 "is a file of the test set" \
+    "$LGC" compress "$D" --test "$TMP/npy/train_images.npy" -o "$TMP/npy/train_labels.npy" -f
+expect_fail "subset into an NPY set" 2 "holds a training set" "$LGC" subset "$D" -n 5 -o "$TMP/npy"
+assert "the NPY set is intact" "$LGC" subset "$TMP/npy" -n 5 -o "$TMP/x3" -q
+
+# --- a training record and labels in one file ---
+check "info --json on labels 3 and 7" "$LGC" info "$TMP/g.lgc" --json
+assert "both sections are counted" grep -q '"training": [1-9][0-9]*, "labels": [1-9]' "$TMP/out"
+assert "with the record and the labels" \
+    sh -c "grep -q '\"training\": {\"steps\"' '$TMP/out' && grep -q '\"label\": 7' '$TMP/out'"
 
 finish

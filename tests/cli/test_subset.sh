@@ -80,7 +80,7 @@ cp "$D"/t10k-* "$TMP/z1/"
 check "eval reads the .gz subset" "$LGC" eval "$TMP/z1" --test "$D" --steps 5 --json -q
 assert "eval --json reports steps" grep -q '"steps": 5,' "$TMP/out"
 expect_fail "subset --gzip into a dir with a raw image file" 2 "would be read instead of the .gz files" \
-    "$LGC" subset "$D" -o "$TMP/r1" --gzip -n 10
+    "$LGC" subset "$D" -o "$TMP/r1" --gzip -n 10 -f
 
 # --- gradient ---
 check "subset gradient" "$LGC" subset "$D" --method gradient -o "$TMP/g1" -n 12 --judge-epochs 1 -q

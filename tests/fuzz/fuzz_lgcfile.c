@@ -35,7 +35,7 @@
 #define HEADER_BYTES 16
 #define SECTION_HEADER_BYTES 12
 #define TRAILER_BYTES 4
-/* Form 3 builds at most this many sections (the reader knows five). */
+/* Form 3 builds at most this many sections (the reader knows six). */
 #define MAX_REPACKED 16
 
 static uint32_t le32(const uint8_t *p)
@@ -65,7 +65,8 @@ static void sample_model(const lgc_model *m)
     rng_seed(&rng, 1);
     for (int c = 0; c < m->n_classes; c++)
         gmm_sample(&m->gmms[c], z + (size_t)c * m->latent, 1, &rng);
-    decoder_decode_u8(&dec, z + (size_t)(m->n_classes - 1) * m->latent, 1, img);
+    decoder_decode_u8(&dec, z + (size_t)(m->n_classes - 1) * m->latent, 1, m->h, m->w,
+                      img);
     free(z);
     free(img);
     net_free(&dec);
@@ -84,7 +85,7 @@ static void check_read(const uint8_t *buf, size_t len)
     }
     assert(z.file_bytes == len);
     assert(z.header_bytes + z.shape_bytes + z.prior_bytes + z.decoder_bytes + z.mixture_bytes +
-               z.bic_bytes + z.other_bytes == len);
+               z.bic_bytes + z.training_bytes + z.other_bytes == len);
     sample_model(&m);
     lgc_model_free(&m);
 }

@@ -3,7 +3,9 @@
 # itself from tiny synthetic datasets (a few seconds of work):
 #   OUT_DIR/lgcfile/  .lgc files: f16, f32, int8 and int4 weights; f16, f32
 #                     and int8 mixtures; full and diagonal covariance; grey
-#                     and RGB; conv and mlp decoders; plus their unpacked form
+#                     and RGB; conv and mlp decoders; with and without the
+#                     training record; a 7x9 image in the decoder's 8x12
+#                     frame; plus their unpacked form
 #                     (tests/fuzz/fuzz_lgcfile.c) when FUZZ_LGCFILE names the
 #                     fuzz binary that writes it
 #   OUT_DIR/idx/      IDX image, label and float files, raw and gzip
@@ -36,7 +38,7 @@ mkdir -p "$TMP/rgb"
 { printf '\x00\x00\x08\x01'; be32 40; for ((i = 0; i < 40; i++)); do printf "\\x$(printf %02x $((i % 2)))"; done; } \
     >"$TMP/rgb/train-labels-idx1-ubyte"
 
-tiny=(--epochs 1 --kmax 2 --latent 2 --batch 16 --threads 1 -q)
+tiny=(--epochs 1 --kmax 2 --latent 2 --batch 16 --threads 1 -q -f)
 "$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-f16.lgc" "${tiny[@]}"
 "$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-f32.lgc" "${tiny[@]}" --weights f32 --mixtures f32
 "$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-diag.lgc" "${tiny[@]}" --cov diag --latent 3
@@ -46,6 +48,12 @@ tiny=(--epochs 1 --kmax 2 --latent 2 --batch 16 --threads 1 -q)
 "$LGC" compress "$TMP/rgb" -o "$OUT/lgcfile/rgb-mlp-int8.lgc" "${tiny[@]}" --weights int8 --model mlp
 "$LGC" compress "$TMP/rgb" -o "$OUT/lgcfile/rgb-int4.lgc" "${tiny[@]}" --weights int4
 "$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-int4-m8.lgc" "${tiny[@]}" --weights int4 --mixtures int8
+# the step schedule's record (TRNG with a best step), and a file without one
+"$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-steps.lgc" -f --steps 6 --kmax 2 --latent 2 --batch 16 --threads 1 -q
+"$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-no-record.lgc" "${tiny[@]}" --holdout 0
+# 7x9: the decoder outputs the 8x12 frame of the image (FORMAT.md, DECO)
+make_dataset "$TMP/odd" train 40 7 9 2
+"$LGC" compress "$TMP/odd" -o "$OUT/lgcfile/odd-7x9.lgc" "${tiny[@]}"
 
 if [ -n "${FUZZ_LGCFILE:-}" ] && [ -x "$FUZZ_LGCFILE" ]; then
     for f in "$OUT"/lgcfile/*.lgc; do
