@@ -114,5 +114,10 @@ void compress_config_default(compress_config *cfg);
  * dataset or the output, LGC_ENUMERIC for a training or mixture fit that
  * broke down. */
 int compress_run(const compress_config *cfg, compress_report *report);
+/* Checks every output of cfg before any work (output_path.h): the .lgc
+ * file and the latent codes may not exist unless force, never be an input
+ * (the dataset, its test split), and must be writable. Returns LGC_OK, or
+ * LGC_EUSAGE / LGC_EIO with the message set. */
+int compress_check_outputs(const compress_config *cfg, int force);
 
 #endif

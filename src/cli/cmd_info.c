@@ -27,29 +27,6 @@ static void usage(FILE *f)
                "  -V, --version      show the version\n");
 }
 
-static void json_string(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            printf("\\%c", ch);
-        else if (ch < 0x20)
-            printf("\\u%04x", ch);
-        else
-            putchar(ch);
-    }
-    putchar('"');
-}
-
-static void json_double(double v)
-{
-    if (isfinite(v))
-        printf("%.10g", v);
-    else
-        printf("null");
-}
-
 static long total_images(const lgc_model *m)
 {
     long n = 0;
@@ -151,15 +128,15 @@ static void print_training_json(const lgc_model *m)
     printf("{\"steps\": %llu, \"best_step\": %llu, \"images_seen\": %llu, \"epochs\": ",
            (unsigned long long)t->steps, (unsigned long long)t->best_step,
            (unsigned long long)t->images_seen);
-    json_double(training_epochs(m));
+    cli_json_double(training_epochs(m));
     printf(", \"stop\": \"%s\", \"held_out\": %u, \"held_out_bce\": ", stop_key[t->stop],
            t->held_out);
     if (t->held_out)
-        json_double(t->held_bce);
+        cli_json_double(t->held_bce);
     else
         printf("null");
     printf(", \"train_bce\": ");
-    json_double(t->train_bce);
+    cli_json_double(t->train_bce);
     printf("}");
 }
 
@@ -168,7 +145,7 @@ static void print_json_label(const class_labels *l, int c)
 {
     if (l->kind == CLASS_LABELS_NAMES) {
         printf("\"label\": ");
-        json_string(l->names[c]);
+        cli_json_string(l->names[c]);
         printf(", ");
     } else if (l->kind == CLASS_LABELS_INTEGERS) {
         printf("\"label\": %" PRId64 ", ", l->values[c]);
@@ -179,10 +156,10 @@ static void print_json(const char *path, const lgc_model *m, const lgcf_sizes *z
 {
     double raw = (double)total_images(m) * m->h * m->w * m->c;
     printf("{\"file\": ");
-    json_string(path);
+    cli_json_string(path);
     printf(", \"file_bytes\": %zu, \"raw_bytes\": %.0f, \"compression_ratio\": ", z->file_bytes,
            raw);
-    json_double(raw / (double)z->file_bytes);
+    cli_json_double(raw / (double)z->file_bytes);
     printf(", \"height\": %d, \"width\": %d, \"channels\": %d, \"classes\": %d, \"latent\": %d",
            m->h, m->w, m->c, m->n_classes, m->latent);
     printf(", \"decoder_layers\": %d, \"decoder_params\": %zu, \"weights\": \"%s\"", m->n_layers,
@@ -202,7 +179,7 @@ static void print_json(const char *path, const lgc_model *m, const lgcf_sizes *z
                m->gmms[c].k, m->gmms[c].cov == GMM_COV_FULL ? "full" : "diag");
         for (int k = 0; k < m->kmax; k++) {
             printf("%s", k ? ", " : "");
-            json_double(m->bic[(size_t)c * m->kmax + k]);
+            cli_json_double(m->bic[(size_t)c * m->kmax + k]);
         }
         printf("]}");
     }

@@ -2,6 +2,7 @@
  * sample, the model and codes they name, and the report. The pipeline
  * (class quotas, labels, codes, decoding, warps, the set and PNG writers)
  * is src/pipeline/sample.c. */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,7 +24,7 @@ typedef struct {
     int png_cols;
     uint64_t seed;
     int threads, quiet;
-    int force;
+    int force, json;
     augment_opts augment;
     dataset_format format; /* of the set */
 } sample_opts;
@@ -61,6 +62,7 @@ static void usage(FILE *f)
             "                          of strength e pixels; 0 for none [%g,%g,%g]\n"
             "      --seed <n>          random seed [%d]\n"
             "      --threads <n>       threads, 0 = all cores [0]\n"
+            "      --json              a JSON summary on standard output (not with -o -)\n"
             "  -q, --quiet             no summary on stderr\n"
             "  -h, --help              show this help\n"
             "  -V, --version           show the version\n",
@@ -78,7 +80,8 @@ static int parse(sample_opts *o, int argc, char **argv)
         OPT_SEED,
         OPT_THREADS,
         OPT_AUGMENT,
-        OPT_FORMAT
+        OPT_FORMAT,
+        OPT_JSON
     };
     static const struct option longopts[] = {
         {"count", required_argument, 0, 'n'},     {"per-class", required_argument, 0, OPT_PER_CLASS},
@@ -87,7 +90,7 @@ static int parse(sample_opts *o, int argc, char **argv)
         {"threads", required_argument, 0, OPT_THREADS}, {"quiet", no_argument, 0, 'q'},
         {"from-latents", required_argument, 0, OPT_FROM_LATENTS},
         {"augment", required_argument, 0, OPT_AUGMENT},
-        {"format", required_argument, 0, OPT_FORMAT},
+        {"format", required_argument, 0, OPT_FORMAT}, {"json", no_argument, 0, OPT_JSON},
         {"help", no_argument, 0, 'h'},            {"force", no_argument, 0, 'f'},
         {"version", no_argument, 0, 'V'},         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
@@ -112,6 +115,7 @@ static int parse(sample_opts *o, int argc, char **argv)
         case OPT_THREADS: st = cli_parse_int(&o->threads, "threads", optarg, 0, 1024); break;
         case OPT_AUGMENT: st = cli_parse_augment(&o->augment, "augment", optarg); break;
         case OPT_FORMAT: st = dataset_format_parse(&o->format, "format", optarg, 1); break;
+        case OPT_JSON: o->json = 1; break;
         case 'q': o->quiet = 1; break;
         case 'f': o->force = 1; break;
         case 'h': usage(stdout); return 1;
@@ -143,20 +147,55 @@ static int parse(sample_opts *o, int argc, char **argv)
     /* a stream holds arrays; class folders are a directory tree */
     if (o->out && !strcmp(o->out, "-") && o->format == DATASET_PNG)
         return lgc_fail(LGC_EUSAGE, "'--format png' writes folders: give -o <dir>, not -");
+    if (o->json && o->out && !strcmp(o->out, "-"))
+        return lgc_fail(LGC_EUSAGE, "'--json' cannot be combined with '-o -' (standard output "
+                                    "carries the set)");
     return LGC_OK;
 }
 
+/* --json: what was written, one object on stdout. */
+static void print_json(const sample_opts *o, const sample_config *cfg, double seconds)
+{
+    const int K = cfg->model->n_classes;
+    long counts[DATASET_MAX_CLASSES] = {0};
+    if (cfg->given)
+        for (long i = 0; i < cfg->given->n; i++)
+            counts[cfg->given->labels[i]]++;
+    else if (o->out)
+        sample_quota(counts, cfg);
+    printf("{\"output\": ");
+    if (o->out)
+        cli_json_string(o->out);
+    else
+        printf("null");
+    char format[8] = {0}; /* as --format spells it */
+    for (size_t i = 0; i + 1 < sizeof format && dataset_format_name(o->format)[i]; i++)
+        format[i] = (char)tolower((unsigned char)dataset_format_name(o->format)[i]);
+    printf(", \"format\": ");
+    cli_json_string(format);
+    printf(", \"images\": %ld, \"per_class\": ", o->out ? sample_count(cfg) : 0L);
+    cli_json_longs(counts, K);
+    printf(", \"png\": ");
+    if (o->png)
+        cli_json_string(o->png);
+    else
+        printf("null");
+    printf(", \"seed\": %llu, \"seconds\": ", (unsigned long long)o->seed);
+    cli_json_double(seconds);
+    printf("}\n");
+}
+
 /* The set (into a directory or onto stdout) and the grid that o asks for,
- * with the summary on stderr. */
+ * with the summary on stderr (and --json's on stdout). */
 static int write_outputs(const sample_opts *o, const sample_config *cfg)
 {
     int st = LGC_OK;
+    double t0 = now_seconds();
     if (o->out) {
         int K = cfg->model->n_classes;
         if (o->per_class > SAMPLE_MAX_IMAGES / K)
             return lgc_fail(LGC_EUSAGE, "--per-class %ld x %d classes is too many images",
                             o->per_class, K);
-        double t0 = now_seconds();
         st = strcmp(o->out, "-") ? sample_write_dir(cfg, o->out)
                                  : sample_write_stream(cfg, stdout, "standard output");
         if (st)
@@ -171,6 +210,8 @@ static int write_outputs(const sample_opts *o, const sample_config *cfg)
     }
     if (o->png)
         st = sample_write_grid(cfg, o->png_cols, o->png);
+    if (st == LGC_OK && o->json)
+        print_json(o, cfg, now_seconds() - t0);
     return st;
 }
 

@@ -1,9 +1,12 @@
 /* compress.c - compress_run (compress.h): load the training set, hold out
  * its slice, then the plain run (train, encode, fit the mixtures, write) or the run under a
  * byte budget (budget.c). */
+#include <stdlib.h>
 #include <string.h>
 
+#include "dataset_open.h"
 #include "latents_csv.h"
+#include "output_path.h"
 #include "quant.h"
 #include "stages.h"
 #include "util.h"
@@ -77,6 +80,25 @@ static int run_plain(const dataset *ds, const long *counts, const holdout_split 
 done:
     lgc_model_free(&m);
     trained_autoencoder_free(&t);
+    return st;
+}
+
+/* Every output is checked before the training (output_path.h). The .lgc
+ * file is written through a temporary renamed into place, which a stream
+ * cannot be, so "-o -" is refused. */
+int compress_check_outputs(const compress_config *cfg, int force)
+{
+    char *found = NULL; /* the test split beside the dataset, when not given */
+    if (!cfg->test_path)
+        dataset_find_test(&found, cfg->dataset_dir, cfg->format);
+    const output_input inputs[] = {{cfg->dataset_dir, "the source dataset", 1},
+                                   {cfg->test_path ? cfg->test_path : found, "the test set", 1}};
+    int st = output_check_file(cfg->output, "the .lgc file", force, inputs, 2);
+    if (!st && cfg->latents)
+        st = output_check_file(cfg->latents, "the latent codes", force, inputs, 2);
+    if (!st && cfg->latents)
+        st = output_check_distinct(cfg->latents, cfg->output, 0);
+    free(found);
     return st;
 }
 

@@ -96,4 +96,17 @@ O=$TMP/odd
 make_dataset "$O" train 20 10 12 2
 check "height not divisible by 4" "$LGC" compress "$O" -o "$TMP/o.lgc" --epochs 1 --kmax 2 -q
 
+# --- --json summaries of compress and sample ---
+check "compress --json" "$LGC" compress "$D" -o "$TMP/j.lgc" --epochs 1 --kmax 2 -q --json
+assert "compress --json: one line" test "$(wc -l <"$TMP/out")" -eq 1
+assert "compress --json: the file's bytes" grep -q "\"bytes\": $(stat -c %s "$TMP/j.lgc")," "$TMP/out"
+assert "compress --json: the class counts" grep -q '"per_class": \[100, 100, 100\], "images": 300' "$TMP/out"
+assert "compress --json: the held-out images" grep -q '"held_out": 30,' "$TMP/out"
+check "sample --json" "$LGC" sample "$TMP/j.lgc" --per-class 7 -o "$TMP/js" -q --json
+assert "sample --json: counts" grep -q '"format": "idx", "images": 21, "per_class": \[7, 7, 7\]' "$TMP/out"
+check "sample --json, npy" "$LGC" sample "$TMP/j.lgc" -n 10 -o "$TMP/jn" --format npy -q --json
+assert "sample --json: npy, 10 images" grep -q '"format": "npy", "images": 10,' "$TMP/out"
+expect_fail "sample --json with -o -" 2 "'--json' cannot be combined with '-o -'" \
+    "$LGC" sample "$TMP/j.lgc" -n 10 -o - --json
+
 finish
