@@ -39,8 +39,8 @@ int cli_option_error(int c, char **argv);
  * messages, e.g. "<file.lgc>"): stores it in *out or returns LGC_EUSAGE. */
 int cli_one_operand(const char **out, int argc, char **argv, const char *name);
 
-/* JSON on stdout: a string, quoted and escaped; a number, or null when it
- * is not finite. */
+/* JSON on stdout: a string, quoted and escaped (NULL: null); a number, or
+ * null when it is not finite. */
 void cli_json_string(const char *s);
 void cli_json_double(double v);
 /* An array of n whole numbers. */

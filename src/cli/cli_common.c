@@ -166,6 +166,10 @@ int cli_report(const char *cmd, int status)
 
 void cli_json_string(const char *s)
 {
+    if (!s) {
+        printf("null");
+        return;
+    }
     putchar('"');
     for (; *s; s++) {
         unsigned char ch = (unsigned char)*s;

@@ -164,10 +164,7 @@ static void print_json(const sample_opts *o, const sample_config *cfg, double se
     else if (o->out)
         sample_quota(counts, cfg);
     printf("{\"output\": ");
-    if (o->out)
-        cli_json_string(o->out);
-    else
-        printf("null");
+    cli_json_string(o->out);
     char format[8] = {0}; /* as --format spells it */
     for (size_t i = 0; i + 1 < sizeof format && dataset_format_name(o->format)[i]; i++)
         format[i] = (char)tolower((unsigned char)dataset_format_name(o->format)[i]);
@@ -176,10 +173,7 @@ static void print_json(const sample_opts *o, const sample_config *cfg, double se
     printf(", \"images\": %ld, \"per_class\": ", o->out ? sample_count(cfg) : 0L);
     cli_json_longs(counts, K);
     printf(", \"png\": ");
-    if (o->png)
-        cli_json_string(o->png);
-    else
-        printf("null");
+    cli_json_string(o->png);
     printf(", \"seed\": %llu, \"seconds\": ", (unsigned long long)o->seed);
     cli_json_double(seconds);
     printf("}\n");
