@@ -178,7 +178,7 @@ static void trace_ae(gemm_trace *t, const float *x, int B)
     net enc, dec;
     build_ae(&enc, &dec, B);
     ae_work w;
-    ae_work_init(&w, &enc, &dec, B, NULL, NULL);
+    ae_work_init(&w, &enc, &dec, B, NULL, NULL, enc.in);
     t->where = "autoencoder";
     lgc_sgemm_observe(record_gemm, t);
     ae_batch(&enc, &dec, x, NULL, NULL, B, NULL, &w, NULL);

@@ -44,6 +44,9 @@ typedef struct {
 /* Makes dir (output_dir) and opens both temporaries. Returns LGC_OK, or
  * LGC_EIO with nothing left open. */
 int atomic_idx_set_open(atomic_idx_set *set, const char *dir);
+/* The same with other file names (an NPY pair). */
+int atomic_pair_open(atomic_idx_set *set, const char *dir, const char *images,
+                     const char *labels);
 /* Commits the labels, then the images, so a reader finding the images
  * file knows its labels are there (an interrupted pair fails the count
  * check instead). Returns LGC_OK or the first I/O error; set is cleared

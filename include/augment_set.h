@@ -12,14 +12,14 @@
 #include <stdint.h>
 
 #include "augment.h"
-#include "dataset.h"
+#include "dataset_open.h"
 
 /* Writes n images of ds (1..IDX_MAX_COUNT), each warped by a (which may
- * be the identity), with their labels into dir (created if missing) as
- * IDX_TRAIN_IMAGES and IDX_TRAIN_LABELS (atomic_idx_set). Returns LGC_OK
- * or LGC_EIO with a message naming the file; nothing is left half
- * written. */
-int augment_set_write(const char *dir, const dataset *ds, long n, const augment_opts *a,
-                      uint64_t seed);
+ * be the identity), with their labels into dir (created if missing) in
+ * format (IDX, NPY or PNG class folders: set_writer.h). Returns LGC_OK,
+ * LGC_EUSAGE (labels the format cannot hold) or LGC_EIO with a message
+ * naming the file; IDX and NPY files are never left half written. */
+int augment_set_write(const char *dir, dataset_format format, const dataset *ds, long n,
+                      const augment_opts *a, uint64_t seed);
 
 #endif

@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 
+#include "dataset_open.h"
 #include "gmm.h"
 #include "augment.h"
 #include "holdout.h"
@@ -65,7 +66,9 @@ long compress_step_budget(long n_train, int batch);
 ae_schedule compress_schedule(long max_steps, long n_train, int batch);
 
 typedef struct {
-    const char *dataset_dir; /* holds train-images/labels (dataset.h) */
+    const char *dataset_dir; /* the dataset (dataset_open.h) */
+    const char *test_path;   /* its test split for the report, or NULL to find it */
+    dataset_format format;   /* of both, or DATASET_AUTO */
     const char *output;      /* the .lgc file */
     ae_arch arch;
     /* epochs, batch, lr and seed (shuffling, initialisation, the held-out
@@ -117,5 +120,10 @@ void compress_config_default(compress_config *cfg);
  * dataset or the output, LGC_ENUMERIC for a training or mixture fit that
  * broke down. */
 int compress_run(const compress_config *cfg, compress_report *report);
+/* Checks every output of cfg before any work (output_path.h): the .lgc
+ * file and the latent codes may not exist unless force, never be an input
+ * (the dataset, its test split), and must be writable. Returns LGC_OK, or
+ * LGC_EUSAGE / LGC_EIO with the message set. */
+int compress_check_outputs(const compress_config *cfg, int force);
 
 #endif

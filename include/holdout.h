@@ -19,7 +19,7 @@
 #define HOLDOUT_MAX_FRACTION 0.5
 
 typedef struct {
-    dataset train, held; /* copies of the images and labels, each in dataset order */
+    dataset train, held; /* copies of the images, labels and classes, in dataset order */
     int *train_index;    /* (train.n) each image's position in the whole split */
     int *held_index;     /* (held.n) */
 } holdout_split;

@@ -49,6 +49,12 @@ int idx_read_images_mem(idx_images *out, const uint8_t *buf, size_t len, const c
 int idx_read_labels_mem(uint8_t **labels, int *n, const uint8_t *buf, size_t len,
                         const char *name);
 
+/* The length, header included, of the raw (not gzip) unsigned-byte IDX
+ * array that buf starts with: for a stream holding two arrays one after
+ * the other. LGC_OK, or LGC_EFORMAT naming name when the header is not
+ * one or the data is cut short. */
+int idx_array_bytes(size_t *bytes, const uint8_t *buf, size_t len, const char *name);
+
 /* Write the IDX header for a streaming writer, which then appends the
  * data. Images use ndim 3 when c == 1 (what MNIST loaders expect), ndim 4
  * otherwise. Return LGC_OK or LGC_EIO (the caller names the file). */

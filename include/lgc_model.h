@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "augment.h"
+#include "class_labels.h"
 #include "gmm.h"
 #include "net.h"
 
@@ -57,8 +58,9 @@ typedef struct {
     lgcf_dtype gmm_dtype;  /* how means and factors are stored (weights: f32) */
     int kmax;              /* BIC curve length, 0 if absent */
     double *bic;           /* (n_classes, kmax) or NULL */
-    lgc_training training;
-    lgc_warps warps;
+    lgc_training training;  /* how it was trained (TRNG section) */
+    class_labels classes;  /* the user's label of each class (LABL section) */
+    lgc_warps warps;       /* lgc sample's default warps (WARP section) */
 } lgc_model;
 
 /* Frees every array of m and clears it; safe on a cleared model. */

@@ -3,7 +3,8 @@
  * Contents: data shape, class prior (training count per class), the
  * decoder (layer specs + weights, f32, f16, int8 or int4), one Gaussian mixture per
  * class, each class's BIC curve and the training record (both for
- * `lgc info`), and the default warps of lgc sample. Layout, byte by byte,
+ * `lgc info`), when they are not 0..K-1, the class labels of the user's
+ * data, and the default warps of lgc sample. Layout, byte by byte,
  * in docs/FORMAT.md. Written atomically; read with every size validated
  * before use and the CRC-32 checked before any section is trusted. */
 #ifndef LGC_LGCFILE_H
@@ -34,6 +35,10 @@
 #define LGCF_TRAINING_SECTION_BYTES (12 + 40 + 11)
 /* The same for the warps (WARP): a 36-byte payload. */
 #define LGCF_WARPS_SECTION_BYTES (12 + 36 + 11)
+/* The decoder's output may exceed the image's height and width by up to
+ * this many rows and columns each: a conv decoder outputs the image padded
+ * to multiples of 4 (pad.h), and the image is its top-left h x w. */
+#define LGCF_MAX_FRAME 3
 
 /* "f32", "f16", "int8" or "int4", as the options spell them. */
 const char *lgcf_dtype_name(lgcf_dtype t);
@@ -50,8 +55,9 @@ typedef struct {
     size_t decoder_bytes;
     size_t mixture_bytes;
     size_t bic_bytes;
-    size_t training_bytes;
-    size_t warps_bytes;
+    size_t training_bytes; /* the training record (TRNG), 0 when absent */
+    size_t labels_bytes;   /* the class labels (LABL), 0 when absent */
+    size_t warps_bytes;    /* lgc sample's default warps (WARP), 0 when absent */
     size_t other_bytes;   /* unknown sections (skipped); all fields sum to file_bytes */
 } lgcf_sizes;
 

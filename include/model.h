@@ -1,19 +1,20 @@
 /* model.h - lgc's architectures and their training loops.
  *
- * Autoencoder, conv (the default; d = 16), for an image (C, H, W) with H, W
- * divisible by 4:
+ * Autoencoder, conv (the default; d = 16), for an image (C, H, W) padded
+ * to (C, H', W'), H' and W' the next multiples of 4 (conv_input_shape):
  *   encoder: conv C->c1 + ReLU, max-pool; conv c1->c2 + ReLU, max-pool;
- *            dense (c2*H/4*W/4) -> d
- *   decoder: dense d -> (c2*H/4*W/4) + ReLU; upsample; conv c2->c1 + ReLU;
+ *            dense (c2*H'/4*W'/4) -> d
+ *   decoder: dense d -> (c2*H'/4*W'/4) + ReLU; upsample; conv c2->c1 + ReLU;
  *            upsample; conv c1->C; sigmoid
+ *            (its output is (C, H', W'), the image its top-left H x W)
  * Autoencoder, mlp (any H, W):
  *   encoder: dense (C*H*W) -> hidden + ReLU; dense hidden -> d
  *   decoder: dense d -> hidden + ReLU; dense hidden -> (C, H, W); sigmoid
  * VAE (either kind): the encoder's last dense layer outputs 2d values per
  * image, the mean and the log-variance of z; the decoder is unchanged.
- * Judge classifier (lgc eval):
+ * Judge classifier (lgc eval), on the padded image too:
  *   conv C->32 + ReLU, max-pool; conv 32->64 + ReLU, max-pool;
- *   dense (64*H/4*W/4) -> 128 + ReLU; dense 128 -> classes
+ *   dense (64*H'/4*W'/4) -> 128 + ReLU; dense 128 -> classes
  * Guide classifier (compress --guide; trained and used during compress,
  * never stored): the judge's layout at half its widths (16, 32, 64).
  * Quick classifier (the warps check of compress, warps.h; never stored):
@@ -43,9 +44,16 @@ typedef struct {
 #define AE_MAX_LAYERS 16
 #define AE_MAX_WIDTH 4096 /* bound on --widths and --hidden */
 
+/* The conv networks' input for images of shape img: padded at the bottom
+ * and right to the next multiples of 4 (pad.h), which the training and
+ * prediction loops fill with dataset_batch_padded. ae_input_shape is the
+ * encoder's: that, or img itself for the mlp. */
+tshape conv_input_shape(tshape img);
+tshape ae_input_shape(tshape img, const ae_arch *a);
 /* Fill specs (room for AE_MAX_LAYERS) and return the layer count, or
- * LGC_EUSAGE when the image size does not fit the architecture (conv:
- * H, W divisible by 4). The encoder's output has d values per image, 2d
+ * LGC_EUSAGE when the image size does not fit the architecture. The
+ * networks take the input shapes above; the conv decoder outputs
+ * conv_input_shape(img). The encoder's output has d values per image, 2d
  * for a VAE; the decoder's input is always d. */
 int ae_encoder_specs(layer_spec *specs, tshape img, const ae_arch *a);
 int ae_decoder_specs(layer_spec *specs, tshape img, const ae_arch *a);
@@ -146,27 +154,39 @@ int ae_train_held(net *enc, net *dec, const dataset *ds, const dataset *held,
                   ae_train_record *rec, double *final_loss, ae_train_stats *stats);
 /* One batch of ae_train without the update, for ae_train and the tests:
  * forward, the loss terms of lo (NULL: BCE only) and the backward pass,
- * which ZEROES and fills enc's and dec's parameter gradients. x (B, C,H,W)
- * in [0,1]; labels (B) are needed with a pair loss or a guide, eps (B,d)
- * standard normal with a VAE (else both may be NULL); w from ae_work_init
- * with a batch >= B and the same lo. Returns BCE + beta KL + W L_CL + G CE
- * (BCE summed over pixels, KL over latent dimensions, all averaged over B)
+ * which ZEROES and fills enc's and dec's parameter gradients. x (B, enc's
+ * input) in [0,1], the images padded as dataset_batch_padded pads them
+ * (the decoder outputs that shape too); labels (B) are needed with a pair
+ * loss or a guide, eps (B,d) standard normal with a VAE (else both may be
+ * NULL); w from ae_work_init with a batch >= B and the same lo. Returns BCE + beta KL + W L_CL + G CE
+ * (BCE summed over the image's pixels, not the frame's, KL over latent
+ * dimensions, all averaged over B)
  * and, when terms is not NULL, the four terms unweighted. */
 typedef struct {
-    float *dlogits; /* (batch, C*H*W) */
+    tshape frame;   /* the decoder's output: the image, or its padded frame (conv) */
+    tshape img;     /* the image, the top-left of frame: the BCE's pixels */
+    float *crop;    /* with a frame: (3, batch, C*h*w) cropped logits, images, gradient */
+    float *dlogits; /* (batch, frame) */
     float *z;       /* VAE: (batch, d) the sampled latents */
     float *mu;      /* VAE with pairs: (batch, d) the means, contiguous */
     float *dcl;     /* pairs: (batch, d) gradient of L_CL */
     float *dh;      /* VAE or pairs: (batch, enc out) the encoder's output gradient */
     net *guide;     /* guide: the classifier (not owned; only its input gradient is used) */
-    float *xhat;    /* guide: (batch, C*H*W) the decoded images */
+    float *xhat;    /* guide: (batch, guide's input) the decoded images, padded */
     float *dguide;  /* guide: (batch, classes) gradient of CE w.r.t. its logits */
 } ae_work;
 /* guide: the trained guide classifier when lo->guide > 0 (built for a
- * batch >= batch), else NULL. */
+ * batch >= batch, on conv_input_shape(img)), else NULL. img: the images'
+ * shape, the decoder's output or its top-left. */
 void ae_work_init(ae_work *w, const net *enc, const net *dec, int batch, const ae_loss_opts *lo,
-                  net *guide);
+                  net *guide, tshape img);
 void ae_work_free(ae_work *w);
+/* The reconstruction BCE of ae_batch: bce_logits (layers.h) of the
+ * decoder's logits (B, w->frame) against x (B, w->frame), summed over the
+ * pixels of w->img only and averaged over B; writes w->dlogits, zero on
+ * the frame, which is cropped away when sampling and so is not trained
+ * towards anything. */
+double ae_batch_bce(ae_work *w, const float *logits, const float *x, int B);
 double ae_batch(net *enc, net *dec, const float *x, const int *labels, const float *eps, int B,
                 const ae_loss_opts *lo, ae_work *w, double terms[4]);
 /* Encodes all n images of ds into z (n, d) in batches of enc->max_batch:
@@ -205,8 +225,10 @@ void judge_predict(net *judge, const dataset *ds, int *pred);
 /* Builds the decoder stored in m as a network for batches up to max_batch
  * (parameters copied in). Returns LGC_OK or the status of net_init. */
 int decoder_from_model(net *dec, const lgc_model *m, int max_batch);
-/* Decodes z (B, d) into 8-bit images (B, H, W, C), channels interleaved as
- * in IDX, rounding the sigmoid output to the nearest of 0..255. */
-void decoder_decode_u8(net *dec, const float *z, int B, uint8_t *out);
+/* Decodes z (B, d) into 8-bit images (B, h, w, C), channels interleaved as
+ * in IDX, rounding the sigmoid output to the nearest of 0..255. The image is
+ * the top-left h x w of the decoder's output (C, H', W'), H' >= h, W' >= w:
+ * a conv decoder outputs the padded frame. */
+void decoder_decode_u8(net *dec, const float *z, int B, int h, int w, uint8_t *out);
 
 #endif

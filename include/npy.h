@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* numpy.load's own default bound (max_header_size). */
 #define NPY_MAX_HEADER_LEN 10000
@@ -47,5 +48,17 @@ int npy_read_labels_mem(int64_t **labels, int *n, const uint8_t *buf, size_t len
  * pads them. Return LGC_OK, or LGC_EIO with a message naming path. */
 int npy_write_images(const char *path, const uint8_t *data, int n, int h, int w, int c);
 int npy_write_labels(const char *path, const int64_t *labels, int n);
+/* The pieces of those writers, for a streaming writer that appends the
+ * data itself (n known beforehand): the headers, and n label values as
+ * '<i8'. Return LGC_OK or LGC_EIO without a message (the caller names the
+ * file or stream). */
+int npy_write_images_header(FILE *f, int n, int h, int w, int c);
+int npy_write_labels_header(FILE *f, int n);
+int npy_write_label_values(FILE *f, const int64_t *labels, size_t n);
+
+/* The length, header included, of the .npy array that buf starts with:
+ * for a stream holding two arrays one after the other. LGC_OK, or
+ * LGC_EFORMAT naming name (a bad header, data cut short). */
+int npy_array_bytes(size_t *bytes, const uint8_t *buf, size_t len, const char *name);
 
 #endif

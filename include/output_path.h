@@ -9,8 +9,8 @@
  *     lift this;
  *   - an output that exists is replaced only with --force. For a
  *     directory output, "exists" means the directory holds any file of a
- *     training set (idx.h: the images and labels, raw or .gz, and the
- *     per-image weights), any of which a reader would take with or instead
+ *     training set that lgc writes (IDX images and labels, raw or .gz,
+ *     NPY images and labels, the per-image weights), any of which a reader would take with or instead
  *     of the new set: an empty or unrelated directory is written into
  *     without --force;
  *   - "-" is not a file name: the caller either streams to standard output
@@ -22,10 +22,14 @@
 #define LGC_OUTPUT_PATH_H
 
 /* An input of the command, which no output may replace. A directory input
- * is a dataset: its IDX files (train and t10k, raw or .gz) are inputs too. */
+ * is a dataset: the files dataset_open reads there (IDX, NPY and CIFAR
+ * names, both splits) are inputs too. A dataset given as one file brings
+ * its labels file (dataset_labels_beside). "-" is standard input, no
+ * file. */
 typedef struct {
     const char *path; /* NULL: no such input in this run */
-    const char *role; /* how messages name it: "the source directory" */
+    const char *role; /* how messages name it: "the source dataset" */
+    int is_dataset;   /* a dataset argument (dataset_open.h) */
 } output_input;
 
 /* An output file such as a .lgc file, a CSV or a PNG; what names it in the

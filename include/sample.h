@@ -7,10 +7,12 @@
  * replayed from its seed; each code is drawn from its class's mixture, or
  * the codes are given (as `lgc compress --latents` wrote them); images are
  * decoded in batches, warped (augment.h) and written one batch at a time,
- * so memory does not grow with the number of images. Labels, codes and
+ * so memory does not grow with the number of images (except for PNG class
+ * folders, which set_writer keeps until the end). Labels, codes and
  * warps draw from streams of their own (rng_stream), so the labels and
- * codes do not depend on --augment. The writers: an IDX training set into
- * a directory or onto a stream, and a PNG grid of samples per class. */
+ * codes do not depend on --augment. The writers: a training set (IDX, NPY
+ * or PNG class folders) into a directory, IDX or NPY onto a stream, and a
+ * PNG grid of samples per class. */
 #ifndef LGC_SAMPLE_H
 #define LGC_SAMPLE_H
 
@@ -19,6 +21,7 @@
 
 #include "augment.h"
 #include "dataset.h"
+#include "dataset_open.h"
 #include "latents_csv.h"
 #include "lgcfile.h"
 #include "net.h"
@@ -35,6 +38,7 @@ typedef struct {
     const latents_csv *given; /* or the codes to decode, in their order (else NULL) */
     uint64_t seed;
     augment_opts augment;     /* warps of every image (AUGMENT_DEFAULT, or 0 for none) */
+    dataset_format format;    /* of the set: DATASET_IDX, NPY or PNG (set_writer.h) */
 } sample_config;
 
 /* Builds m's decoder for batches as large as memory allows (at most 256
@@ -70,8 +74,8 @@ void sample_decode(const sample_config *cfg, const float *z, int B, uint8_t *img
                    rng_t *warp_rng);
 
 /* The set the writers write, in memory: out (freed with dataset_free)
- * gets sample_count(cfg) images and their labels, the same bytes in the
- * same order as sample_write_dir's files. Not with given codes; at most
+ * gets sample_count(cfg) images and their class indices, the ones the
+ * writers write, in the same order. Not with given codes; at most
  * INT_MAX images. */
 void sample_draw(const sample_config *cfg, dataset *out);
 /* Warps set, drawn by sample_draw with no warps and seed, in place into
@@ -79,12 +83,14 @@ void sample_draw(const sample_config *cfg, dataset *out);
  * image after image, whatever the batches. */
 void sample_warp_set(dataset *set, const augment_opts *a, uint64_t seed);
 
-/* Writes the set into dir (created if missing) as IDX_TRAIN_IMAGES and
- * IDX_TRAIN_LABELS (atomic_idx_set). Returns LGC_OK or LGC_EIO with a
- * message naming the file; nothing is left half written. */
+/* Writes the set into dir (created if missing) in cfg->format with the
+ * model's class labels (set_writer.h). Returns LGC_OK, LGC_EUSAGE for
+ * labels the format cannot hold, or LGC_EIO with a message naming the
+ * file; IDX and NPY files are never left half written. */
 int sample_write_dir(const sample_config *cfg, const char *dir);
-/* Writes the image IDX file, then the label IDX file, to f (name, e.g.
- * "standard output", in messages). Returns LGC_OK or LGC_EIO. */
+/* Writes the images array, then the labels array (IDX or NPY, by
+ * cfg->format), to f (name, e.g. "standard output", in messages).
+ * Returns LGC_OK, LGC_EUSAGE (labels IDX cannot hold) or LGC_EIO. */
 int sample_write_stream(const sample_config *cfg, FILE *f, const char *name);
 /* Writes a PNG grid to path: one row per class, cols samples drawn from
  * its mixture (streams of their own, so the grid does not change the set)

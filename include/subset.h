@@ -9,13 +9,14 @@
  *   gradient - the medoids of each class in the space of the judge's
  *              last-layer gradients, weighted by cluster size
  *              (subset_gradient).
- * subset_write stores the result as an IDX training set. */
+ * subset_write stores the result as an IDX training set, subset_write_as
+ * as NPY files or PNG class folders. */
 #ifndef LGC_SUBSET_H
 #define LGC_SUBSET_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include "dataset.h"
+#include "dataset_open.h"
 #include "idx.h"
 #include "net.h"
 
@@ -86,7 +87,14 @@ int subset_gradient(int *idx, float *weights, const dataset *ds, const long *quo
  * be NULL) gets the total size of the files written. Returns LGC_OK, or
  * LGC_EIO with a message naming the file; LGC_EUSAGE when gzip and dir
  * holds an uncompressed IDX_TRAIN_IMAGES, which readers would take instead. */
+/* Labels are written as the user's (class_labels.h): LGC_EUSAGE when one
+ * does not fit an IDX label byte. */
 int subset_write(const char *dir, const dataset *ds, const int *idx, long n,
                  const float *weights, int gzip, size_t *bytes);
+/* The same in format (DATASET_NPY or DATASET_PNG: set_writer.h), without
+ * gzip; the weights are still SUBSET_WEIGHTS (lgc eval --weights reads
+ * it). Returns LGC_OK, LGC_EUSAGE or LGC_EIO. */
+int subset_write_as(const char *dir, dataset_format format, const dataset *ds, const int *idx,
+                    long n, const float *weights);
 
 #endif

@@ -9,7 +9,9 @@
  * steps on samples decoded from the file's own model, once per candidate,
  * and tests each on the held-out real images; the most accurate wins, and
  * a candidate within the margin of the best counts as a tie, which goes to
- * the weaker warp. The same classifier, trained on random real training
+ * the stronger warp: the check overrides the default only on a clear loss
+ * (the quick classifier cannot resolve the point the judge gains from the
+ * warps on MNIST). The same classifier, trained on random real training
  * images gzip-compressed into the file's bytes, says whether the file
  * beats keeping those images. */
 #ifndef LGC_WARPS_H
@@ -48,8 +50,8 @@ long warps_sample_count(long n_train);
  * images: one binomial standard error, sqrt(best (1 - best) / n_held), at
  * least WARPS_MIN_MARGIN. */
 double warps_margin(double best, long n_held);
-/* The candidate to keep among n ordered from the weakest: the first whose
- * accuracy is within margin of the best. */
+/* The candidate to keep among n ordered from the weakest: the last (the
+ * strongest) whose accuracy is within margin of the best. */
 int warps_choose(const double *accuracy, int n, double margin);
 
 #endif

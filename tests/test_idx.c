@@ -733,8 +733,12 @@ static void test_dataset_prefers_raw(void **state)
     make_dataset_dir(dir, "ds-both", "train", 3, gz_labels, 3, 1);
     dataset ds;
     assert_int_equal(dataset_load(&ds, dir, DATASET_TRAIN), LGC_OK);
-    assert_memory_equal(ds.labels, raw_labels, 3);
-    assert_int_equal(ds.n_classes, 2);
+    /* one class, index 0, whose label is the raw file's 1 */
+    const uint8_t classes[] = {0, 0, 0};
+    assert_memory_equal(ds.labels, classes, 3);
+    assert_int_equal(ds.n_classes, 1);
+    assert_int_equal(ds.classes.kind, CLASS_LABELS_INTEGERS);
+    assert_true(ds.classes.values[0] == raw_labels[0]);
     dataset_free(&ds);
 }
 

@@ -1677,7 +1677,7 @@ static void test_decode_overflow(void **state)
     const float z[2 * 3] = {1, 1, 1, -1, -1, -1};
     uint8_t img[2 * 16];
     memset(img, 0x55, sizeof img);
-    decoder_decode_u8(&dec, z, 2, img);
+    decoder_decode_u8(&dec, z, 2, 4, 4, img);
     for (int p = 0; p < 16; p++)
         assert_int_equal(img[p], 0); /* NaN pixels */
     net_free(&dec);
@@ -1712,12 +1712,85 @@ static void test_decode_without_conv(void **state)
     for (int i = 0; i < B * 3; i++)
         z[i] = (float)(i % 5) - 2.0f;
     uint8_t img[B * 16];
-    decoder_decode_u8(&dec, z, B, img);
+    decoder_decode_u8(&dec, z, B, 4, 4, img);
     /* each image is its own: the first and the (5th, same z) agree */
     assert_memory_equal(img, img + 5 * 16, 16);
     net_free(&dec);
     lgc_model_free(&r);
     free(buf);
+    lgc_model_free(&m);
+}
+
+/* A decoder whose output frames the image (FORMAT.md, DECO): its output
+ * may exceed h and w by up to LGCF_MAX_FRAME each, the image being the
+ * top-left, which lgc sample decodes; an output smaller than the image,
+ * larger by more, or of other channels is refused. The test model's
+ * decoder outputs 1x4x4. */
+static void test_padded_decoder(void **state)
+{
+    (void)state;
+    forge g;
+    forge_init(&g);
+    static const struct {
+        uint32_t h, w;
+        const char *want; /* NULL: accepted */
+    } cases[] = {
+        {3, 3, NULL},
+        {1, 4, NULL},
+        {4, 1, NULL},
+        {2, 3, NULL},
+        {5, 4, "decoder outputs 1x4x4 (c x h x w) but images are 1x5x4 (the output may exceed "
+               "h and w by at most 3 each)"},
+        {4, 7, "but images are 1x4x7"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tpatch32(&g.raw[T_SHAP], SHAP_H, cases[i].h);
+        tpatch32(&g.raw[T_SHAP], SHAP_H + 4, cases[i].w);
+        forge_rebuild(&g);
+        if (cases[i].want) {
+            expect_reject(&g.file, cases[i].want);
+            continue;
+        }
+        lgc_model r;
+        assert_int_equal(lgcf_read_mem(&r, NULL, g.file.p, g.file.len, "framed.lgc"), LGC_OK);
+        assert_int_equal(r.h, (int)cases[i].h);
+        assert_int_equal(r.w, (int)cases[i].w);
+        net dec;
+        assert_int_equal(decoder_from_model(&dec, &r, 1), LGC_OK);
+        const float z[3] = {0.5f, -1.0f, 2.0f};
+        uint8_t full[16], img[16];
+        decoder_decode_u8(&dec, z, 1, 4, 4, full);
+        decoder_decode_u8(&dec, z, 1, r.h, r.w, img);
+        for (int y = 0; y < r.h; y++)
+            assert_memory_equal(img + y * r.w, full + y * 4, (size_t)r.w);
+        net_free(&dec);
+        lgc_model_free(&r);
+    }
+    forge_free(&g);
+
+    /* A frame of 4 rows or columns is one too many: the writer, which
+     * reads its bytes back, refuses it. */
+    lgc_model m;
+    make_model(&m, LGCF_F32);
+    m.n_layers = 2;
+    m.dec_specs[0] = (layer_spec){LAYER_DENSE, {1, 8, 8}};
+    m.dec_specs[1] = (layer_spec){LAYER_SIGMOID, {0, 0, 0}};
+    m.n_dec_params = 3 * 64 + 64;
+    m.dec_params = xrealloc(m.dec_params, m.n_dec_params * sizeof(float));
+    for (size_t j = 0; j < m.n_dec_params; j++)
+        m.dec_params[j] = (float)((j % 7) * 0.1 - 0.3);
+    char *path = tmp_path("framed.lgc");
+    m.h = m.w = 5;
+    assert_int_equal(lgcf_write(path, &m), LGC_OK);
+    m.h = 4;
+    assert_int_equal(lgcf_write(path, &m), LGC_EFORMAT);
+    assert_non_null(strstr(lgc_errmsg(), "decoder outputs 1x8x8 (c x h x w) but images are 1x4x5"));
+    m.h = 5;
+    m.c = 3;
+    assert_int_equal(lgcf_write(path, &m), LGC_EFORMAT);
+    assert_non_null(strstr(lgc_errmsg(), "but images are 3x5x5"));
+    unlink(path);
+    free(path);
     lgc_model_free(&m);
 }
 
@@ -2137,6 +2210,7 @@ int main(void)
         cmocka_unit_test(test_forged_limits),
         cmocka_unit_test(test_decode_overflow),
         cmocka_unit_test(test_decode_without_conv),
+        cmocka_unit_test(test_padded_decoder),
         cmocka_unit_test(test_disk),
         cmocka_unit_test(test_disk_failures),
         cmocka_unit_test(test_optional_roundtrip),

@@ -18,6 +18,7 @@
 
 #include "model.h"
 #include "net.h"
+#include "pad.h"
 #include "quant.h"
 #include "rng.h"
 #include "threads.h"
@@ -266,16 +267,21 @@ static void ae_batch_matches_finite_differences(void **state)
         {1, 0.7f, 0.3f, 50.0f, 2.0f}, /* all four terms */
     };
     const int B = 4, d = 2, labels[4] = {0, 1, 1, 0};
-    const tshape img = {1, 4, 4};
-    for (size_t v = 0; v < sizeof variants / sizeof *variants; v++) {
-        const ae_loss_opts *lo = &variants[v];
+    /* Each variant on a 4x4 image, then on a 3x2 image in the top-left of
+     * that frame (pad.h): the BCE counts its pixels only, and the guide
+     * sees the frame's copies of the decoded edge. */
+    const tshape frame = {1, 4, 4}, images[2] = {{1, 4, 4}, {1, 3, 2}};
+    const size_t n_variants = sizeof variants / sizeof *variants;
+    for (size_t v = 0; v < 2 * n_variants; v++) {
+        const ae_loss_opts *lo = &variants[v % n_variants];
+        const tshape img = images[v / n_variants];
         const layer_spec es[] = {{LAYER_CONV3, {2, 0, 0}}, {LAYER_SIGMOID, {0, 0, 0}},
                                  {LAYER_DENSE, {lo->vae ? 2 * d : d, 1, 1}}};
         const layer_spec dsp[] = {{LAYER_DENSE, {2, 2, 2}}, {LAYER_SIGMOID, {0, 0, 0}},
                                   {LAYER_UPSAMPLE2, {0, 0, 0}}, {LAYER_CONV3, {1, 0, 0}},
                                   {LAYER_SIGMOID, {0, 0, 0}}};
         net enc, dec;
-        assert_int_equal(net_init(&enc, img, es, 3, B), LGC_OK);
+        assert_int_equal(net_init(&enc, frame, es, 3, B), LGC_OK);
         assert_int_equal(net_init(&dec, (tshape){d, 1, 1}, dsp, 5, B), LGC_OK);
         rng_t rng;
         rng_seed(&rng, 40 + v);
@@ -288,6 +294,7 @@ static void ae_batch_matches_finite_differences(void **state)
         float x[4 * 16], eps[4 * 2];
         for (int i = 0; i < B * 16; i++)
             x[i] = (float)rng_uniform(&rng);
+        pad_replicate(x, B, img.h, img.w, frame.h, frame.w);
         for (int i = 0; i < B * d; i++)
             eps[i] = (float)rng_normal(&rng);
         net guide = {0};
@@ -295,7 +302,7 @@ static void ae_batch_matches_finite_differences(void **state)
         if (lo->guide > 0) {
             const layer_spec gs[] = {{LAYER_CONV3, {2, 0, 0}}, {LAYER_SIGMOID, {0, 0, 0}},
                                      {LAYER_DENSE, {2, 1, 1}}};
-            assert_int_equal(net_init(&guide, img, gs, 3, B), LGC_OK);
+            assert_int_equal(net_init(&guide, frame, gs, 3, B), LGC_OK);
             net_init_params(&guide, &rng);
             for (size_t j = 0; j < guide.n_params; j++)
                 guide.params[j] += 0.5f * (float)rng_normal(&rng);
@@ -303,7 +310,7 @@ static void ae_batch_matches_finite_differences(void **state)
             memcpy(guide_params, guide.params, guide.n_params * sizeof *guide_params);
         }
         ae_work w;
-        ae_work_init(&w, &enc, &dec, B, lo, lo->guide > 0 ? &guide : NULL);
+        ae_work_init(&w, &enc, &dec, B, lo, lo->guide > 0 ? &guide : NULL, img);
         ae_case k = {&enc, &dec, x, eps, labels, B, lo, &w};
         double terms[4];
         ae_batch(&enc, &dec, x, labels, eps, B, lo, &w, terms);

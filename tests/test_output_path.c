@@ -1,7 +1,8 @@
 /* test_output_path.c - the checks on output paths (output_path.h), each
  * test in a fresh temporary directory: which paths are refused, with which status,
  * and which --force lets through; inputs caught through other spellings
- * and symlinks; two outputs that name one file before either exists. */
+ * and symlinks; the files of datasets in other formats; two outputs that
+ * name one file before either exists. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -46,6 +47,10 @@ static int make_root(void **state)
     touch(at("data/train-images-idx3-ubyte"));
     touch(at("data/train-labels-idx1-ubyte"));
     touch(at("data/t10k-labels-idx1-ubyte.gz"));
+    touch(at("data/x_test.npy"));
+    touch(at("data/test_batch.bin"));
+    touch(at("x_train.npy"));
+    touch(at("y_train.npy"));
     touch(at("afile"));
     return symlink(at("data"), at("link"));
 }
@@ -61,7 +66,7 @@ static int remove_root(void **state)
 static void file_outputs(void **state)
 {
     (void)state;
-    const output_input none[] = {{NULL, "nothing"}};
+    const output_input none[] = {{NULL, "nothing", 0}};
     assert_int_equal(output_check_file(at("new.lgc"), "the file", 0, none, 1), LGC_OK);
     assert_int_equal(output_check_file(at("missing/x.lgc"), "the file", 1, none, 1), LGC_EIO);
     assert_int_equal(output_check_file(at("afile/x.lgc"), "the file", 1, none, 1), LGC_EIO);
@@ -79,8 +84,8 @@ static void inputs_are_never_outputs(void **state)
 {
     (void)state;
     char *data = xstrdup(at("data")), *afile = xstrdup(at("afile"));
-    const output_input dataset[] = {{data, "the source directory"}};
-    const output_input file[] = {{afile, "the file read"}};
+    const output_input dataset[] = {{data, "the source directory", 1}};
+    const output_input file[] = {{afile, "the file read", 0}};
     /* a dataset file, test split and .gz included, spelled through a symlink */
     assert_int_equal(output_check_file(at("link/train-images-idx3-ubyte"), "x", 1, dataset, 1),
                      LGC_EUSAGE);
@@ -99,10 +104,41 @@ static void inputs_are_never_outputs(void **state)
     free(afile);
 }
 
+static void datasets_in_any_format(void **state)
+{
+    (void)state;
+    char *data = xstrdup(at("data")), *images = xstrdup(at("x_train.npy"));
+    const output_input dir[] = {{data, "the source dataset", 1}};
+    const output_input one_file[] = {{images, "the source dataset", 1}};
+    const output_input not_dataset[] = {{images, "the file read", 0}};
+    const output_input standard_input[] = {{"-", "the source dataset", 1}};
+    /* a directory's NPY and CIFAR files are its files too */
+    assert_int_equal(output_check_file(at("data/x_test.npy"), "x", 1, dir, 1), LGC_EUSAGE);
+    assert_int_equal(output_check_file(at("data/test_batch.bin"), "x", 1, dir, 1), LGC_EUSAGE);
+    /* one images file brings its labels file, as the reader pairs them */
+    assert_int_equal(output_check_file(at("y_train.npy"), "x", 1, one_file, 1), LGC_EUSAGE);
+    assert_non_null(strstr(lgc_errmsg(), "is a file of the source dataset"));
+    assert_int_equal(output_check_file(at("y_train.npy"), "x", 1, not_dataset, 1), LGC_OK);
+    /* standard input is no file, even beside a file named - */
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(root), 0);
+    touch("-");
+    assert_int_equal(output_check_file("./-", "x", 1, standard_input, 1), LGC_OK);
+    assert_int_equal(chdir(cwd), 0);
+    /* an NPY set in an output directory is a training set there */
+    mkdir(at("out"), 0755);
+    touch(at("out/train_labels.npy"));
+    assert_int_equal(output_check_dir(at("out"), 0, dir, 1), LGC_EUSAGE);
+    assert_int_equal(output_check_dir(at("out"), 1, dir, 1), LGC_OK);
+    free(data);
+    free(images);
+}
+
 static void directory_outputs(void **state)
 {
     (void)state;
-    const output_input none[] = {{NULL, "nothing"}};
+    const output_input none[] = {{NULL, "nothing", 0}};
     assert_int_equal(output_check_dir(at("newdir"), 0, none, 1), LGC_OK);
     assert_int_equal(output_check_dir(at("missing/newdir"), 1, none, 1), LGC_EIO);
     assert_int_equal(output_check_dir(at("afile"), 1, none, 1), LGC_EIO);
@@ -138,6 +174,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(file_outputs, make_root, remove_root),
         cmocka_unit_test_setup_teardown(inputs_are_never_outputs, make_root, remove_root),
+        cmocka_unit_test_setup_teardown(datasets_in_any_format, make_root, remove_root),
         cmocka_unit_test_setup_teardown(directory_outputs, make_root, remove_root),
         cmocka_unit_test_setup_teardown(two_outputs_one_file, make_root, remove_root),
     };

@@ -263,6 +263,31 @@ static void test_decode_truncated(void **state)
     free(file);
 }
 
+/* A fuzzer's find: an 8x8 image whose second chunk claims 0x74000000
+ * bytes made libpng allocate 1.9 GB before noticing the file is 83 bytes
+ * long. Refused before libpng sees it, from memory and from a folder. */
+static void test_forged_chunk_length(void **state)
+{
+    (void)state;
+    static const uint8_t forged[] = {
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48,
+        0x44, 0x52, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x08, 0x02, 0x03, 0x00, 0x00,
+        0x00, 0xb9, 0x61, 0x56, 0x18, 0x74, 0x00, 0x00, 0x00, 0x73, 0x50, 0x4c, 0x54, 0x45,
+        0x00, 0x00, 0x00, 0xff, 0x00, 0x00, 0x00, 0xff, 0x00, 0x00, 0x00, 0xff, 0x9b, 0xc0,
+        0x13, 0xdc, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x08, 0x99, 0x63, 0x90,
+        0x96, 0x66, 0xc0, 0x86, 0x00, 0x14, 0x58, 0x01, 0xb1, 0x52, 0x49, 0xaa, 0x97};
+    png_pixels px = {0};
+    expect_failure(png_decode_mem(&px, forged, sizeof forged, 0, "f.png"), LGC_EFORMAT, "f.png",
+                   "more than the file holds");
+    assert_null(px.pixels);
+    char root[512], p[512];
+    fresh_root(root, "forged");
+    make_dir("forged/a");
+    put_png("forged/a/ok.png", 8, 8, 3, 9);
+    put_file(scratch_path(p, "forged/a/z.png"), forged, sizeof forged);
+    expect_read_fail(root, LGC_EFORMAT, "z.png", "more than the file holds");
+}
+
 static void test_writer_refuses_names(void **state)
 {
     (void)state;
@@ -290,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_conversions),
         cmocka_unit_test(test_reject_folders),
         cmocka_unit_test(test_decode_truncated),
+        cmocka_unit_test(test_forged_chunk_length),
         cmocka_unit_test(test_writer_refuses_names),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);

@@ -300,7 +300,7 @@ static void augment_set_uses_rounds(void **state)
     char dir[128], path[256];
     snprintf(dir, sizeof dir, "%s/augment", tmpdir);
     const augment_opts none = {0};
-    assert_int_equal(augment_set_write(dir, &ds, OUT, &none, 4), LGC_OK);
+    assert_int_equal(augment_set_write(dir, DATASET_IDX, &ds, OUT, &none, 4), LGC_OK);
     idx_images im;
     uint8_t *out_labels;
     int n;

@@ -1,6 +1,6 @@
 /* test_warps.c - the rules of lgc compress's warps check (warps.h): the
  * candidates scaled to the image size, the number of samples, the margin
- * of a tie and the choice, ties going to the weaker warp. */
+ * of a tie and the choice, ties going to the stronger warp. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -62,27 +62,31 @@ static void margin_is_one_standard_error(void **state)
     assert_float_equal(warps_margin(1.0, 50), WARPS_MIN_MARGIN, 1e-12);
 }
 
-static void choice_ties_go_to_the_weaker(void **state)
+static void choice_ties_go_to_the_stronger(void **state)
 {
     (void)state;
     const double clear[3] = {0.80, 0.85, 0.90};
     assert_int_equal(warps_choose(clear, 3, 0.01), 2);
+    /* a clear loss of the stronger warps still picks the weaker */
     const double none_best[3] = {0.90, 0.85, 0.80};
     assert_int_equal(warps_choose(none_best, 3, 0.01), 0);
-    /* within the margin of the best: the weaker warp */
-    const double close[3] = {0.80, 0.895, 0.90};
-    assert_int_equal(warps_choose(close, 3, 0.01), 1);
-    assert_int_equal(warps_choose(close, 3, 0.1), 0);
+    const double default_loses[3] = {0.90, 0.895, 0.80};
+    assert_int_equal(warps_choose(default_loses, 3, 0.01), 1);
+    /* within the margin of the best: the stronger warp */
+    assert_int_equal(warps_choose(default_loses, 3, 0.1), 2);
+    const double close[3] = {0.80, 0.90, 0.895};
+    assert_int_equal(warps_choose(close, 3, 0.01), 2);
+    assert_int_equal(warps_choose(close, 3, 0.001), 1);
     /* exactly at the margin is a tie; beyond it is not */
-    const double edge[3] = {0.875, 0.5, 0.9375};
-    assert_int_equal(warps_choose(edge, 3, 0.0625), 0);
-    assert_int_equal(warps_choose(edge, 3, 0.0625 - 1e-9), 2);
-    /* equal accuracies, a zero margin: the weakest */
+    const double edge[3] = {0.9375, 0.5, 0.875};
+    assert_int_equal(warps_choose(edge, 3, 0.0625), 2);
+    assert_int_equal(warps_choose(edge, 3, 0.0625 - 1e-9), 0);
+    /* equal accuracies, a zero margin: the strongest */
     const double equal[3] = {0.5, 0.5, 0.5};
-    assert_int_equal(warps_choose(equal, 3, 0.0), 0);
+    assert_int_equal(warps_choose(equal, 3, 0.0), 2);
     /* a failed training (-1) loses */
-    const double failed[3] = {-1.0, 0.7, 0.75};
-    assert_int_equal(warps_choose(failed, 3, 0.01), 2);
+    const double failed[3] = {0.75, 0.7, -1.0};
+    assert_int_equal(warps_choose(failed, 3, 0.01), 0);
     const double one[1] = {0.3};
     assert_int_equal(warps_choose(one, 1, 0.01), 0);
 }
@@ -93,7 +97,7 @@ int main(void)
         cmocka_unit_test(candidates_scale_with_the_image),
         cmocka_unit_test(sample_count_shrinks_for_tiny_sets),
         cmocka_unit_test(margin_is_one_standard_error),
-        cmocka_unit_test(choice_ties_go_to_the_weaker),
+        cmocka_unit_test(choice_ties_go_to_the_stronger),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

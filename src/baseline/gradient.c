@@ -50,7 +50,7 @@ void gradient_features(float *a, float *b, net *judge, const dataset *ds)
         int B = ds->n - s < bs ? ds->n - s : bs;
         for (int i = 0; i < B; i++)
             idx[i] = s + i;
-        dataset_batch(x, ds, idx, B);
+        dataset_batch_padded(x, ds, idx, B, judge->in.h, judge->in.w);
         dataset_batch_labels(labels, ds, idx, B);
         const float *logits = net_forward(judge, x, B, L);
         const float *h = judge->layers[L - 2].act; /* (B, H): the last layer's input */
@@ -91,7 +91,8 @@ int subset_gradient(int *idx, float *weights, const dataset *ds, const long *quo
         return n_layers;
     net judge = {0};
     int max_batch = o->batch > FEATURE_BATCH ? o->batch : FEATURE_BATCH;
-    int st = net_init(&judge, img, specs, n_layers, max_batch);
+    const tshape in = conv_input_shape(img); /* the judge sees the padded image */
+    int st = net_init(&judge, in, specs, n_layers, max_batch);
     if (st)
         return st;
     rng_t rng;

@@ -16,6 +16,7 @@
 
 #include "atomic_file.h"
 #include "checked_write.h"
+#include "set_writer.h"
 #include "idx.h"
 #include "quota.h"
 #include "rng.h"
@@ -129,7 +130,9 @@ static size_t idx_file_mem(uint8_t **out, const dataset *ds, const int *idx, lon
     int st = labels ? idx_write_labels_header(f, (int)n)
                     : idx_write_images_header(f, (int)n, ds->h, ds->w, ds->c);
     for (long i = 0; i < n && st == LGC_OK; i++) {
-        const void *p = labels ? (const void *)(ds->labels + idx[i])
+        /* the user's label (class_labels.h), which subset_write checked fits */
+        const uint8_t label = (uint8_t)class_labels_value(&ds->classes, ds->labels[idx[i]]);
+        const void *p = labels ? (const void *)&label
                                : (const void *)(ds->images + (size_t)idx[i] * img_bytes);
         size_t sz = labels ? 1 : img_bytes;
         if (fwrite(p, 1, sz, f) != sz)
@@ -296,8 +299,8 @@ int subset_write(const char *dir, const dataset *ds, const int *idx, long n,
     char *w_path = path_in_dir(dir, SUBSET_WEIGHTS, "");
     uint8_t *img = NULL, *lab = NULL;
     size_t total = 0;
-    int st = output_dir(dir);
-    if (st)
+    int st = set_labels_check(&ds->classes, ds->n_classes, DATASET_IDX);
+    if (st || (st = output_dir(dir)))
         goto done;
     struct stat sb;
     if (gzip && stat(raw_img, &sb) == 0) {
@@ -337,4 +340,31 @@ done:
     if (bytes)
         *bytes = total;
     return st;
+}
+
+int subset_write_as(const char *dir, dataset_format format, const dataset *ds, const int *idx,
+                    long n, const float *weights)
+{
+    const size_t img_bytes = (size_t)ds->h * ds->w * ds->c;
+    set_writer w;
+    int st = set_writer_open(&w, dir, format, n, ds->h, ds->w, ds->c, &ds->classes,
+                             ds->n_classes);
+    if (st)
+        return st;
+    for (long i = 0; i < n && st == LGC_OK; i++)
+        st = set_writer_put(&w, ds->images + (size_t)idx[i] * img_bytes, ds->labels + idx[i], 1);
+    if (st) {
+        set_writer_abort(&w);
+        return st;
+    }
+    if (weights) {
+        char *w_path = path_in_dir(dir, SUBSET_WEIGHTS, "");
+        st = write_weights(w_path, weights, n);
+        free(w_path);
+        if (st) {
+            set_writer_abort(&w);
+            return st;
+        }
+    }
+    return set_writer_commit(&w);
 }

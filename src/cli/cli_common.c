@@ -67,6 +67,24 @@ int cli_parse_bytes(long *out, const char *opt, const char *arg, long max)
     return LGC_OK;
 }
 
+int cli_parse_int_pair(int *a, int *b, const char *opt, const char *arg, int lo, int hi)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(arg, &end, 10), y = -1;
+    if (!errno && end != arg && *end == ',' && end[1] >= '0' && end[1] <= '9')
+        y = strtol(end + 1, &end, 10);
+    if (errno || y < 0 || *end)
+        return lgc_fail(LGC_EUSAGE, "option '--%s' expects two numbers such as 16,32, got '%s'",
+                        opt, arg);
+    if (x < lo || x > hi || y < lo || y > hi)
+        return lgc_fail(LGC_EUSAGE, "option '--%s' takes numbers in %d..%d, got '%s'", opt, lo,
+                        hi, arg);
+    *a = (int)x;
+    *b = (int)y;
+    return LGC_OK;
+}
+
 int cli_parse_float(float *out, const char *opt, const char *arg, double lo, double hi)
 {
     char *end;
@@ -119,6 +137,15 @@ int cli_parse_augment(augment_opts *out, const char *opt, const char *arg)
     return LGC_OK;
 }
 
+int cli_parse_warps(augment_opts *out, int *given, const char *opt, const char *arg)
+{
+    *given = strcmp(arg, "auto") != 0;
+    *out = (augment_opts){0, 0, 0, 0};
+    if (!*given || strcmp(arg, "none") == 0)
+        return LGC_OK;
+    return cli_parse_augment(out, opt, arg);
+}
+
 int cli_option_error(int c, char **argv)
 {
     if (c == ':')
@@ -144,6 +171,41 @@ int cli_report(const char *cmd, int status)
     if (status == LGC_EUSAGE)
         fprintf(stderr, "try 'lgc %s --help'\n", cmd);
     return lgc_exit_code(status);
+}
+
+void cli_json_string(const char *s)
+{
+    if (!s) {
+        printf("null");
+        return;
+    }
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            printf("\\%c", ch);
+        else if (ch < 0x20)
+            printf("\\u%04x", ch);
+        else
+            putchar(ch);
+    }
+    putchar('"');
+}
+
+void cli_json_double(double v)
+{
+    if (isfinite(v))
+        printf("%.10g", v);
+    else
+        printf("null");
+}
+
+void cli_json_longs(const long *v, int n)
+{
+    putchar('[');
+    for (int i = 0; i < n; i++)
+        printf("%s%ld", i ? ", " : "", v[i]);
+    putchar(']');
 }
 
 void cli_print_version(void) { printf("lgc %s\n", LGC_VERSION_STRING); }

@@ -1,6 +1,7 @@
 /* cmd_compress.c - `lgc compress DIR -o FILE`: parses the options into a
  * compress_config (include/compress.h), checks the outputs before any
- * work, runs the pipeline (src/pipeline/) and prints its last line. */
+ * work, runs the pipeline (src/pipeline/) and prints its last line. The
+ * dataset may be in any format dataset_open reads. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -9,7 +10,6 @@
 
 #include "cli.h"
 #include "compress.h"
-#include "output_path.h"
 #include "threads.h"
 #include "util.h"
 
@@ -20,21 +20,24 @@
 typedef struct {
     compress_config cfg;
     int threads;
-    int force;
+    int force, json;
 } compress_opts;
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lgc compress <dataset-dir> -o <file.lgc> [<options>]\n\n"
-            "Trains an autoencoder on the training split of <dataset-dir>\n"
-            "(train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz]), fits one\n"
-            "Gaussian mixture per class to the latent codes (k chosen by BIC) and writes\n"
-            "the decoder and the mixtures to <file.lgc>. The conv model needs height and\n"
-            "width divisible by 4; the mlp model takes any size.\n\n"
+            "usage: lgc compress <dataset> -o <file.lgc> [<options>]\n\n"
+            "Trains an autoencoder on the training split of <dataset> (IDX, NPY, CIFAR,\n"
+            "PNG class folders, or - for IDX or NPY on standard input: 'man lgc'), fits a\n"
+            "Gaussian mixture per class to the latent codes (k by BIC) and writes the\n"
+            "decoder and the mixtures to <file.lgc>, with the labels as given.\n\n"
             "options:\n"
             "  -o, --output <file>     output .lgc file (required)\n"
             "  -f, --force             replace existing output files\n"
+            "      --format <f>        read <dataset> as idx, npy, cifar or png instead of\n"
+            "                          recognising it\n"
+            "      --test <dataset>    test split for the reconstruction report [the one\n"
+            "                          beside <dataset>, if any]\n"
             "      --model (conv|mlp)  autoencoder: convolutional, or dense with one hidden\n"
             "                          layer of %d units [conv]\n"
             "      --latent <d>        latent dimension [%d]\n"
@@ -50,10 +53,9 @@ static void usage(FILE *f)
             "                          decoded images (not stored); 0 is off [%g]\n"
             "      --holdout <f>       hold out this fraction of each class (0..%g) to\n"
             "                          decide when training stops; 0 holds out none [%g]\n"
-            "      --steps <n>         train for at most n steps (batches) [10 epochs of\n"
-            "                          the rest, at least %d and at most %d steps];\n"
-            "                          stops early when the held-out loss has not\n"
-            "                          improved by %g%% over %d evaluations\n"
+            "      --steps <n>         at most n steps [10 epochs of the rest, %d to %d];\n"
+            "                          stops when the held-out loss has not improved by\n"
+            "                          %g%% over %d evaluations\n"
             "      --epochs <n>        train exactly n epochs instead, no early stopping\n"
             "      --batch <n>         batch size [%d]\n"
             "      --lr <rate>         Adam learning rate [%g]\n"
@@ -68,13 +70,14 @@ static void usage(FILE *f)
             "                          --latent, --widths/--hidden, --kmax, --weights and\n"
             "                          --mixtures, and prints its choices\n"
             "      --warps <w>         lgc sample's default warps, stored in the file: auto\n"
-            "                          (the best on the held-out slice of none, half and\n"
-            "                          the default scaled to the image size), none, or\n"
-            "                          r,s,t[,e] as 'lgc sample --augment' takes [auto]\n"
+            "                          (none, half or the default scaled to the image: the\n"
+            "                          strongest the held-out slice does not find worse),\n"
+            "                          none, or r,s,t[,e] as 'sample --augment' takes [auto]\n"
             "      --latents <file>    also write every training image's latent code\n"
             "                          (a VAE's mean) as CSV: class,z1,...,zd\n"
             "      --seed <n>          random seed [%d]\n"
             "      --threads <n>       threads, 0 = all cores [0]\n"
+            "      --json              a JSON summary on standard output\n"
             "  -q, --quiet             no progress on stderr\n"
             "  -h, --help              show this help\n"
             "  -V, --version           show the version\n",
@@ -87,25 +90,6 @@ static void usage(FILE *f)
             lgcf_dtype_name(COMPRESS_DEFAULT_MIXTURES), COMPRESS_DEFAULT_SEED);
 }
 
-/* --widths C1,C2: the conv autoencoder's two channel widths. */
-static int parse_widths(ae_arch *a, const char *arg)
-{
-    char *end;
-    errno = 0;
-    long c1 = strtol(arg, &end, 10), c2 = -1;
-    if (!errno && end != arg && *end == ',' && end[1] >= '0' && end[1] <= '9')
-        c2 = strtol(end + 1, &end, 10);
-    if (errno || c2 < 0 || *end)
-        return lgc_fail(LGC_EUSAGE, "option '--widths' expects two numbers such as 16,32, got '%s'",
-                        arg);
-    if (c1 < 1 || c1 > AE_MAX_WIDTH || c2 < 1 || c2 > AE_MAX_WIDTH)
-        return lgc_fail(LGC_EUSAGE, "option '--widths' takes widths in 1..%d, got '%s'",
-                        AE_MAX_WIDTH, arg);
-    a->c1 = (int)c1;
-    a->c2 = (int)c2;
-    return LGC_OK;
-}
-
 /* --weights, --mixtures: a precision by its name; int4 only for weights. */
 static int parse_dtype(lgcf_dtype *out, const char *opt, const char *arg, int allow_int4)
 {
@@ -115,22 +99,12 @@ static int parse_dtype(lgcf_dtype *out, const char *opt, const char *arg, int al
                     allow_int4 ? "f16, f32, int8 or int4" : "f16, f32 or int8", arg);
 }
 
-/* --warps: auto (the check chooses), none, or the warps as --augment. */
-static int parse_warps(compress_config *cfg, const char *arg)
-{
-    cfg->warps_given = strcmp(arg, "auto") != 0;
-    cfg->warps = (augment_opts){0, 0, 0, 0};
-    if (!cfg->warps_given || !strcmp(arg, "none"))
-        return LGC_OK;
-    return cli_parse_augment(&cfg->warps, "warps", arg);
-}
-
 static int parse(compress_opts *o, int argc, char **argv)
 {
     enum { OPT_LATENT = 256, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_KMAX, OPT_COV, OPT_WEIGHTS,
            OPT_MIXTURES, OPT_SEED, OPT_THREADS, OPT_MODEL, OPT_VAE, OPT_BETA, OPT_CONTRASTIVE,
            OPT_MARGIN, OPT_GUIDE, OPT_BUDGET, OPT_WIDTHS, OPT_HIDDEN, OPT_LATENTS, OPT_HOLDOUT,
-           OPT_STEPS, OPT_WARPS };
+           OPT_STEPS, OPT_JSON, OPT_FORMAT, OPT_TEST, OPT_WARPS };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},   {"latent", required_argument, 0, OPT_LATENT},
         {"epochs", required_argument, 0, OPT_EPOCHS}, {"batch", required_argument, 0, OPT_BATCH},
@@ -147,14 +121,14 @@ static int parse(compress_opts *o, int argc, char **argv)
         {"widths", required_argument, 0, OPT_WIDTHS}, {"hidden", required_argument, 0, OPT_HIDDEN},
         {"latents", required_argument, 0, OPT_LATENTS},
         {"holdout", required_argument, 0, OPT_HOLDOUT}, {"steps", required_argument, 0, OPT_STEPS},
+        {"format", required_argument, 0, OPT_FORMAT}, {"test", required_argument, 0, OPT_TEST},
         {"warps", required_argument, 0, OPT_WARPS},
         {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
-        {"force", no_argument, 0, 'f'},          {"version", no_argument, 0, 'V'},
-        {0, 0, 0, 0}};
+        {"json", no_argument, 0, OPT_JSON},      {"force", no_argument, 0, 'f'},
+        {"version", no_argument, 0, 'V'},        {0, 0, 0, 0}};
+    *o = (compress_opts){0};
     compress_config *cfg = &o->cfg;
     compress_config_default(cfg);
-    o->threads = 0;
-    o->force = 0;
     /* options that only make sense with another, and those --budget sets */
     const char *beta_set = NULL, *margin_set = NULL, *chosen_set = NULL;
     const char *widths_set = NULL, *hidden_set = NULL;
@@ -220,9 +194,11 @@ static int parse(compress_opts *o, int argc, char **argv)
         case OPT_GUIDE: st = cli_parse_float(&cfg->loss.guide, "guide", optarg, 0, MAX_WEIGHT); break;
         case OPT_BUDGET: st = cli_parse_bytes(&cfg->budget, "budget", optarg, MAX_BUDGET); break;
         case OPT_LATENTS: cfg->latents = optarg; break;
-        case OPT_WARPS: st = parse_warps(cfg, optarg); break;
+        case OPT_FORMAT: st = dataset_format_parse(&cfg->format, "format", optarg, 0); break;
+        case OPT_TEST: cfg->test_path = optarg; break;
+        case OPT_WARPS: st = cli_parse_warps(&cfg->warps, &cfg->warps_given, "warps", optarg); break;
         case OPT_WIDTHS:
-            st = parse_widths(&cfg->arch, optarg);
+            st = cli_parse_int_pair(&cfg->arch.c1, &cfg->arch.c2, "widths", optarg, 1, AE_MAX_WIDTH);
             chosen_set = "--widths";
             widths_set = "--widths";
             break;
@@ -235,6 +211,7 @@ static int parse(compress_opts *o, int argc, char **argv)
         case OPT_THREADS: st = cli_parse_int(&o->threads, "threads", optarg, 0, 1024); break;
         case 'q': cfg->quiet = 1; break;
         case 'f': o->force = 1; break;
+        case OPT_JSON: o->json = 1; break;
         case 'h': usage(stdout); return 1;
         case 'V': cli_print_version(); return 1;
         default: st = cli_option_error(c, argv); break;
@@ -258,26 +235,42 @@ static int parse(compress_opts *o, int argc, char **argv)
                         "option '%s' cannot be combined with --budget, which chooses the latent "
                         "size, the widths, kmax and the precision of weights and mixtures",
                         chosen_set);
-    if ((st = cli_one_operand(&cfg->dataset_dir, argc, argv, "<dataset-dir>")))
+    if ((st = cli_one_operand(&cfg->dataset_dir, argc, argv, "<dataset>")))
         return st;
     if (!cfg->output)
         return lgc_fail(LGC_EUSAGE, "missing '-o <file.lgc>'");
     return LGC_OK;
 }
 
-/* Every output is checked before the training (output_path.h). The .lgc
- * file is written through a temporary renamed into place, which a stream
- * cannot be, so "-o -" is refused. */
-static int check_outputs(const compress_opts *o)
+/* --json: what the file holds, read back from it, and how long it took. */
+static int print_json(const compress_opts *o, const compress_report *done)
 {
-    const compress_config *cfg = &o->cfg;
-    const output_input inputs[] = {{cfg->dataset_dir, "the source directory"}};
-    int st = output_check_file(cfg->output, "the .lgc file", o->force, inputs, 1);
-    if (!st && cfg->latents)
-        st = output_check_file(cfg->latents, "the latent codes", o->force, inputs, 1);
-    if (!st && cfg->latents)
-        st = output_check_distinct(cfg->latents, cfg->output, 0);
-    return st;
+    lgc_model m;
+    int st = lgcf_read(&m, NULL, o->cfg.output);
+    if (st)
+        return st;
+    long images = 0;
+    for (int c = 0; c < m.n_classes; c++)
+        images += m.class_counts[c];
+    printf("{\"output\": ");
+    cli_json_string(o->cfg.output);
+    printf(", \"bytes\": %zu, \"classes\": %d, \"per_class\": ", done->bytes, m.n_classes);
+    cli_json_longs(m.class_counts, m.n_classes);
+    printf(", \"images\": %ld, \"latent\": %d, \"steps\": %llu, \"held_out\": %u, "
+           "\"held_out_bce\": ",
+           images, m.latent, (unsigned long long)done->training.steps,
+           (unsigned)done->training.held_out);
+    if (done->training.held_out)
+        cli_json_double(done->training.held_bce);
+    else
+        printf("null");
+    printf(", \"final_loss\": ");
+    cli_json_double(done->final_loss);
+    printf(", \"seconds\": ");
+    cli_json_double(done->seconds);
+    printf("}\n");
+    lgc_model_free(&m);
+    return LGC_OK;
 }
 
 int cmd_compress(int argc, char **argv)
@@ -286,7 +279,7 @@ int cmd_compress(int argc, char **argv)
     int st = parse(&o, argc, argv);
     if (st == 1)
         return cli_close_stdout("compress");
-    if (st || (st = check_outputs(&o)))
+    if (st || (st = compress_check_outputs(&o.cfg, o.force)))
         return cli_report("compress", st);
     threads_set(o.threads);
     compress_report done;
@@ -298,5 +291,9 @@ int cmd_compress(int argc, char **argv)
             fprintf(stderr, "compress: wrote '%s' in %.1f s (final loss %.5f per pixel)\n",
                     o.cfg.output, done.seconds, done.final_loss);
     }
-    return cli_report("compress", st);
+    if (st == LGC_OK && o.json)
+        st = print_json(&o, &done);
+    if (st)
+        return cli_report("compress", st);
+    return cli_close_stdout("compress");
 }

@@ -1,6 +1,7 @@
-/* cmd_eval.c - `lgc eval TRAIN_DIR --test DIR`: the judge. Trains the fixed
- * CNN of model.h on any IDX training set, real or synthetic, and reports
- * accuracy on the real test split, overall and per class.
+/* cmd_eval.c - `lgc eval TRAIN --test DATASET`: the judge. Trains the fixed
+ * CNN of model.h on any training set, real or synthetic, in any format
+ * dataset_open reads, and reports accuracy on the real test split,
+ * overall and per class.
  *
  * Training effort is a number of optimiser steps, not epochs, so that a
  * 100-image subset and 60,000 synthetic images are judged after the same
@@ -13,7 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "dataset.h"
+#include "dataset_open.h"
 #include "idx.h"
 #include "model.h"
 #include "threads.h"
@@ -35,6 +36,7 @@
 
 typedef struct {
     const char *train_dir, *test_dir, *weights;
+    dataset_format format; /* of both, or DATASET_AUTO */
     train_opts train;
     long steps;     /* --steps, or 0 */
     int epochs_set; /* --epochs given: steps = epochs * ceil(n / batch) */
@@ -44,10 +46,13 @@ typedef struct {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lgc eval <train-dir> --test <dataset-dir> [<options>]\n\n"
+            "usage: lgc eval <train> --test <dataset> [<options>]\n\n"
             "Trains the judge CNN (conv 32, pool, conv 64, pool, dense 128, dense classes;\n"
-            "Adam) on the training split of <train-dir> and prints its accuracy on the\n"
-            "test split (t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte) of <dataset-dir>.\n\n"
+            "Adam) on the training split of <train> and prints its accuracy on the test\n"
+            "split of <dataset> (e.g. t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte).\n"
+            "Either may be IDX, NPY or CIFAR files or PNG class folders (see 'man lgc');\n"
+            "<train> may be - for an IDX or NPY stream on standard input ('lgc sample\n"
+            "-o -'). Classes are matched by their labels or folder names.\n\n"
             "Training runs for a fixed number of optimiser steps (batches), so that every\n"
             "training set gets the same effort: a set smaller than steps x batch images\n"
             "is cycled through reshuffled epochs, each ending with a partial batch when\n"
@@ -55,7 +60,9 @@ static void usage(FILE *f)
             "epochs of 60,000 images at batch %d, whatever --batch; --epochs N instead\n"
             "takes N x ceil(images / batch) steps.\n\n"
             "options:\n"
-            "      --test <dir>        directory holding the test split (required)\n"
+            "      --test <dataset>    the dataset whose test split is used (required)\n"
+            "      --format <f>        read both as idx, npy, cifar or png instead of\n"
+            "                          recognising them\n"
             "      --steps <n>         optimiser steps [%ld]\n"
             "      --epochs <n>        train for n epochs instead of --steps\n"
             "      --batch <n>         batch size [%d]\n"
@@ -78,7 +85,7 @@ static void usage(FILE *f)
 
 static int parse(eval_opts *o, int argc, char **argv)
 {
-    enum { OPT_TEST = 256, OPT_EPOCHS, OPT_STEPS, OPT_BATCH, OPT_LR, OPT_SEED, OPT_THREADS,
+    enum { OPT_TEST = 256, OPT_FORMAT, OPT_EPOCHS, OPT_STEPS, OPT_BATCH, OPT_LR, OPT_SEED, OPT_THREADS,
            OPT_JSON, OPT_WEIGHTS };
     static const struct option longopts[] = {
         {"test", required_argument, 0, OPT_TEST}, {"epochs", required_argument, 0, OPT_EPOCHS},
@@ -86,6 +93,7 @@ static int parse(eval_opts *o, int argc, char **argv)
         {"batch", required_argument, 0, OPT_BATCH}, {"lr", required_argument, 0, OPT_LR},
         {"seed", required_argument, 0, OPT_SEED}, {"threads", required_argument, 0, OPT_THREADS},
         {"json", no_argument, 0, OPT_JSON},       {"quiet", no_argument, 0, 'q'},
+        {"format", required_argument, 0, OPT_FORMAT},
         {"help", no_argument, 0, 'h'},            {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
@@ -97,6 +105,7 @@ static int parse(eval_opts *o, int argc, char **argv)
     while (st == LGC_OK && (c = getopt_long(argc, argv, ":qhV", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_TEST: o->test_dir = optarg; break;
+        case OPT_FORMAT: st = dataset_format_parse(&o->format, "format", optarg, 0); break;
         case OPT_EPOCHS:
             st = cli_parse_int(&o->train.epochs, "epochs", optarg, 1, 100000);
             o->epochs_set = 1;
@@ -116,10 +125,12 @@ static int parse(eval_opts *o, int argc, char **argv)
     }
     if (st)
         return st;
-    if ((st = cli_one_operand(&o->train_dir, argc, argv, "<train-dir>")))
+    if ((st = cli_one_operand(&o->train_dir, argc, argv, "<train>")))
         return st;
     if (!o->test_dir)
-        return lgc_fail(LGC_EUSAGE, "missing '--test <dataset-dir>'");
+        return lgc_fail(LGC_EUSAGE, "missing '--test <dataset>'");
+    if (!strcmp(o->test_dir, "-"))
+        return lgc_fail(LGC_EUSAGE, "'--test -': standard input is for the training set");
     if (o->steps && o->epochs_set)
         return lgc_fail(LGC_EUSAGE, "give either --steps or --epochs, not both");
     return LGC_OK;
@@ -189,11 +200,13 @@ static void report(const eval_opts *o, const dataset *tr, const dataset *te, int
            acc, all_correct, te->n, tr->n, o->weights ? " (weighted)" : "", steps, epochs);
     printf("class  accuracy  (correct/total)\n");
     for (int c = 0; c < K; c++) {
+        char label[CLASS_NAME_MAX + 1];
+        class_labels_text(&te->classes, c, label, sizeof label);
         if (total[c])
-            printf("%-5d  %.4f    (%ld/%ld)\n", c, (double)correct[c] / total[c], correct[c],
-                   total[c]);
+            printf("%-5s  %.4f    (%ld/%ld)\n", label, (double)correct[c] / total[c],
+                   correct[c], total[c]);
         else
-            printf("%-5d  -         (no test images)\n", c);
+            printf("%-5s  -         (no test images)\n", label);
     }
 }
 
@@ -205,8 +218,9 @@ static int run(const eval_opts *o)
     float *weights = NULL;
     layer_spec specs[AE_MAX_LAYERS];
     int st;
-    if ((st = dataset_load(&tr, o->train_dir, DATASET_TRAIN)) ||
-        (st = dataset_load(&te, o->test_dir, DATASET_TEST)))
+    if ((st = dataset_open(&tr, o->train_dir, DATASET_TRAIN, o->format)) ||
+        (st = dataset_open(&te, o->test_dir, DATASET_TEST, o->format)) ||
+        (st = dataset_share_classes(&tr, &te)))
         goto done;
     if (tr.h != te.h || tr.w != te.w || tr.c != te.c) {
         st = lgc_fail(LGC_EFORMAT, "training images are %dx%dx%d but test images are %dx%dx%d",
@@ -228,7 +242,7 @@ static int run(const eval_opts *o)
         goto done;
     }
     int max_batch = o->train.batch > PREDICT_BATCH ? o->train.batch : PREDICT_BATCH;
-    if ((st = net_init(&judge, img, specs, n, max_batch)))
+    if ((st = net_init(&judge, conv_input_shape(img), specs, n, max_batch)))
         goto done;
     rng_t rng;
     rng_seed(&rng, o->train.seed);

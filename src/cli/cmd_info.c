@@ -1,6 +1,7 @@
 /* cmd_info.c - `lgc info FILE [--json]`: what a .lgc file holds and what
  * each part costs in bytes. */
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,10 +13,11 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: lgc info <file.lgc> [--json]\n\n"
-               "Prints the data shape, the class prior, each class's mixture size k and\n"
-               "BIC curve, how the autoencoder was trained (when the file records it),\n"
-               "the bytes of each part of the file, and the compression ratio against\n"
-               "the raw training set (images x height x width x channels bytes).\n\n"
+               "Prints the data shape, the class prior (by the labels or folder names the\n"
+               "dataset had), each class's mixture size k and BIC curve, how the\n"
+               "autoencoder was trained (when the file records it), the bytes of each\n"
+               "part of the file, and the compression ratio against the raw training\n"
+               "set (images x height x width x channels bytes).\n\n"
                "options:\n"
                "      --json         one JSON object on standard output (keys include\n"
                "                     file_bytes and compression_ratio)\n"
@@ -23,29 +25,6 @@ static void usage(FILE *f)
                "  -q, --quiet        accepted like every command's; info prints no progress\n"
                "  -h, --help         show this help\n"
                "  -V, --version      show the version\n");
-}
-
-static void json_string(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            printf("\\%c", ch);
-        else if (ch < 0x20)
-            printf("\\u%04x", ch);
-        else
-            putchar(ch);
-    }
-    putchar('"');
-}
-
-static void json_double(double v)
-{
-    if (isfinite(v))
-        printf("%.10g", v);
-    else
-        printf("null");
 }
 
 static long total_images(const lgc_model *m)
@@ -131,6 +110,8 @@ static void print_text(const char *path, const lgc_model *m, const lgcf_sizes *z
            z->bic_bytes);
     if (z->training_bytes)
         printf(", training %zu", z->training_bytes);
+    if (z->labels_bytes)
+        printf(", labels %zu", z->labels_bytes);
     if (z->warps_bytes)
         printf(", warps %zu", z->warps_bytes);
     if (z->other_bytes)
@@ -139,7 +120,9 @@ static void print_text(const char *path, const lgc_model *m, const lgcf_sizes *z
     printf("ratio      %.1fx against %.0f raw bytes\n", raw / (double)z->file_bytes, raw);
     printf("\nclass  count      k  cov   BIC for k = 1..%d\n", m->kmax);
     for (int c = 0; c < m->n_classes; c++) {
-        printf("%-5d  %-9ld  %-2d %-5s", c, m->class_counts[c], m->gmms[c].k,
+        char label[CLASS_NAME_MAX + 1];
+        printf("%-5s  %-9ld  %-2d %-5s", class_labels_text(&m->classes, c, label, sizeof label),
+               m->class_counts[c], m->gmms[c].k,
                m->gmms[c].cov == GMM_COV_FULL ? "full" : "diag");
         for (int k = 0; k < m->kmax; k++) {
             double b = m->bic[(size_t)c * m->kmax + k];
@@ -165,15 +148,15 @@ static void print_training_json(const lgc_model *m)
     printf("{\"steps\": %llu, \"best_step\": %llu, \"images_seen\": %llu, \"epochs\": ",
            (unsigned long long)t->steps, (unsigned long long)t->best_step,
            (unsigned long long)t->images_seen);
-    json_double(training_epochs(m));
+    cli_json_double(training_epochs(m));
     printf(", \"stop\": \"%s\", \"held_out\": %u, \"held_out_bce\": ", stop_key[t->stop],
            t->held_out);
     if (t->held_out)
-        json_double(t->held_bce);
+        cli_json_double(t->held_bce);
     else
         printf("null");
     printf(", \"train_bce\": ");
-    json_double(t->train_bce);
+    cli_json_double(t->train_bce);
     printf("}");
 }
 
@@ -192,32 +175,44 @@ static void print_warps_json(const lgc_model *m)
     printf("{");
     for (int i = 0; i < 4; i++) {
         printf("\"%s\": ", key[i]);
-        json_double(v[i]);
+        cli_json_double(v[i]);
         printf(", ");
     }
     printf("\"chosen\": \"%s\", \"held_out\": %u, \"real_images\": %u", w->measured ? "held-out" : "given",
            w->held_images, w->real_images);
     printf(", \"samples_accuracy\": ");
     if (w->held_images)
-        json_double(w->samples_accuracy);
+        cli_json_double(w->samples_accuracy);
     else
         printf("null");
     printf(", \"real_accuracy\": ");
     if (w->held_images)
-        json_double(w->real_accuracy);
+        cli_json_double(w->real_accuracy);
     else
         printf("null");
     printf("}");
+}
+
+/* "label": the class's label in the user's data, when the file has them. */
+static void print_json_label(const class_labels *l, int c)
+{
+    if (l->kind == CLASS_LABELS_NAMES) {
+        printf("\"label\": ");
+        cli_json_string(l->names[c]);
+        printf(", ");
+    } else if (l->kind == CLASS_LABELS_INTEGERS) {
+        printf("\"label\": %" PRId64 ", ", l->values[c]);
+    }
 }
 
 static void print_json(const char *path, const lgc_model *m, const lgcf_sizes *z)
 {
     double raw = (double)total_images(m) * m->h * m->w * m->c;
     printf("{\"file\": ");
-    json_string(path);
+    cli_json_string(path);
     printf(", \"file_bytes\": %zu, \"raw_bytes\": %.0f, \"compression_ratio\": ", z->file_bytes,
            raw);
-    json_double(raw / (double)z->file_bytes);
+    cli_json_double(raw / (double)z->file_bytes);
     printf(", \"height\": %d, \"width\": %d, \"channels\": %d, \"classes\": %d, \"latent\": %d",
            m->h, m->w, m->c, m->n_classes, m->latent);
     printf(", \"decoder_layers\": %d, \"decoder_params\": %zu, \"weights\": \"%s\"", m->n_layers,
@@ -225,19 +220,21 @@ static void print_json(const char *path, const lgc_model *m, const lgcf_sizes *z
     printf(", \"mixtures\": \"%s\", \"components\": %d", lgcf_dtype_name(m->gmm_dtype),
            total_components(m));
     printf(", \"bytes\": {\"header\": %zu, \"shape\": %zu, \"prior\": %zu, \"decoder\": %zu, "
-           "\"mixtures\": %zu, \"bic\": %zu, \"training\": %zu, \"warps\": %zu, \"other\": %zu}",
+           "\"mixtures\": %zu, \"bic\": %zu, \"training\": %zu, \"labels\": %zu, \"warps\": %zu, "
+           "\"other\": %zu}",
            z->header_bytes, z->shape_bytes, z->prior_bytes, z->decoder_bytes, z->mixture_bytes,
-           z->bic_bytes, z->training_bytes, z->warps_bytes, z->other_bytes);
+           z->bic_bytes, z->training_bytes, z->labels_bytes, z->warps_bytes, z->other_bytes);
     print_training_json(m);
     print_warps_json(m);
     printf(", \"per_class\": [");
     for (int c = 0; c < m->n_classes; c++) {
-        printf("%s{\"class\": %d, \"count\": %ld, \"k\": %d, \"cov\": \"%s\", \"bic\": [",
-               c ? ", " : "", c, m->class_counts[c], m->gmms[c].k,
-               m->gmms[c].cov == GMM_COV_FULL ? "full" : "diag");
+        printf("%s{\"class\": %d, ", c ? ", " : "", c);
+        print_json_label(&m->classes, c);
+        printf("\"count\": %ld, \"k\": %d, \"cov\": \"%s\", \"bic\": [", m->class_counts[c],
+               m->gmms[c].k, m->gmms[c].cov == GMM_COV_FULL ? "full" : "diag");
         for (int k = 0; k < m->kmax; k++) {
             printf("%s", k ? ", " : "");
-            json_double(m->bic[(size_t)c * m->kmax + k]);
+            cli_json_double(m->bic[(size_t)c * m->kmax + k]);
         }
         printf("]}");
     }

@@ -1,7 +1,8 @@
 /* cmd_sample.c - `lgc sample FILE -n N -o DIR`: the options of lgc
  * sample, the model and codes they name, and the report. The pipeline
- * (class quotas, labels, codes, decoding, warps, the IDX and PNG writers)
+ * (class quotas, labels, codes, decoding, warps, the set and PNG writers)
  * is src/pipeline/sample.c. */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,9 +24,10 @@ typedef struct {
     int png_cols;
     uint64_t seed;
     int threads, quiet;
-    int force;
+    int force, json;
     augment_opts augment;
     int augment_given; /* else the file's warps, or AUGMENT_DEFAULT without them */
+    dataset_format format; /* of the set */
 } sample_opts;
 
 static void usage(FILE *f)
@@ -36,10 +38,12 @@ static void usage(FILE *f)
             "       lgc sample <file.lgc> --png <grid.png> [<options>]\n"
             "       (alias: lgc decompress)\n\n"
             "Draws labelled synthetic images from the class mixtures in <file.lgc> and\n"
-            "writes <dir>/train-images-idx3-ubyte and <dir>/train-labels-idx1-ubyte.\n"
-            "Class counts follow the stored class prior (largest remainder rounding)\n"
-            "unless --per-class is given; labels come in random order. With '-o -' the\n"
-            "image IDX file is written to standard output, followed by the label IDX file.\n"
+            "writes <dir>/train-images-idx3-ubyte and <dir>/train-labels-idx1-ubyte (or\n"
+            "train_images.npy and train_labels.npy, or <dir>/<class>/<n>.png), with the\n"
+            "labels or folder names the dataset had. Class counts follow the stored class\n"
+            "prior (largest remainder rounding) unless --per-class is given; labels come\n"
+            "in random order. With '-o -' the images array is written to standard output,\n"
+            "followed by the labels array (IDX or NPY).\n"
             "With --from-latents, decodes the codes of <codes.csv> instead (the CSV that\n"
             "'lgc compress --latents' writes: a header class,z1,...,zd, then class,z1,...,zd\n"
             "per image): one image per line in file order, labelled with its class.\n\n"
@@ -49,6 +53,7 @@ static void usage(FILE *f)
             "      --from-latents <f>  decode the codes in CSV file f instead of drawing\n"
             "                          from the mixtures; not with -n, --per-class, --png\n"
             "  -o, --output <dir>      output directory (created if missing), or -\n"
+            "      --format <f>        idx, npy or png (class folders; not with -o -) [idx]\n"
             "  -f, --force             replace an existing set and grid\n"
             "      --png <file>        also write a grid, one row per class\n"
             "      --png-cols <n>      images per row of the grid [%d]\n"
@@ -59,6 +64,7 @@ static void usage(FILE *f)
             "                          'lgc info' shows; %g,%g,%g if it has none]\n"
             "      --seed <n>          random seed [%d]\n"
             "      --threads <n>       threads, 0 = all cores [0]\n"
+            "      --json              a JSON summary on standard output (not with -o -)\n"
             "  -q, --quiet             no summary on stderr\n"
             "  -h, --help              show this help\n"
             "  -V, --version           show the version\n",
@@ -75,7 +81,9 @@ static int parse(sample_opts *o, int argc, char **argv)
         OPT_PNG_COLS,
         OPT_SEED,
         OPT_THREADS,
-        OPT_AUGMENT
+        OPT_AUGMENT,
+        OPT_FORMAT,
+        OPT_JSON
     };
     static const struct option longopts[] = {
         {"count", required_argument, 0, 'n'},     {"per-class", required_argument, 0, OPT_PER_CLASS},
@@ -84,6 +92,7 @@ static int parse(sample_opts *o, int argc, char **argv)
         {"threads", required_argument, 0, OPT_THREADS}, {"quiet", no_argument, 0, 'q'},
         {"from-latents", required_argument, 0, OPT_FROM_LATENTS},
         {"augment", required_argument, 0, OPT_AUGMENT},
+        {"format", required_argument, 0, OPT_FORMAT}, {"json", no_argument, 0, OPT_JSON},
         {"help", no_argument, 0, 'h'},            {"force", no_argument, 0, 'f'},
         {"version", no_argument, 0, 'V'},         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
@@ -92,6 +101,7 @@ static int parse(sample_opts *o, int argc, char **argv)
     o->png_cols = DEFAULT_PNG_COLS;
     o->seed = DEFAULT_SEED;
     o->augment = AUGMENT_DEFAULT;
+    o->format = DATASET_IDX;
     int st = LGC_OK, c;
     optind = 0;
     opterr = 0;
@@ -109,6 +119,8 @@ static int parse(sample_opts *o, int argc, char **argv)
             st = cli_parse_augment(&o->augment, "augment", optarg);
             o->augment_given = 1;
             break;
+        case OPT_FORMAT: st = dataset_format_parse(&o->format, "format", optarg, 1); break;
+        case OPT_JSON: o->json = 1; break;
         case 'q': o->quiet = 1; break;
         case 'f': o->force = 1; break;
         case 'h': usage(stdout); return 1;
@@ -137,20 +149,61 @@ static int parse(sample_opts *o, int argc, char **argv)
                         "missing '-n <count>', '--per-class <count>' or '--from-latents <file>'");
     if (!want_set && !o->png)
         return lgc_fail(LGC_EUSAGE, "nothing to do: give -n and -o, or --png");
+    /* a stream holds arrays; class folders are a directory tree */
+    if (o->out && !strcmp(o->out, "-") && o->format == DATASET_PNG)
+        return lgc_fail(LGC_EUSAGE, "'--format png' writes folders: give -o <dir>, not -");
+    if (o->json && o->out && !strcmp(o->out, "-"))
+        return lgc_fail(LGC_EUSAGE, "'--json' cannot be combined with '-o -' (standard output "
+                                    "carries the set)");
     return LGC_OK;
 }
 
+/* --json: what was written, one object on stdout. */
+static void print_json(const sample_opts *o, const sample_config *cfg, double seconds)
+{
+    const int K = cfg->model->n_classes;
+    long counts[DATASET_MAX_CLASSES] = {0};
+    if (cfg->given)
+        for (long i = 0; i < cfg->given->n; i++)
+            counts[cfg->given->labels[i]]++;
+    else if (o->out)
+        sample_quota(counts, cfg);
+    printf("{\"output\": ");
+    cli_json_string(o->out);
+    const char *name = dataset_format_name(o->format); /* "PNG class folders" */
+    char format[8] = {0}; /* as --format spells it: the name's first word */
+    for (size_t i = 0; i + 1 < sizeof format && name[i] && name[i] != ' '; i++)
+        format[i] = (char)tolower((unsigned char)name[i]);
+    printf(", \"format\": ");
+    cli_json_string(format);
+    printf(", \"images\": %ld, \"per_class\": ", o->out ? sample_count(cfg) : 0L);
+    cli_json_longs(counts, K);
+    printf(", \"png\": ");
+    cli_json_string(o->png);
+    const augment_opts *a = &cfg->augment; /* the file's warps unless --augment */
+    const float warps[4] = {a->rotate, a->scale, a->shift, a->elastic};
+    printf(", \"augment\": [");
+    for (int i = 0; i < 4; i++) {
+        printf("%s", i ? ", " : "");
+        cli_json_double(warps[i]);
+    }
+    printf("]");
+    printf(", \"seed\": %llu, \"seconds\": ", (unsigned long long)o->seed);
+    cli_json_double(seconds);
+    printf("}\n");
+}
+
 /* The set (into a directory or onto stdout) and the grid that o asks for,
- * with the summary on stderr. */
+ * with the summary on stderr (and --json's on stdout). */
 static int write_outputs(const sample_opts *o, const sample_config *cfg)
 {
     int st = LGC_OK;
+    double t0 = now_seconds();
     if (o->out) {
         int K = cfg->model->n_classes;
         if (o->per_class > SAMPLE_MAX_IMAGES / K)
             return lgc_fail(LGC_EUSAGE, "--per-class %ld x %d classes is too many images",
                             o->per_class, K);
-        double t0 = now_seconds();
         st = strcmp(o->out, "-") ? sample_write_dir(cfg, o->out)
                                  : sample_write_stream(cfg, stdout, "standard output");
         if (st)
@@ -165,6 +218,8 @@ static int write_outputs(const sample_opts *o, const sample_config *cfg)
     }
     if (o->png)
         st = sample_write_grid(cfg, o->png_cols, o->png);
+    if (st == LGC_OK && o->json)
+        print_json(o, cfg, now_seconds() - t0);
     return st;
 }
 
@@ -190,7 +245,8 @@ static int run(const sample_opts *o)
                                            .seed = o->seed,
                                            .augment = o->augment_given || !m.warps.present
                                                           ? o->augment
-                                                          : m.warps.augment});
+                                                          : m.warps.augment,
+                                           .format = o->format});
 done:
     latents_csv_free(&given);
     net_free(&dec);
@@ -203,12 +259,12 @@ done:
  * place, which a stream cannot be, so "--png -" is refused. */
 static int check_outputs(const sample_opts *o)
 {
-    const output_input inputs[] = {{o->file, "the .lgc file being read"},
-                                   {o->from_latents, "the --from-latents file"}};
+    const output_input inputs[] = {{o->file, "the .lgc file being read", 0},
+                                   {o->from_latents, "the --from-latents file", 0}};
     int to_dir = o->out && strcmp(o->out, "-") != 0;
     int st = LGC_OK;
     if (o->out && !to_dir)
-        st = output_check_stream("the IDX files");
+        st = output_check_stream(o->format == DATASET_NPY ? "the NPY files" : "the IDX files");
     else if (to_dir)
         st = output_check_dir(o->out, o->force, inputs, 2);
     if (!st && o->png && !(to_dir && output_in_new_dir(o->png, o->out)))

@@ -1,6 +1,6 @@
 /* cmd_subset.c - `lgc subset DIR --method random|gradient -o OUT`: the
  * baselines lgc is compared with at equal bytes. Writes a subset
- * of the real training set of DIR as an IDX training set that `lgc eval`
+ * of the real training set of DIR as a training set (IDX, NPY or PNG) that `lgc eval`
  * reads like any other: sized by a count, a byte budget, or the size of a
  * .lgc file; chosen at random within each class (stored raw or as gzip),
  * or as the medoids of the judge's last-layer gradients with their cluster
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "dataset.h"
+#include "dataset_open.h"
 #include "idx.h"
 #include "output_path.h"
 #include "subset.h"
@@ -39,6 +39,7 @@ typedef struct {
     uint64_t bytes;  /* --bytes, or 0 */
     int bytes_set;
     int gzip;
+    dataset_format format; /* of the output */
     int judge_epochs, judge_epochs_set;
     uint64_t seed;
     int threads, quiet;
@@ -48,10 +49,11 @@ typedef struct {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: lgc subset <dataset-dir> [--method (random|gradient)] -o <dir>\n"
+            "usage: lgc subset <dataset> [--method (random|gradient)] -o <dir>\n"
             "                  (-n <count> | --bytes <b> | --bytes-of <file>) [<options>]\n\n"
-            "Writes a subset of the training split of <dataset-dir> to <dir> as\n"
-            "train-images-idx3-ubyte and train-labels-idx1-ubyte, a baseline to compare\n"
+            "Writes a subset of the training split of <dataset> (IDX, NPY or CIFAR files\n"
+            "or PNG class folders, see 'man lgc') to <dir> as train-images-idx3-ubyte and\n"
+            "train-labels-idx1-ubyte (or the --format's files), a baseline to compare\n"
             "lgc with at equal bytes. Its size is -n images, or a byte budget: --bytes B\n"
             "keeps floor(B / (H*W*C)) images (pixels only; the label file and the IDX\n"
             "headers are not counted), --bytes-of <file> takes the size of <file> (a .lgc\n"
@@ -71,6 +73,7 @@ static void usage(FILE *f)
             "options:\n"
             "  -o, --output <dir>      output directory (created if missing)\n"
             "  -f, --force             replace a training set already in <dir>\n"
+            "      --format <f>        output as idx, npy or png (class folders) [idx]\n"
             "      --method <m>        random or gradient [random]\n"
             "  -n, --count <n>         number of images\n"
             "      --bytes <b>         byte budget\n"
@@ -90,7 +93,7 @@ static void usage(FILE *f)
 static int parse(subset_opts *o, int argc, char **argv)
 {
     enum { OPT_METHOD = 256, OPT_BYTES, OPT_BYTES_OF, OPT_GZIP, OPT_JUDGE_EPOCHS, OPT_SEED,
-           OPT_THREADS };
+           OPT_THREADS, OPT_FORMAT };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},    {"method", required_argument, 0, OPT_METHOD},
         {"count", required_argument, 0, 'n'},     {"bytes", required_argument, 0, OPT_BYTES},
@@ -99,8 +102,9 @@ static int parse(subset_opts *o, int argc, char **argv)
         {"seed", required_argument, 0, OPT_SEED}, {"threads", required_argument, 0, OPT_THREADS},
         {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
         {"force", no_argument, 0, 'f'},           {"version", no_argument, 0, 'V'},
-        {0, 0, 0, 0}};
+        {"format", required_argument, 0, OPT_FORMAT}, {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
+    o->format = DATASET_IDX;
     o->method = METHOD_RANDOM;
     o->n = -1;
     o->judge_epochs = DEFAULT_JUDGE_EPOCHS;
@@ -123,6 +127,7 @@ static int parse(subset_opts *o, int argc, char **argv)
             break;
         case OPT_BYTES_OF: o->bytes_of = optarg; break;
         case OPT_GZIP: o->gzip = 1; break;
+        case OPT_FORMAT: st = dataset_format_parse(&o->format, "format", optarg, 1); break;
         case OPT_JUDGE_EPOCHS:
             st = cli_parse_int(&o->judge_epochs, "judge-epochs", optarg, 1, 1000);
             o->judge_epochs_set = 1;
@@ -138,7 +143,7 @@ static int parse(subset_opts *o, int argc, char **argv)
     }
     if (st)
         return st;
-    if ((st = cli_one_operand(&o->dir, argc, argv, "<dataset-dir>")))
+    if ((st = cli_one_operand(&o->dir, argc, argv, "<dataset>")))
         return st;
     if (!o->out)
         return lgc_fail(LGC_EUSAGE, "missing '-o <dir>'");
@@ -149,6 +154,8 @@ static int parse(subset_opts *o, int argc, char **argv)
         return lgc_fail(LGC_EUSAGE, "give only one of -n, --bytes and --bytes-of");
     if (o->gzip && o->method != METHOD_RANDOM)
         return lgc_fail(LGC_EUSAGE, "--gzip applies to --method random only");
+    if (o->gzip && o->format != DATASET_IDX)
+        return lgc_fail(LGC_EUSAGE, "--gzip applies to --format idx only");
     if (o->judge_epochs_set && o->method != METHOD_GRADIENT)
         return lgc_fail(LGC_EUSAGE, "--judge-epochs applies to --method gradient only");
     return LGC_OK;
@@ -184,7 +191,7 @@ static int run(const subset_opts *o)
     float *weights = NULL;
     uint64_t budget;
     int st = budget_of(&budget, o);
-    if (st || (st = dataset_load(&ds, o->dir, DATASET_TRAIN)))
+    if (st || (st = dataset_open(&ds, o->dir, DATASET_TRAIN, DATASET_AUTO)))
         goto done;
     size_t img_bytes = (size_t)ds.h * ds.w * ds.c;
     int sized = o->n < 0; /* by a byte budget */
@@ -229,12 +236,16 @@ static int run(const subset_opts *o)
     } else {
         subset_random(idx, &ds, quota, o->seed);
     }
-    size_t written;
-    if ((st = subset_write(o->out, &ds, idx, n, weights, o->gzip, &written)))
+    size_t written = 0;
+    if ((st = o->format == DATASET_IDX
+                  ? subset_write(o->out, &ds, idx, n, weights, o->gzip, &written)
+                  : subset_write_as(o->out, o->format, &ds, idx, n, weights)))
         goto done;
     if (!o->quiet) {
-        fprintf(stderr, "subset: %ld of %d images (%s) to '%s', %zu bytes written", n, ds.n,
-                method_name(o), o->out, written);
+        fprintf(stderr, "subset: %ld of %d images (%s) to '%s'", n, ds.n, method_name(o),
+                o->out);
+        if (written)
+            fprintf(stderr, ", %zu bytes written", written);
         if (sized && o->gzip)
             fprintf(stderr, "; the two .gz files take %zu of the %llu-byte budget and one "
                             "more image would not fit",
@@ -258,8 +269,8 @@ int cmd_subset(int argc, char **argv)
     if (st == 1)
         return cli_close_stdout("subset");
     if (!st) {
-        const output_input inputs[] = {{o.dir, "the source directory"},
-                                       {o.bytes_of, "the --bytes-of file"}};
+        const output_input inputs[] = {{o.dir, "the source dataset", 1},
+                                       {o.bytes_of, "the --bytes-of file", 0}};
         st = output_check_dir(o.out, o.force, inputs, 2);
     }
     if (st)

@@ -166,12 +166,18 @@ char *path_in_dir(const char *dir, const char *name, const char *suffix)
 
 int atomic_idx_set_open(atomic_idx_set *set, const char *dir)
 {
+    return atomic_pair_open(set, dir, IDX_TRAIN_IMAGES, IDX_TRAIN_LABELS);
+}
+
+int atomic_pair_open(atomic_idx_set *set, const char *dir, const char *images,
+                     const char *labels)
+{
     *set = (atomic_idx_set){0};
     int st = output_dir(dir);
     if (st)
         return st;
-    char *img_path = path_in_dir(dir, IDX_TRAIN_IMAGES, "");
-    char *lab_path = path_in_dir(dir, IDX_TRAIN_LABELS, "");
+    char *img_path = path_in_dir(dir, images, "");
+    char *lab_path = path_in_dir(dir, labels, "");
     if (!(st = atomic_open(&set->images, img_path)) && (st = atomic_open(&set->labels, lab_path)))
         atomic_abort(&set->images);
     free(img_path);

@@ -489,6 +489,25 @@ int idx_read_floats_mem(float **v, int *n, const uint8_t *buf, size_t len, const
 
 /* --- writing --- */
 
+int idx_array_bytes(size_t *bytes, const uint8_t *buf, size_t len, const char *name)
+{
+    if (len < 4 || buf[0] || buf[1] || buf[2] != IDX_TYPE_UBYTE || buf[3] < 1 ||
+        buf[3] > IDX_NDIM_MAX)
+        return lgc_fail(LGC_EFORMAT, "'%s': not a raw IDX array of unsigned bytes", name);
+    size_t total = 4 + 4 * (size_t)buf[3];
+    if (len < total)
+        return lgc_fail(LGC_EFORMAT, "'%s': truncated IDX header", name);
+    size_t count = 1;
+    for (int i = 0; i < buf[3]; i++)
+        if (mul_size(count, get_be32(buf + 4 + 4 * i), &count))
+            return lgc_fail(LGC_EFORMAT, "'%s': IDX sizes overflow", name);
+    if (count > len - total)
+        return lgc_fail(LGC_EFORMAT, "'%s': truncated: the IDX array needs %zu bytes of data, "
+                        "%zu are left", name, count, len - total);
+    *bytes = total + count;
+    return LGC_OK;
+}
+
 static int write_header(FILE *f, int type, const uint32_t *dims, int ndim)
 {
     assert(1 <= ndim && ndim <= IDX_NDIM_MAX);

@@ -4,6 +4,7 @@
  *   lgcfile.c           the container: frame, CRC, deflate, atomic write,
  *                       the read entry points
  *   lgcfile_sections.c  each section's payload, written and parsed
+ *   lgcfile_labels.c    the optional LABL section's payload
  *   lgcfile_codecs.c    how decoder weights and mixture values are stored
  *   lgcfile_size.c      the size of a file, estimated from shapes
  *   lgcfile_bytes.c     little-endian values in and out of byte buffers
@@ -66,8 +67,10 @@ int get_f16(cursor *c, float *f);
 
 /* In dependency order: the writer emits and the reader parses in this
  * order (a reader accepts any order on disk). */
-enum { SEC_SHAPE, SEC_PRIOR, SEC_DECODER, SEC_MIXTURES, SEC_BIC_CURVES, SEC_TRAINING, SEC_WARPS,
-       N_SECTIONS };
+enum {
+    SEC_SHAPE, SEC_PRIOR, SEC_DECODER, SEC_MIXTURES, SEC_BIC_CURVES, SEC_TRAINING, SEC_LABELS,
+    SEC_WARPS, N_SECTIONS
+};
 
 typedef struct {
     uint32_t tag;     /* four ASCII letters, the first in the low byte */
@@ -87,6 +90,13 @@ extern const section_kind section_table[N_SECTIONS];
  * (latent,1,1). On failure the message reads "'name': decoder: ...". */
 int plan_decoder(tshape *shapes, size_t *counts, const layer_spec *specs, int n_layers,
                  int latent, const char *name);
+
+/* --- the class labels (LABL): lgcfile_labels.c --- */
+
+/* Whether m's labels need the section (they are not the indices 0..K-1). */
+int labels_section_wanted(const lgc_model *m);
+int encode_labels(bytebuf *b, const lgc_model *m, const char *name);
+int parse_labels(lgc_model *m, cursor *c, const char *name);
 
 /* --- decoder weights and mixture values: lgcfile_codecs.c --- */
 

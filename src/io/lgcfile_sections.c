@@ -6,6 +6,7 @@
  *   GMMS  one Gaussian mixture per class
  *   BICS  each class's BIC curve (optional; for lgc info)
  *   TRNG  how the autoencoder was trained (optional; for lgc info)
+ *   LABL  each class's label in the user's data (optional; lgcfile_labels.c)
  *   WARP  lgc sample's default warps and the held-out check (optional)
  *
  * The parsers treat the payload as hostile: every count is bounded by an
@@ -48,6 +49,15 @@ int plan_decoder(tshape *shapes, size_t *counts, const layer_spec *specs, int n_
         prev = total;
     }
     return LGC_OK;
+}
+
+/* Whether a decoder output of shape out holds m's images: the same
+ * channels, and h, w or up to LGCF_MAX_FRAME more of each (the image is
+ * the top-left of that frame). */
+static int frames_image(tshape out, const lgc_model *m)
+{
+    return out.c == m->c && out.h >= m->h && out.h - m->h <= LGCF_MAX_FRAME && out.w >= m->w &&
+           out.w - m->w <= LGCF_MAX_FRAME;
 }
 
 /* --- SHAP --- */
@@ -226,12 +236,12 @@ static int parse_decoder(lgc_model *m, cursor *c, const char *name)
         return lgc_fail(LGC_EFORMAT,
                         "'%s': decoder needs %zu activations per image (limit %u)", name, acts,
                         LGCF_MAX_ACTIVATIONS);
-    tshape img = {m->c, m->h, m->w};
-    if (!tshape_eq(planned[n - 1], img))
+    if (!frames_image(planned[n - 1], m))
         return lgc_fail(LGC_EFORMAT,
-                        "'%s': decoder outputs %dx%dx%d (c x h x w) but images are %dx%dx%d", name,
-                        planned[n - 1].c, planned[n - 1].h, planned[n - 1].w, img.c, img.h,
-                        img.w);
+                        "'%s': decoder outputs %dx%dx%d (c x h x w) but images are %dx%dx%d "
+                        "(the output may exceed h and w by at most %d each)",
+                        name, planned[n - 1].c, planned[n - 1].h, planned[n - 1].w, m->c, m->h,
+                        m->w, LGCF_MAX_FRAME);
     if (total != n_params)
         return lgc_fail(LGC_EFORMAT, "'%s': decoder needs %zu parameters, file says %u", name,
                         total, n_params);
@@ -498,5 +508,6 @@ const section_kind section_table[N_SECTIONS] = {
     [SEC_MIXTURES] = {TAG('G', 'M', 'M', 'S'), "GMMS", 1, encode_mixtures, parse_mixtures},
     [SEC_BIC_CURVES] = {TAG('B', 'I', 'C', 'S'), "BICS", 0, encode_bic_curves, parse_bic_curves},
     [SEC_TRAINING] = {TAG('T', 'R', 'N', 'G'), "TRNG", 0, encode_training, parse_training},
+    [SEC_LABELS] = {TAG('L', 'A', 'B', 'L'), "LABL", 0, encode_labels, parse_labels},
     [SEC_WARPS] = {TAG('W', 'A', 'R', 'P'), "WARP", 0, encode_warps, parse_warps},
 };

@@ -340,6 +340,24 @@ static int read_header(npy_header *h, const npy_src *s)
     return LGC_OK;
 }
 
+int npy_array_bytes(size_t *bytes, const uint8_t *buf, size_t len, const char *name)
+{
+    npy_src s = {.fd = -1, .buf = buf, .total = len, .name = name};
+    npy_header h = {0};
+    int st = read_header(&h, &s);
+    if (st)
+        return st;
+    size_t count = (size_t)h.itemsize;
+    for (int i = 0; i < h.ndim; i++)
+        if (mul_size(count, (size_t)h.dims[i], &count))
+            return lgc_fail(LGC_EFORMAT, "'%s': the array's size overflows", name);
+    if (count > len - h.data_offset)
+        return lgc_fail(LGC_EFORMAT, "'%s': truncated: the array needs %zu bytes of data, %zu "
+                        "are left", name, count, len - h.data_offset);
+    *bytes = h.data_offset + count;
+    return LGC_OK;
+}
+
 /* --- the data --- */
 
 /* A dimension's name (for messages) and upper bound. */
@@ -540,37 +558,52 @@ static int fail_write(atomic_file *af, const char *path)
     return st;
 }
 
-int npy_write_images(const char *path, const uint8_t *data, int n, int h, int w, int c)
+int npy_write_images_header(FILE *f, int n, int h, int w, int c)
 {
     assert(n > 0 && h > 0 && w > 0 && c > 0);
     const int dims[] = {n, h, w, c};
-    size_t bytes = (size_t)n * h * w * c;
+    return write_header(f, "|u1", dims, c == 1 ? 3 : 4);
+}
+
+int npy_write_labels_header(FILE *f, int n)
+{
+    assert(n > 0);
+    return write_header(f, "<i8", &n, 1);
+}
+
+int npy_write_label_values(FILE *f, const int64_t *labels, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u;
+        memcpy(&u, labels + i, sizeof u);
+        uint8_t le[8];
+        for (int b = 0; b < 8; b++)
+            le[b] = (uint8_t)(u >> (8 * b));
+        if (fwrite(le, 1, sizeof le, f) != sizeof le)
+            return LGC_EIO;
+    }
+    return LGC_OK;
+}
+
+int npy_write_images(const char *path, const uint8_t *data, int n, int h, int w, int c)
+{
     atomic_file af;
     int st = atomic_open(&af, path);
     if (st)
         return st;
-    if (write_header(af.f, "|u1", dims, c == 1 ? 3 : 4) || fwrite(data, 1, bytes, af.f) != bytes)
+    size_t bytes = (size_t)n * h * w * c;
+    if (npy_write_images_header(af.f, n, h, w, c) || fwrite(data, 1, bytes, af.f) != bytes)
         return fail_write(&af, path);
     return atomic_commit(&af);
 }
 
 int npy_write_labels(const char *path, const int64_t *labels, int n)
 {
-    assert(n > 0);
     atomic_file af;
     int st = atomic_open(&af, path);
     if (st)
         return st;
-    if (write_header(af.f, "<i8", &n, 1))
+    if (npy_write_labels_header(af.f, n) || npy_write_label_values(af.f, labels, (size_t)n))
         return fail_write(&af, path);
-    for (int i = 0; i < n; i++) {
-        uint64_t u;
-        memcpy(&u, labels + i, sizeof u);
-        uint8_t le[8];
-        for (int b = 0; b < 8; b++)
-            le[b] = (uint8_t)(u >> (8 * b));
-        if (fwrite(le, 1, sizeof le, af.f) != sizeof le)
-            return fail_write(&af, path);
-    }
     return atomic_commit(&af);
 }

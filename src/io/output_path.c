@@ -9,25 +9,35 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "dataset_open.h"
 #include "idx.h"
 #include "output_path.h"
+#include "set_writer.h"
 #include "util.h"
 
 /* The files of a training set that lgc writes into a directory, or that
  * a reader would take with or instead of them. */
 static const char *const set_files[] = {
     IDX_TRAIN_IMAGES, IDX_TRAIN_LABELS, IDX_TRAIN_IMAGES ".gz", IDX_TRAIN_LABELS ".gz",
-    IDX_TRAIN_WEIGHTS};
+    IDX_TRAIN_WEIGHTS, NPY_TRAIN_IMAGES, NPY_TRAIN_LABELS};
 #define N_SET_FILES (int)(sizeof set_files / sizeof set_files[0])
 
-/* The files of a dataset directory that lgc reads: both splits, raw or .gz. */
+#define RAW_AND_GZ(name) name, name ".gz"
+
+/* The files of a dataset directory that dataset_open.h reads: both
+ * splits of IDX (either spelling, raw or .gz), NPY and CIFAR. */
 static const char *const dataset_files[] = {
-    IDX_TRAIN_IMAGES,         IDX_TRAIN_LABELS,         IDX_TRAIN_IMAGES ".gz",
-    IDX_TRAIN_LABELS ".gz",   "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
+    RAW_AND_GZ(IDX_TRAIN_IMAGES),          RAW_AND_GZ(IDX_TRAIN_LABELS),
+    RAW_AND_GZ("t10k-images-idx3-ubyte"),  RAW_AND_GZ("t10k-labels-idx1-ubyte"),
+    RAW_AND_GZ("train-images.idx3-ubyte"), RAW_AND_GZ("train-labels.idx1-ubyte"),
+    RAW_AND_GZ("t10k-images.idx3-ubyte"),  RAW_AND_GZ("t10k-labels.idx1-ubyte"),
+    NPY_TRAIN_IMAGES,   NPY_TRAIN_LABELS,   "test_images.npy",  "test_labels.npy",
+    "x_train.npy",      "y_train.npy",      "x_test.npy",       "y_test.npy",
+    "data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin",
+    "data_batch_5.bin", "test_batch.bin",   "train.bin",        "test.bin"};
 #define N_DATASET_FILES (int)(sizeof dataset_files / sizeof dataset_files[0])
 
-#define MAX_INPUT_FILES 64
+#define MAX_INPUT_FILES 128
 
 /* One existing input file or directory, by identity. */
 typedef struct {
@@ -43,27 +53,40 @@ typedef struct {
 } input_files;
 
 static void add_input(input_files *in, const struct stat *sb, const char *role,
-                      const char *dataset)
+                      const char *dataset_path)
 {
     if (in->n < MAX_INPUT_FILES)
-        in->file[in->n++] = (input_file){sb->st_dev, sb->st_ino, role, dataset};
+        in->file[in->n++] = (input_file){sb->st_dev, sb->st_ino, role, dataset_path};
 }
 
-/* The inputs that exist, each dataset directory with its files. */
+/* Adds the file path of the dataset input given, if it exists. */
+static void add_dataset_file(input_files *in, const char *path, const output_input *given)
+{
+    struct stat sb;
+    if (path && stat(path, &sb) == 0)
+        add_input(in, &sb, given->role, given->path);
+}
+
+/* The inputs that exist, each dataset with its files. */
 static void collect_inputs(input_files *in, const output_input *inputs, int n_inputs)
 {
     in->n = 0;
     for (int i = 0; i < n_inputs; i++) {
         struct stat sb;
-        if (!inputs[i].path || stat(inputs[i].path, &sb) != 0)
+        if (!inputs[i].path || !strcmp(inputs[i].path, "-") || stat(inputs[i].path, &sb) != 0)
             continue;
         add_input(in, &sb, inputs[i].role, NULL);
-        if (!S_ISDIR(sb.st_mode))
+        if (!S_ISDIR(sb.st_mode)) {
+            if (inputs[i].is_dataset) {
+                char *labels = dataset_labels_beside(inputs[i].path);
+                add_dataset_file(in, labels, &inputs[i]);
+                free(labels);
+            }
             continue;
+        }
         for (int f = 0; f < N_DATASET_FILES; f++) {
             char *p = path_in_dir(inputs[i].path, dataset_files[f], "");
-            if (stat(p, &sb) == 0)
-                add_input(in, &sb, inputs[i].role, inputs[i].path);
+            add_dataset_file(in, p, &inputs[i]);
             free(p);
         }
     }

@@ -17,6 +17,7 @@
 
 #include "atomic_file.h"
 #include "dataset.h"
+#include "file_read.h"
 #include "idx.h"
 #include "png_folder.h"
 #include "png_write.h"
@@ -70,9 +71,32 @@ static int fail_begin(png_image *img, const char *name)
     return st;
 }
 
+/* libpng allocates a chunk's declared length before reading it (a forged
+ * 8x8 image asked for 1.9 GB), and the simplified API cannot cap that:
+ * so every chunk up to IEND must fit in the bytes present first. Checking
+ * the signature and the CRCs stays libpng's. */
+static int check_chunk_lengths(const uint8_t *buf, size_t len, const char *name)
+{
+    size_t off = 8; /* the signature */
+    while (off + 8 <= len) {
+        const uint32_t n = (uint32_t)buf[off] << 24 | (uint32_t)buf[off + 1] << 16 |
+                           (uint32_t)buf[off + 2] << 8 | buf[off + 3];
+        if (n > len - off - 8 || len - off - 8 - n < 4) /* data, then a 4-byte CRC */
+            return lgc_fail(LGC_EFORMAT,
+                            "'%s': a PNG chunk claims %lu bytes, more than the file holds", name,
+                            (unsigned long)n);
+        if (!memcmp(buf + off + 4, "IEND", 4))
+            break;
+        off += 12 + (size_t)n;
+    }
+    return LGC_OK;
+}
+
 int png_decode_mem(png_pixels *out, const uint8_t *buf, size_t len, int c, const char *name)
 {
     assert(c == 0 || c == 3);
+    if (check_chunk_lengths(buf, len, name))
+        return LGC_EFORMAT;
     png_image img = {.version = PNG_IMAGE_VERSION};
     if (!png_image_begin_read_from_memory(&img, buf, len))
         return fail_begin(&img, name);
@@ -222,15 +246,37 @@ static int list_files(file_table *t, const char *root, const name_list *classes)
     return st;
 }
 
+/* A PNG file larger than this is refused: the largest image lgc takes,
+ * stored without compression, with room for its chunks. */
+#define PNG_MAX_FILE_BYTES ((size_t)IDX_MAX_IMAGE_BYTES * 2 + ((size_t)1 << 20))
+
+/* Starts reading path with libpng from its bytes in memory, *file (the
+ * caller frees it after png_image_free or finish_read), once its chunk
+ * lengths are known to fit (check_chunk_lengths). */
+static int begin_read_file(png_image *img, uint8_t **file, const char *path)
+{
+    size_t len;
+    int st = file_read_all(file, &len, path, PNG_MAX_FILE_BYTES);
+    if (st == LGC_OK)
+        st = check_chunk_lengths(*file, len, path);
+    if (st == LGC_OK && !png_image_begin_read_from_memory(img, *file, len))
+        st = fail_begin(img, path);
+    return st;
+}
+
 /* First pass: every header; the set's size and channel count. */
 static int read_headers(png_folder_set *s, const file_table *t)
 {
     s->c = 1;
     for (int i = 0; i < t->n; i++) {
         png_image img = {.version = PNG_IMAGE_VERSION};
-        if (!png_image_begin_read_from_file(&img, t->paths[i]))
-            return fail_begin(&img, t->paths[i]);
-        int st = check_header(&img, t->paths[i]);
+        uint8_t *file = NULL;
+        int st = begin_read_file(&img, &file, t->paths[i]);
+        if (st) {
+            free(file);
+            return st;
+        }
+        st = check_header(&img, t->paths[i]);
         if (st == LGC_OK && i == 0) {
             s->w = (int)img.width;
             s->h = (int)img.height;
@@ -242,6 +288,7 @@ static int read_headers(png_folder_set *s, const file_table *t)
         if (is_colour(&img))
             s->c = 3;
         png_image_free(&img);
+        free(file);
         if (st)
             return st;
     }
@@ -272,14 +319,15 @@ int png_folder_read(png_folder_set *out, const char *root)
     s.images = xmalloc((size_t)s.n * image_bytes);
     for (int i = 0; i < s.n && st == LGC_OK; i++) {
         png_image img = {.version = PNG_IMAGE_VERSION};
-        if (!png_image_begin_read_from_file(&img, files.paths[i]))
-            st = fail_begin(&img, files.paths[i]);
-        else if ((int)img.width != s.w || (int)img.height != s.h) { /* changed since pass one */
-            png_image_free(&img);
+        uint8_t *file = NULL;
+        st = begin_read_file(&img, &file, files.paths[i]);
+        if (st == LGC_OK && ((int)img.width != s.w || (int)img.height != s.h)) {
+            png_image_free(&img); /* changed since pass one */
             st = lgc_fail(LGC_EIO, "cannot read '%s': the file changed while being read",
                           files.paths[i]);
-        } else
+        } else if (st == LGC_OK)
             st = finish_read(&img, s.images + (size_t)i * image_bytes, s.c, files.paths[i]);
+        free(file);
     }
     if (st)
         goto done;

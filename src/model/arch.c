@@ -1,6 +1,7 @@
 /* arch.c - the layer lists of the autoencoders (conv, mlp; plain or VAE)
  * and of the judge (model.h). */
 #include "model.h"
+#include "pad.h"
 #include "util.h"
 
 static layer_spec spec(layer_type t, int c, int h, int w)
@@ -9,15 +10,25 @@ static layer_spec spec(layer_type t, int c, int h, int w)
     return s;
 }
 
-/* The conv autoencoder and the judge pool twice, so H and W must be
- * multiples of 4. */
+/* The conv networks pool twice, so they see the image padded to multiples
+ * of 4 (conv_input_shape); pad_side rounds 1..3 up to 4, so any size from
+ * IDX's smallest, 1x1, has a frame. */
 static int check_size(tshape img, const char *what, const char *hint)
 {
-    if (img.h % 4 || img.w % 4 || img.h < 4 || img.w < 4)
-        return lgc_fail(LGC_EUSAGE,
-                        "%s needs image height and width divisible by 4, got %dx%d%s", what,
-                        img.h, img.w, hint);
+    if (img.h < 1 || img.w < 1)
+        return lgc_fail(LGC_EUSAGE, "%s needs images of at least 1x1, got %dx%d%s", what, img.h,
+                        img.w, hint);
     return LGC_OK;
+}
+
+tshape conv_input_shape(tshape img)
+{
+    return (tshape){img.c, pad_side(img.h), pad_side(img.w)};
+}
+
+tshape ae_input_shape(tshape img, const ae_arch *a)
+{
+    return a->kind == AE_MLP ? img : conv_input_shape(img);
 }
 
 /* The encoder's output width: d, or 2d (mean, log-variance) for a VAE. */
@@ -74,7 +85,8 @@ int ae_decoder_specs(layer_spec *s, tshape img, const ae_arch *a)
     int st = check_size(img, "the conv autoencoder", " (--model mlp takes any size)");
     if (st)
         return st;
-    s[n++] = spec(LAYER_DENSE, a->c2, img.h / 4, img.w / 4);
+    const tshape in = conv_input_shape(img); /* the decoder outputs the padded image */
+    s[n++] = spec(LAYER_DENSE, a->c2, in.h / 4, in.w / 4);
     s[n++] = spec(LAYER_RELU, 0, 0, 0);
     s[n++] = spec(LAYER_UPSAMPLE2, 0, 0, 0);
     s[n++] = spec(LAYER_CONV3, a->c1, 0, 0);

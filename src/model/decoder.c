@@ -1,5 +1,6 @@
 /* decoder.c - the stored decoder as a runnable network, and the conversion
  * of its sigmoid output to 8-bit IDX pixels. */
+#include <assert.h>
 #include <string.h>
 
 #include "layers.h"
@@ -29,21 +30,26 @@ static uint8_t to_u8(float y)
     return (uint8_t)(v > 0 ? (v < 255 ? v : 255) : 0);
 }
 
-void decoder_decode_u8(net *dec, const float *z, int B, uint8_t *out)
+void decoder_decode_u8(net *dec, const float *z, int B, int h, int w, uint8_t *out)
 {
     tshape s = net_out_shape(dec);
+    assert(h >= 1 && w >= 1 && h <= s.h && w <= s.w);
     /* A final sigmoid is applied here, fused with the conversion and split
      * over the threads, rather than as a separate serial pass over the
      * batch (together 7% of `lgc sample`). */
     const int sig = dec->n_layers > 1 && dec->layers[dec->n_layers - 1].spec.type == LAYER_SIGMOID;
     const float *y = net_forward(dec, z, B, dec->n_layers - sig); /* (B, C, H, W) */
-    const size_t hw = (size_t)s.h * s.w;
+    const size_t frame = (size_t)s.h * s.w, hw = (size_t)h * w;
 #pragma omp parallel for num_threads(dec->n_threads) if (dec->n_threads > 1 && B > 1)
     for (int b = 0; b < B; b++)
         for (int c = 0; c < s.c; c++) {
-            const float *src = y + ((size_t)b * s.c + c) * hw;
+            const float *src = y + ((size_t)b * s.c + c) * frame;
             uint8_t *dst = out + (size_t)b * hw * s.c + c;
-            for (size_t p = 0; p < hw; p++)
-                dst[p * s.c] = to_u8(sig ? sigmoid_stable(src[p]) : src[p]);
+            for (int r = 0; r < h; r++) /* the crop: rows of w from the frame's rows */
+                for (int x = 0; x < w; x++) {
+                    const size_t p = (size_t)r * w + x;
+                    const float v = src[(size_t)r * s.w + x];
+                    dst[p * s.c] = to_u8(sig ? sigmoid_stable(v) : v);
+                }
         }
 }

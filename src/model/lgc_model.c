@@ -14,5 +14,6 @@ void lgc_model_free(lgc_model *m)
     free(m->dec_specs);
     free(m->dec_params);
     free(m->bic);
+    class_labels_free(&m->classes);
     memset(m, 0, sizeof *m);
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "pad.h"
 #include "progress.h"
 #include "quant.h"
 #include "rng.h"
@@ -53,19 +54,26 @@ static int *shuffled_order(int n, rng_t *rng)
  * encoder, exactly as before these variants existed. */
 
 void ae_work_init(ae_work *w, const net *enc, const net *dec, int batch, const ae_loss_opts *lo,
-                  net *guide)
+                  net *guide, tshape img)
 {
     const size_t d = tshape_size(dec->in), dout = tshape_size(net_out_shape(enc));
     const size_t F = tshape_size(enc->in);
+    const tshape frame = net_out_shape(dec);
     const int pairs = lo && lo->contrastive > 0.0f, vae = lo && lo->vae;
     assert(dout == (vae ? 2 * d : d));
     assert((lo && lo->guide > 0.0f) == (guide != NULL));
-    assert(!guide || (guide->max_batch >= batch && tshape_size(guide->in) == F));
+    assert(tshape_size(frame) == F && frame.c == img.c && frame.h >= img.h && frame.w >= img.w);
+    assert(!guide || (guide->max_batch >= batch && guide->in.c == img.c &&
+                      guide->in.h >= img.h && guide->in.w >= img.w));
     memset(w, 0, sizeof *w);
+    w->frame = frame;
+    w->img = img;
+    if (frame.h != img.h || frame.w != img.w)
+        w->crop = xmalloc(3 * (size_t)batch * tshape_size(img) * sizeof(float));
     w->dlogits = xmalloc((size_t)batch * F * sizeof(float));
     if (guide) {
         w->guide = guide;
-        w->xhat = xmalloc((size_t)batch * F * sizeof(float));
+        w->xhat = xmalloc((size_t)batch * tshape_size(guide->in) * sizeof(float));
         w->dguide = xmalloc((size_t)batch * tshape_size(net_out_shape(guide)) * sizeof(float));
     }
     w->z = vae ? xmalloc((size_t)batch * d * sizeof(float)) : NULL;
@@ -76,6 +84,7 @@ void ae_work_init(ae_work *w, const net *enc, const net *dec, int batch, const a
 
 void ae_work_free(ae_work *w)
 {
+    free(w->crop);
     free(w->dlogits);
     free(w->z);
     free(w->mu);
@@ -86,22 +95,50 @@ void ae_work_free(ae_work *w)
     memset(w, 0, sizeof *w);
 }
 
+double ae_batch_bce(ae_work *w, const float *logits, const float *x, int B)
+{
+    const tshape f = w->frame, m = w->img;
+    if (!w->crop) /* no frame */
+        return bce_logits(w->dlogits, logits, x, B, tshape_size(f));
+    const size_t planes = (size_t)B * f.c, n = (size_t)B * tshape_size(m);
+    float *cl = w->crop, *cx = cl + n, *cd = cx + n;
+    pad_crop(cl, logits, planes, m.h, m.w, f.h, f.w);
+    pad_crop(cx, x, planes, m.h, m.w, f.h, f.w);
+    const double bce = bce_logits(cd, cl, cx, B, tshape_size(m));
+    pad_place(w->dlogits, cd, planes, m.h, m.w, f.h, f.w);
+    pad_clear(w->dlogits, planes, m.h, m.w, f.h, f.w);
+    return bce;
+}
+
 /* The guide's cross-entropy on the decoded images, CE(guide(xhat), labels)
  * with xhat = sigmoid(logits), returned; adds G dCE/dlogits to
- * w->dlogits. The guide stays fixed: only its input gradient is computed. */
-static double guide_term(ae_work *w, const float *logits, const int *labels, int B, size_t F,
-                         float G)
+ * w->dlogits. The guide stays fixed: only its input gradient is computed.
+ * It sees the decoded image in its own frame padded as the real images it
+ * was trained on (pad.h), so the gradient of the frame's copies flows back
+ * to the edge pixels they copy, and none reaches the decoder's frame. */
+static double guide_term(ae_work *w, const float *logits, const int *labels, int B, float G)
 {
     net *g = w->guide;
-    const size_t n = (size_t)B * F;
-    for (size_t i = 0; i < n; i++)
-        w->xhat[i] = sigmoid_stable(logits[i]);
+    const tshape f = w->frame, m = w->img, gf = g->in;
+    const size_t planes = (size_t)B * m.c;
+    for (size_t p = 0; p < planes; p++)
+        for (int y = 0; y < m.h; y++)
+            for (int x = 0; x < m.w; x++) {
+                const size_t i = (p * f.h + y) * f.w + x, j = (p * gf.h + y) * gf.w + x;
+                w->xhat[j] = sigmoid_stable(logits[i]);
+            }
+    pad_replicate(w->xhat, planes, m.h, m.w, gf.h, gf.w);
     const float *gl = net_forward(g, w->xhat, B, g->n_layers);
     const double ce =
         softmax_xent(w->dguide, NULL, gl, labels, B, (int)tshape_size(net_out_shape(g)));
     net_backward_input(g, w->xhat, w->dguide, B);
-    for (size_t i = 0; i < n; i++)
-        w->dlogits[i] += G * g->din[i] * w->xhat[i] * (1.0f - w->xhat[i]);
+    pad_fold(g->din, planes, m.h, m.w, gf.h, gf.w); /* g->din is scratch to the guide */
+    for (size_t p = 0; p < planes; p++)
+        for (int y = 0; y < m.h; y++)
+            for (int x = 0; x < m.w; x++) {
+                const size_t i = (p * f.h + y) * f.w + x, j = (p * gf.h + y) * gf.w + x;
+                w->dlogits[i] += G * g->din[j] * w->xhat[j] * (1.0f - w->xhat[j]);
+            }
     return ce;
 }
 
@@ -111,7 +148,6 @@ double ae_batch(net *enc, net *dec, const float *x, const int *labels, const flo
     static const ae_loss_opts plain = {0, 0.0f, 0.0f, 0.0f, 0.0f};
     if (!lo)
         lo = &plain;
-    const size_t F = tshape_size(enc->in);
     const int d = (int)tshape_size(dec->in), dout = (int)tshape_size(net_out_shape(enc));
     const int pairs = lo->contrastive > 0.0f;
     const int guided = lo->guide > 0.0f;
@@ -127,10 +163,10 @@ double ae_batch(net *enc, net *dec, const float *x, const int *labels, const flo
         z = w->z;
     }
     const float *logits = net_forward(dec, z, B, upto_dec);
-    const double bce = bce_logits(w->dlogits, logits, x, B, F);
+    const double bce = ae_batch_bce(w, logits, x, B);
     double kl = 0, cl = 0, ce = 0;
     if (guided)
-        ce = guide_term(w, logits, labels, B, F, lo->guide);
+        ce = guide_term(w, logits, labels, B, lo->guide);
     if (lo->vae)
         kl = kl_normal(w->dh, h, B, d); /* writes dh: the KL part first */
     if (pairs) {
@@ -194,7 +230,7 @@ static int guide_train(net *guide, const dataset *ds, const train_opts *o)
     int n = guide_specs(specs, img, ds->n_classes), st;
     if (n < 0)
         return n;
-    if ((st = net_init(guide, img, specs, n, o->batch)))
+    if ((st = net_init(guide, conv_input_shape(img), specs, n, o->batch)))
         return st;
     rng_t rng;
     rng_stream(&rng, o->seed, RNG_STREAM_GUIDE, 0);
@@ -293,7 +329,7 @@ static int step_checkpoint(step_watch *sw, long step, long images, net *enc, net
     if (!o->quiet) {
         fprintf(stderr, "compress: train step %ld/%ld (epoch %.1f): loss %.5f", step,
                 sch->max_steps, (double)images / ds->n,
-                sw->block_sum / sw->block_seen / tshape_size(enc->in));
+                sw->block_sum / sw->block_seen / ((double)ds->c * ds->h * ds->w));
         if (watch)
             fprintf(stderr, ", held-out %.5f%s", h, sw->es.best_step == step ? " (best)" : "");
         fprintf(stderr, ", %.1f s\n", now_seconds() - sw->t_block);
@@ -319,6 +355,8 @@ static int ae_train_loop(net *enc, net *dec, const dataset *ds, const dataset *h
     if (!lo)
         lo = &plain;
     const size_t F = tshape_size(enc->in);
+    const tshape img = {ds->c, ds->h, ds->w};
+    const size_t pixels = tshape_size(img); /* F counts the conv's padded frame too */
     const int d = (int)tshape_size(dec->in), guided = lo->guide > 0.0f;
     const int need_labels = lo->contrastive > 0.0f || guided;
     const int watch = held && held->n > 0 && sch->eval_every > 0; /* early stopping */
@@ -332,7 +370,7 @@ static int ae_train_loop(net *enc, net *dec, const dataset *ds, const dataset *h
     int *labels = need_labels ? xmalloc((size_t)o->batch * sizeof(int)) : NULL;
     float *eps = lo->vae ? xmalloc((size_t)o->batch * d * sizeof(float)) : NULL; /* (B,d) */
     ae_work w;
-    ae_work_init(&w, enc, dec, o->batch, lo, guided ? &guide : NULL);
+    ae_work_init(&w, enc, dec, o->batch, lo, guided ? &guide : NULL, img);
     /* quantisation-aware training: the float weights, kept while a step
      * runs on their rounded copy */
     float *master = o->quant_max > 0 ? xmalloc(dec->n_params * sizeof(float)) : NULL;
@@ -356,7 +394,7 @@ static int ae_train_loop(net *enc, net *dec, const dataset *ds, const dataset *h
             progress_epoch(&pr, e);
         for (int s = 0; s < ds->n && step < sch->max_steps && !stopped; s += o->batch) {
             int B = ds->n - s < o->batch ? ds->n - s : o->batch;
-            dataset_batch(x, ds, order + s, B);
+            dataset_batch_padded(x, ds, order + s, B, enc->in.h, enc->in.w);
             if (labels)
                 dataset_batch_labels(labels, ds, order + s, B);
             /* eps from the shuffling rng, so the seed fixes both */
@@ -371,11 +409,11 @@ static int ae_train_loop(net *enc, net *dec, const dataset *ds, const dataset *h
             if (master) /* the gradient at the rounded weights updates the float ones */
                 memcpy(dec->params, master, dec->n_params * sizeof(float));
             const double loss = terms[0];
-            if (!isfinite(total) || loss / F > AE_LOSS_DIVERGED) {
+            if (!isfinite(total) || loss / pixels > AE_LOSS_DIVERGED) {
                 status = lgc_fail(LGC_ENUMERIC,
                                   "training diverged: loss is %g per pixel at epoch %d (try a "
                                   "lower --lr)",
-                                  total / F, e);
+                                  total / pixels, e);
                 break;
             }
             net_adam_step(enc, &adam);
@@ -389,7 +427,7 @@ static int ae_train_loop(net *enc, net *dec, const dataset *ds, const dataset *h
             step++;
             images += B;
             if (by_epoch) {
-                progress_update(&pr, seen, sum / seen / F);
+                progress_update(&pr, seen, sum / seen / pixels);
                 continue;
             }
             sw.block_sum += loss * B;
@@ -397,7 +435,7 @@ static int ae_train_loop(net *enc, net *dec, const dataset *ds, const dataset *h
             stopped = step_checkpoint(&sw, step, images, enc, dec, ds, held, master, sch, o);
         }
         free(order);
-        epoch_loss = sum / (seen ? seen : 1) / F;
+        epoch_loss = sum / (seen ? seen : 1) / pixels;
         epoch_kl = sum_kl / (seen ? seen : 1);
         epoch_guide = sum_guide / (seen ? seen : 1);
         epoch_pairs = sum_pairs / (batches ? batches : 1);
@@ -444,12 +482,13 @@ int ae_train_held(net *enc, net *dec, const dataset *ds, const dataset *held,
     return ae_train_loop(enc, dec, ds, held, sch, 0, o, lo, rec, final_loss, stats);
 }
 
-/* Images [s, s + B) of ds as floats into x; idx (B) is scratch. */
-static void load_block(float *x, int *idx, const dataset *ds, int s, int B)
+/* Images [s, s + B) of ds as floats into x, padded to the input of nt;
+ * idx (B) is scratch. */
+static void load_block(float *x, int *idx, const dataset *ds, int s, int B, const net *nt)
 {
     for (int i = 0; i < B; i++)
         idx[i] = s + i;
-    dataset_batch(x, ds, idx, B);
+    dataset_batch_padded(x, ds, idx, B, nt->in.h, nt->in.w);
 }
 
 void ae_encode(net *enc, const dataset *ds, float *z, int d)
@@ -461,7 +500,7 @@ void ae_encode(net *enc, const dataset *ds, float *z, int d)
     int *idx = xmalloc((size_t)bs * sizeof(int));
     for (int s = 0; s < ds->n; s += bs) {
         int B = ds->n - s < bs ? ds->n - s : bs;
-        load_block(x, idx, ds, s, B);
+        load_block(x, idx, ds, s, B, enc);
         const float *out = net_forward(enc, x, B, enc->n_layers);
         /* the first d values of each row: z, or a VAE's mean */
         for (int b = 0; b < B; b++)
@@ -478,7 +517,10 @@ static double reconstruction_error(net *enc, net *dec, const dataset *ds, int bc
 {
     const int d = (int)tshape_size(dec->in), dout = (int)tshape_size(net_out_shape(enc));
     const int bs = enc->max_batch < dec->max_batch ? enc->max_batch : dec->max_batch;
-    const size_t F = tshape_size(enc->in);
+    const tshape f = enc->in; /* the decoder's output too */
+    const size_t F = tshape_size(f), planes = (size_t)f.c;
+    const size_t pixels = planes * ds->h * ds->w;
+    const int framed = f.h != ds->h || f.w != ds->w;
     const int n_dec = dec->n_layers;
     const int upto = bce && dec->layers[n_dec - 1].spec.type == LAYER_SIGMOID ? n_dec - 1 : n_dec;
     assert(dout == d || dout == 2 * d);
@@ -486,27 +528,41 @@ static double reconstruction_error(net *enc, net *dec, const dataset *ds, int bc
     float *x = xmalloc((size_t)bs * F * sizeof(float));
     float *z = xmalloc((size_t)bs * d * sizeof(float));
     float *dz = bce ? xmalloc((size_t)bs * F * sizeof(float)) : NULL; /* unused gradient */
+    /* the image's pixels cut out of the frame, for the BCE */
+    float *cy = bce && framed ? xmalloc(2 * (size_t)bs * pixels * sizeof(float)) : NULL;
+    float *cx = cy ? cy + (size_t)bs * pixels : NULL;
     int *idx = xmalloc((size_t)bs * sizeof(int));
     double total = 0;
     for (int s = 0; s < ds->n; s += bs) {
         int B = ds->n - s < bs ? ds->n - s : bs;
-        load_block(x, idx, ds, s, B);
+        load_block(x, idx, ds, s, B, enc);
         const float *h = net_forward(enc, x, B, enc->n_layers);
         for (int b = 0; b < B; b++) /* z, or a VAE's mean */
             memcpy(z + (size_t)b * d, h + (size_t)b * dout, (size_t)d * sizeof(float));
         const float *y = net_forward(dec, z, B, upto);
-        if (bce) {
-            total += bce_logits(dz, y, x, B, F) * B;
+        if (bce && !framed) {
+            total += bce_logits(dz, y, x, B, pixels) * B;
             continue;
         }
-        for (size_t i = 0; i < (size_t)B * F; i++)
-            total += ((double)y[i] - x[i]) * ((double)y[i] - x[i]);
+        if (bce) { /* the image's pixels, not the frame */
+            pad_crop(cy, y, (size_t)B * planes, ds->h, ds->w, f.h, f.w);
+            pad_crop(cx, x, (size_t)B * planes, ds->h, ds->w, f.h, f.w);
+            total += bce_logits(dz, cy, cx, B, pixels) * B;
+            continue;
+        }
+        for (size_t p = 0; p < (size_t)B * planes; p++) /* the image's pixels, not the frame */
+            for (int r = 0; r < ds->h; r++)
+                for (int c = 0; c < ds->w; c++) {
+                    const size_t i = (p * f.h + r) * f.w + c;
+                    total += ((double)y[i] - x[i]) * ((double)y[i] - x[i]);
+                }
     }
     free(x);
     free(z);
     free(dz);
+    free(cy);
     free(idx);
-    return total / ((double)ds->n * F);
+    return total / ((double)ds->n * pixels);
 }
 
 double ae_reconstruction_mse(net *enc, net *dec, const dataset *ds)
@@ -594,7 +650,7 @@ int judge_train_steps(net *judge, const dataset *ds, const float *weights, long 
             progress_epoch(&pr, (int)e);
         for (int s = 0; s < ds->n && step < steps; s += o->batch, step++) {
             int B = ds->n - s < o->batch ? ds->n - s : o->batch;
-            dataset_batch(x, ds, order + s, B);
+            dataset_batch_padded(x, ds, order + s, B, judge->in.h, judge->in.w);
             dataset_batch_labels(labels, ds, order + s, B);
             const float *logits = net_forward(judge, x, B, judge->n_layers);
             double loss;
@@ -650,7 +706,7 @@ void judge_predict(net *judge, const dataset *ds, int *pred)
     int *idx = xmalloc((size_t)bs * sizeof(int));
     for (int s = 0; s < ds->n; s += bs) {
         int B = ds->n - s < bs ? ds->n - s : bs;
-        load_block(x, idx, ds, s, B);
+        load_block(x, idx, ds, s, B, judge);
         const float *logits = net_forward(judge, x, B, judge->n_layers);
         for (int i = 0; i < B; i++) {
             const float *l = logits + (size_t)i * K;

@@ -3,10 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic_file.h"
 #include "augment_set.h"
-#include "checked_write.h"
-#include "idx.h"
+#include "set_writer.h"
 #include "util.h"
 
 /* Images warped and written at once: up to BATCH, within BATCH_BYTES. */
@@ -38,18 +36,12 @@ static int source_order_next(source_order *so)
     return so->round[so->next++];
 }
 
-static int write_set(atomic_idx_set *set, const dataset *ds, long n, const augment_opts *a,
+static int write_set(set_writer *w, const dataset *ds, long n, const augment_opts *a,
                      uint64_t seed)
 {
-    FILE *img = set->images.f, *lab = set->labels.f;
-    const char *img_path = set->images.path, *lab_path = set->labels.path;
     const size_t bytes = (size_t)ds->h * ds->w * ds->c;
     const size_t fit = BATCH_BYTES / bytes;
     const int batch = fit < 1 ? 1 : fit > BATCH ? BATCH : (int)fit;
-    if (idx_write_images_header(img, (int)n, ds->h, ds->w, ds->c))
-        return write_failed(img_path);
-    if (idx_write_labels_header(lab, (int)n))
-        return write_failed(lab_path);
     uint8_t *buf = xmalloc((size_t)batch * bytes), *tmp = xmalloc(bytes);
     uint8_t *labels = xmalloc((size_t)batch);
     rng_t rng;
@@ -65,8 +57,7 @@ static int write_set(atomic_idx_set *set, const dataset *ds, long n, const augme
             labels[i] = ds->labels[src];
         }
         augment_images(buf, tmp, B, ds->h, ds->w, ds->c, a, &rng);
-        if (!(st = checked_write(img, buf, B * bytes, img_path)))
-            st = checked_write(lab, labels, (size_t)B, lab_path);
+        st = set_writer_put(w, buf, labels, B);
     }
     free(buf);
     free(tmp);
@@ -75,16 +66,17 @@ static int write_set(atomic_idx_set *set, const dataset *ds, long n, const augme
     return st;
 }
 
-int augment_set_write(const char *dir, const dataset *ds, long n, const augment_opts *a,
-                      uint64_t seed)
+int augment_set_write(const char *dir, dataset_format format, const dataset *ds, long n,
+                      const augment_opts *a, uint64_t seed)
 {
-    atomic_idx_set set;
-    int st = atomic_idx_set_open(&set, dir);
+    set_writer w;
+    int st = set_writer_open(&w, dir, format, n, ds->h, ds->w, ds->c, &ds->classes,
+                             ds->n_classes);
     if (st)
         return st;
-    if ((st = write_set(&set, ds, n, a, seed))) {
-        atomic_idx_set_abort(&set);
+    if ((st = write_set(&w, ds, n, a, seed))) {
+        set_writer_abort(&w);
         return st;
     }
-    return atomic_idx_set_commit(&set);
+    return set_writer_commit(&w);
 }

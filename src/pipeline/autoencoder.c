@@ -44,17 +44,23 @@ void trained_autoencoder_free(trained_autoencoder *t)
     memset(t, 0, sizeof *t);
 }
 
-/* How well the trained autoencoder reconstructs the test split of dir,
- * when dir has one (t10k-*): MSE per pixel and PSNR = 10 log10(1 / MSE),
- * on stderr with the progress. The file keeps no encoder, so this is the
- * only moment it can be measured. A missing test split is skipped; a
- * malformed one is reported and skipped (compress does not need it). */
-static void report_test_reconstruction(net *enc, net *dec, const dataset *train, const char *dir)
+/* How well the trained autoencoder reconstructs the test split (the one
+ * given, or the one found beside the training set by its format's
+ * convention): MSE per pixel and PSNR = 10 log10(1 / MSE), on stderr with
+ * the progress. The file keeps no encoder, so this is the only moment it
+ * can be measured. A missing test split is skipped; a malformed one is
+ * reported and skipped (compress does not need it). */
+static void report_test_reconstruction(net *enc, net *dec, const dataset *train,
+                                       const compress_config *cfg)
 {
     dataset test;
-    if (!dataset_has_split(dir, DATASET_TEST))
+    char *found = NULL;
+    if (!cfg->test_path && !dataset_find_test(&found, cfg->dataset_dir, cfg->format))
         return;
-    if (dataset_load(&test, dir, DATASET_TEST) != LGC_OK) {
+    int st = dataset_open(&test, cfg->test_path ? cfg->test_path : found, DATASET_TEST,
+                          cfg->format);
+    free(found);
+    if (st != LGC_OK) {
         fprintf(stderr, "compress: test split not used: %s\n", lgc_errmsg());
         return;
     }
@@ -170,7 +176,7 @@ int train_autoencoder(trained_autoencoder *t, const ae_arch *a, int quant_max, c
         return n_enc;
     if ((st = decoder_specs_checked(t->dec_specs, &t->n_dec, img, a)))
         return st;
-    if ((st = net_init(&enc, img, enc_specs, n_enc, train.batch)) ||
+    if ((st = net_init(&enc, ae_input_shape(img, a), enc_specs, n_enc, train.batch)) ||
         (st = net_init(&t->dec, (tshape){a->latent, 1, 1}, t->dec_specs, t->n_dec, train.batch)))
         goto done;
     rng_t rng;
@@ -199,7 +205,7 @@ int train_autoencoder(trained_autoencoder *t, const ae_arch *a, int quant_max, c
     t->z_train = gather_codes(t->z, split->train_index, split->train.n, a->latent);
     t->z_held = gather_codes(t->z, split->held_index, split->held.n, a->latent);
     if (!cfg->quiet)
-        report_test_reconstruction(&enc, &t->dec, ds, cfg->dataset_dir);
+        report_test_reconstruction(&enc, &t->dec, ds, cfg);
 done:
     net_free(&enc);
     if (st)

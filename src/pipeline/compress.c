@@ -1,9 +1,12 @@
 /* compress.c - compress_run (compress.h): load the training set, hold out
  * its slice, then the plain run (train, encode, fit the mixtures, write) or the run under a
  * byte budget (budget.c). */
+#include <stdlib.h>
 #include <string.h>
 
+#include "dataset_open.h"
 #include "latents_csv.h"
+#include "output_path.h"
 #include "quant.h"
 #include "stages.h"
 #include "util.h"
@@ -34,6 +37,7 @@ void model_from_autoencoder(lgc_model *m, const trained_autoencoder *t, const da
     m->w = ds->w;
     m->c = ds->c;
     m->n_classes = ds->n_classes;
+    class_labels_copy(&m->classes, &ds->classes);
     m->latent = t->arch.latent;
     m->class_counts = xmalloc((size_t)ds->n_classes * sizeof(long));
     memcpy(m->class_counts, counts, (size_t)ds->n_classes * sizeof(long));
@@ -79,23 +83,36 @@ done:
     return st;
 }
 
+/* Every output is checked before the training (output_path.h). The .lgc
+ * file is written through a temporary renamed into place, which a stream
+ * cannot be, so "-o -" is refused. */
+int compress_check_outputs(const compress_config *cfg, int force)
+{
+    char *found = NULL; /* the test split beside the dataset, when not given */
+    if (!cfg->test_path)
+        dataset_find_test(&found, cfg->dataset_dir, cfg->format);
+    const output_input inputs[] = {{cfg->dataset_dir, "the source dataset", 1},
+                                   {cfg->test_path ? cfg->test_path : found, "the test set", 1}};
+    int st = output_check_file(cfg->output, "the .lgc file", force, inputs, 2);
+    if (!st && cfg->latents)
+        st = output_check_file(cfg->latents, "the latent codes", force, inputs, 2);
+    if (!st && cfg->latents)
+        st = output_check_distinct(cfg->latents, cfg->output, 0);
+    free(found);
+    return st;
+}
+
 int compress_run(const compress_config *cfg, compress_report *report)
 {
     compress_report result = {0};
     dataset ds = {0};
     holdout_split split = {0};
     double t0 = now_seconds();
-    int st = dataset_load(&ds, cfg->dataset_dir, DATASET_TRAIN);
+    int st = dataset_open(&ds, cfg->dataset_dir, DATASET_TRAIN, cfg->format);
     if (st)
         goto done;
     long counts[DATASET_MAX_CLASSES];
-    dataset_class_counts(counts, &ds);
-    for (int c = 0; c < ds.n_classes; c++)
-        if (counts[c] == 0) {
-            st = lgc_fail(LGC_EFORMAT, "'%s': class %d has no training images",
-                          cfg->dataset_dir, c);
-            goto done;
-        }
+    dataset_class_counts(counts, &ds); /* none is 0: classes are the labels present */
     holdout_make(&split, &ds, cfg->holdout, cfg->train.seed);
     st = cfg->budget ? run_budget(&ds, counts, &split, cfg, &result)
                      : run_plain(&ds, counts, &split, cfg, &result);

@@ -15,11 +15,13 @@ long holdout_class_count(long n_class, double fraction)
     return k < n_class ? k : (n_class > 0 ? n_class - 1 : 0);
 }
 
-/* The images of ds at idx (n of them), in that order, as a dataset. */
+/* The images of ds at idx (n of them), in that order, as a dataset with
+ * ds's classes. */
 static void gather(dataset *out, const dataset *ds, const int *idx, int n)
 {
     const size_t bytes = (size_t)ds->h * ds->w * ds->c;
     *out = (dataset){.n = n, .h = ds->h, .w = ds->w, .c = ds->c, .n_classes = ds->n_classes};
+    class_labels_copy(&out->classes, &ds->classes); /* the same class indices as ds */
     if (n == 0)
         return;
     out->images = xmalloc((size_t)n * bytes);

@@ -1,16 +1,17 @@
 /* sample.c - lgc sample's training set (sample.h): class quotas, the
- * codes, decoding and warping in batches, and the two IDX files written
- * into a directory or onto a stream. */
+ * codes, decoding and warping in batches, and the set written into a
+ * directory or onto a stream (set_writer.h). */
 #include <assert.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "atomic_file.h"
 #include "checked_write.h"
 #include "idx.h"
 #include "model.h"
 #include "quota.h"
 #include "sample.h"
+#include "set_writer.h"
 #include "util.h"
 
 #define DECODE_BATCH 256
@@ -67,7 +68,7 @@ void sample_decode(const sample_config *cfg, const float *z, int B, uint8_t *img
                    rng_t *warp_rng)
 {
     const lgc_model *m = cfg->model;
-    decoder_decode_u8(cfg->decoder, z, B, img);
+    decoder_decode_u8(cfg->decoder, z, B, m->h, m->w, img);
     if (!augment_is_identity(&cfg->augment))
         augment_images(img, tmp, B, m->h, m->w, m->c, &cfg->augment, warp_rng);
 }
@@ -97,67 +98,94 @@ static void codes_init(code_source *cs, const sample_config *cfg)
 }
 
 /* The next B codes (B at most the decoder's batch), valid until the next
- * call. */
-static const float *codes_next(code_source *cs, int B)
+ * call, and their class indices into labels[0..B). */
+static const float *codes_next(code_source *cs, int B, uint8_t *labels)
 {
     const lgc_model *m = cs->cfg->model;
     const size_t d = (size_t)m->latent;
     const float *z = cs->z;
-    if (cs->cfg->given)
+    if (cs->cfg->given) {
         z = cs->cfg->given->z + (size_t)cs->next * d;
-    else
-        for (int i = 0; i < B; i++)
-            gmm_sample(&m->gmms[sample_labels_next(&cs->labels)], cs->z + i * d, 1, &cs->rng);
+        memcpy(labels, cs->cfg->given->labels + cs->next, (size_t)B);
+    } else {
+        for (int i = 0; i < B; i++) {
+            int c = sample_labels_next(&cs->labels);
+            labels[i] = (uint8_t)c;
+            gmm_sample(&m->gmms[c], cs->z + i * d, 1, &cs->rng);
+        }
+    }
     cs->next += B;
     return z;
 }
 
+/* The labels of the set, replayed from the seed, onto a stream after its
+ * images. */
 static int write_labels(FILE *f, const sample_config *cfg, const char *name)
 {
     const long n = sample_count(cfg);
-    if (idx_write_labels_header(f, (int)n))
-        return write_failed(name);
+    const class_labels *cl = &cfg->model->classes;
+    int st = set_write_labels_header(f, cfg->format, n, name);
+    if (st)
+        return st;
     if (cfg->given)
-        return checked_write(f, cfg->given->labels, (size_t)n, name);
+        return set_write_labels(f, cfg->format, cl, cfg->given->labels, (size_t)n, name);
     long quota[LGCF_MAX_CLASSES];
     sample_quota(quota, cfg);
     sample_labels ls;
     sample_labels_init(&ls, quota, cfg->model->n_classes, cfg->seed);
     uint8_t buf[4096];
-    for (long i = 0; i < n;) {
+    for (long i = 0; i < n && st == LGC_OK;) {
         size_t b = 0;
         for (; b < sizeof buf && i < n; b++, i++)
             buf[b] = (uint8_t)sample_labels_next(&ls);
-        int st = checked_write(f, buf, b, name);
-        if (st)
-            return st;
+        st = set_write_labels(f, cfg->format, cl, buf, b, name);
     }
-    return LGC_OK;
+    return st;
 }
 
-static int write_images(FILE *f, const sample_config *cfg, const char *name)
+/* Where each batch of images (and their class indices) goes. */
+typedef int (*batch_sink)(void *to, const uint8_t *images, const uint8_t *labels, int B);
+
+/* Draws, decodes and warps the set a batch at a time into sink. */
+static int make_set(const sample_config *cfg, batch_sink sink, void *to)
 {
     const lgc_model *m = cfg->model;
     const long n = sample_count(cfg);
     const size_t img_bytes = (size_t)m->h * m->w * m->c;
-    if (idx_write_images_header(f, (int)n, m->h, m->w, m->c))
-        return write_failed(name);
     code_source codes;
     codes_init(&codes, cfg);
     rng_t warp_rng;
     rng_stream(&warp_rng, cfg->seed, RNG_STREAM_WARPS, 0);
     const int batch = cfg->decoder->max_batch;
     uint8_t *img = xmalloc((size_t)batch * img_bytes), *tmp = xmalloc(img_bytes);
+    uint8_t *labels = xmalloc((size_t)batch);
     int st = LGC_OK;
     for (long s = 0; s < n && st == LGC_OK; s += batch) {
         int B = n - s < batch ? (int)(n - s) : batch;
-        sample_decode(cfg, codes_next(&codes, B), B, img, tmp, &warp_rng);
-        st = checked_write(f, img, (size_t)B * img_bytes, name);
+        sample_decode(cfg, codes_next(&codes, B, labels), B, img, tmp, &warp_rng);
+        st = sink(to, img, labels, B);
     }
     free(codes.z);
     free(img);
     free(tmp);
+    free(labels);
     return st;
+}
+
+/* Collects the batches into a set in memory, in order. */
+typedef struct {
+    dataset *set;
+    size_t img_bytes;
+    long next; /* index of the next image */
+} memory_sink;
+
+static int put_memory(void *to, const uint8_t *images, const uint8_t *labels, int B)
+{
+    memory_sink *s = to;
+    memcpy(s->set->images + (size_t)s->next * s->img_bytes, images, (size_t)B * s->img_bytes);
+    memcpy(s->set->labels + s->next, labels, (size_t)B);
+    s->next += B;
+    return LGC_OK;
 }
 
 void sample_draw(const sample_config *cfg, dataset *out)
@@ -165,30 +193,14 @@ void sample_draw(const sample_config *cfg, dataset *out)
     const lgc_model *m = cfg->model;
     const long n = sample_count(cfg);
     assert(!cfg->given && n >= 1 && n <= INT_MAX);
-    const size_t img_bytes = (size_t)m->h * m->w * m->c;
+    memory_sink s = {out, (size_t)m->h * m->w * m->c, 0};
     *out = (dataset){.n = (int)n, .h = m->h, .w = m->w, .c = m->c, .n_classes = m->n_classes};
-    out->images = xmalloc((size_t)n * img_bytes);
+    out->images = xmalloc((size_t)n * s.img_bytes);
     out->labels = xmalloc((size_t)n);
-    /* the labels, then the images, as write_labels and write_images replay them */
-    long quota[LGCF_MAX_CLASSES];
-    sample_quota(quota, cfg);
-    sample_labels ls;
-    sample_labels_init(&ls, quota, m->n_classes, cfg->seed);
-    for (long i = 0; i < n; i++)
-        out->labels[i] = (uint8_t)sample_labels_next(&ls);
-    code_source codes;
-    codes_init(&codes, cfg);
-    rng_t warp_rng;
-    rng_stream(&warp_rng, cfg->seed, RNG_STREAM_WARPS, 0);
-    const int batch = cfg->decoder->max_batch;
-    uint8_t *tmp = xmalloc(img_bytes);
-    for (long s = 0; s < n; s += batch) {
-        int B = n - s < batch ? (int)(n - s) : batch;
-        sample_decode(cfg, codes_next(&codes, B), B, out->images + (size_t)s * img_bytes, tmp,
-                      &warp_rng);
-    }
-    free(codes.z);
-    free(tmp);
+    class_labels_copy(&out->classes, &m->classes);
+    int st = make_set(cfg, put_memory, &s);
+    assert(st == LGC_OK); /* the memory sink cannot fail */
+    (void)st;
 }
 
 void sample_warp_set(dataset *set, const augment_opts *a, uint64_t seed)
@@ -201,22 +213,47 @@ void sample_warp_set(dataset *set, const augment_opts *a, uint64_t seed)
     free(tmp);
 }
 
+typedef struct {
+    FILE *f;
+    const char *name;
+    size_t img_bytes;
+} stream_sink;
+
+static int put_stream(void *to, const uint8_t *images, const uint8_t *labels, int B)
+{
+    stream_sink *s = to;
+    (void)labels; /* they follow the images, replayed */
+    return checked_write(s->f, images, (size_t)B * s->img_bytes, s->name);
+}
+
+static int put_set(void *to, const uint8_t *images, const uint8_t *labels, int B)
+{
+    return set_writer_put(to, images, labels, B);
+}
+
 int sample_write_dir(const sample_config *cfg, const char *dir)
 {
-    atomic_idx_set set;
-    int st = atomic_idx_set_open(&set, dir);
+    const lgc_model *m = cfg->model;
+    set_writer w;
+    int st = set_writer_open(&w, dir, cfg->format, sample_count(cfg), m->h, m->w, m->c,
+                             &m->classes, m->n_classes);
     if (st)
         return st;
-    if ((st = write_images(set.images.f, cfg, set.images.path)) ||
-        (st = write_labels(set.labels.f, cfg, set.labels.path))) {
-        atomic_idx_set_abort(&set);
+    if ((st = make_set(cfg, put_set, &w))) {
+        set_writer_abort(&w);
         return st;
     }
-    return atomic_idx_set_commit(&set);
+    return set_writer_commit(&w);
 }
 
 int sample_write_stream(const sample_config *cfg, FILE *f, const char *name)
 {
-    int st = write_images(f, cfg, name);
-    return st ? st : write_labels(f, cfg, name);
+    const lgc_model *m = cfg->model;
+    stream_sink s = {f, name, (size_t)m->h * m->w * m->c};
+    int st = set_labels_check(&m->classes, m->n_classes, cfg->format);
+    if (st || (st = set_write_images_header(f, cfg->format, sample_count(cfg), m->h, m->w, m->c,
+                                            name)) ||
+        (st = make_set(cfg, put_stream, &s)))
+        return st;
+    return write_labels(f, cfg, name);
 }

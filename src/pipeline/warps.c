@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
 #include "sample.h"
 #include "stages.h"
 #include "subset.h"
@@ -38,9 +39,9 @@ int warps_choose(const double *accuracy, int n, double margin)
     double best = accuracy[0];
     for (int i = 1; i < n; i++)
         best = accuracy[i] > best ? accuracy[i] : best;
-    int i = 0;
+    int i = n - 1;
     while (accuracy[i] < best - margin)
-        i++;
+        i--;
     return i;
 }
 
@@ -119,32 +120,29 @@ static void print_warps(FILE *f, const augment_opts *a)
         fprintf(f, "%.3g,%.3g,%.3g,%.3g", a->rotate, a->scale, a->shift, a->elastic);
 }
 
-/* The word at the end of compress: what the held-out slice says. */
+/* The word at the end of compress: what the held-out slice says, and a
+ * warning when real images in the same bytes beat the file. All of it is
+ * off with -q, as the rest of compress's report. */
 static void print_word(const lgc_warps *w, const augment_opts *cand, const double *acc,
-                       int n_cand, long n_samples, size_t bytes, double seconds, int quiet)
+                       int n_cand, long n_samples, size_t bytes, double seconds)
 {
     const double s = 100.0 * w->samples_accuracy, r = 100.0 * w->real_accuracy;
-    if (!quiet) {
-        fprintf(stderr, "compress: held-out check on %u images (%.1f s): ", w->held_images,
-                seconds);
-        for (int i = 0; i < n_cand; i++) {
-            fprintf(stderr, "%swarps ", i ? ", " : "");
-            print_warps(stderr, &cand[i]);
-            fprintf(stderr, " %.1f%%", 100.0 * acc[i]);
-        }
-        fprintf(stderr, "; lgc sample warps by ");
-        print_warps(stderr, &w->augment);
-        fprintf(stderr, "%s\n", w->measured ? "" : " (--warps)");
-        fprintf(stderr,
-                "compress: a quick classifier trained on %ld samples scores %.1f%% on the "
-                "held-out slice; on %u random real images in the same %zu bytes (gzip), %s, "
-                "%.1f%% (one standard error: %.1f points)\n",
-                n_samples, s, w->real_images, bytes,
-                augment_is_identity(&w->augment) ? "unwarped" : "warped alike", r,
-                100.0 * sqrt(w->samples_accuracy * (1.0 - w->samples_accuracy) /
-                             w->held_images));
+    fprintf(stderr, "compress: held-out check on %u images (%.1f s): ", w->held_images, seconds);
+    for (int i = 0; i < n_cand; i++) {
+        fprintf(stderr, "%swarps ", i ? ", " : "");
+        print_warps(stderr, &cand[i]);
+        fprintf(stderr, " %.1f%%", 100.0 * acc[i]);
     }
-    /* a warning about the result: printed even when quiet */
+    fprintf(stderr, "; lgc sample warps by ");
+    print_warps(stderr, &w->augment);
+    fprintf(stderr, "%s\n", w->measured ? "" : " (--warps)");
+    fprintf(stderr,
+            "compress: a quick classifier trained on %ld samples scores %.1f%% on the "
+            "held-out slice; on %u random real images in the same %zu bytes (gzip), %s, "
+            "%.1f%% (one standard error: %.1f points)\n",
+            n_samples, s, w->real_images, bytes,
+            augment_is_identity(&w->augment) ? "unwarped" : "warped alike", r,
+            100.0 * sqrt(w->samples_accuracy * (1.0 - w->samples_accuracy) / w->held_images));
     if (w->real_accuracy > w->samples_accuracy)
         fprintf(stderr,
                 "compress: warning: on the held-out slice, random real images in the same %zu "
@@ -184,7 +182,7 @@ int warps_check(lgc_model *m, const holdout_split *split, const compress_config 
     lgc_model stored = {0};
     size_t bytes;
     if ((st = lgcf_as_stored(&stored, &bytes, m)) ||
-        (st = net_init(&q.clf, img, specs, n_layers, WARPS_CHECK_BATCH)) ||
+        (st = net_init(&q.clf, conv_input_shape(img), specs, n_layers, WARPS_CHECK_BATCH)) ||
         (st = sample_decoder_init(&dec, &stored)))
         goto done;
     augment_opts cand[WARPS_N_CANDIDATES];
@@ -223,7 +221,8 @@ int warps_check(lgc_model *m, const holdout_split *split, const compress_config 
     dataset_free(&real);
     w->real_images = (uint32_t)n_real;
     w->real_accuracy = (float)(real_acc > 0.0 ? real_acc : 0.0);
-    print_word(w, cand, acc, n_cand, n_samples, bytes, now_seconds() - t0, cfg->quiet);
+    if (!cfg->quiet)
+        print_word(w, cand, acc, n_cand, n_samples, bytes, now_seconds() - t0);
 done:
     lgc_model_free(&stored);
     net_free(&dec);

@@ -36,14 +36,19 @@ not() { ! "$@"; }
 # be32 N: N as 4 big-endian bytes (IDX header fields).
 be32() { printf "\\x$(printf %02x $(($1 >> 24 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 & 255)))"; }
 
-# make_dataset DIR PREFIX N H W CLASSES: random-noise images whose mean
-# brightness depends on the class, labels cycling 0..CLASSES-1.
+# make_dataset DIR PREFIX N H W CLASSES [CHANNELS]: random-noise images
+# whose mean brightness depends on the class, labels cycling
+# 0..CLASSES-1; with CHANNELS > 1 (default 1) an N x H x W x C IDX file.
 make_dataset() {
-    local dir=$1 prefix=$2 n=$3 h=$4 w=$5 k=$6 i
+    local dir=$1 prefix=$2 n=$3 h=$4 w=$5 k=$6 c=${7:-1} i
     mkdir -p "$dir"
-    { printf '\x00\x00\x08\x03'; be32 "$n"; be32 "$h"; be32 "$w"; } >"$dir/$prefix-images-idx3-ubyte"
+    if [ "$c" -eq 1 ]; then
+        { printf '\x00\x00\x08\x03'; be32 "$n"; be32 "$h"; be32 "$w"; } >"$dir/$prefix-images-idx3-ubyte"
+    else
+        { printf '\x00\x00\x08\x04'; be32 "$n"; be32 "$h"; be32 "$w"; be32 "$c"; } >"$dir/$prefix-images-idx3-ubyte"
+    fi
     for ((i = 0; i < n; i++)); do
-        head -c $((h * w)) /dev/urandom | tr '\000-\377' "\\$(printf %03o $((i % k * 60)))-\\377"
+        head -c $((h * w * c)) /dev/urandom | tr '\000-\377' "\\$(printf %03o $((i % k * 60)))-\\377"
     done >>"$dir/$prefix-images-idx3-ubyte"
     { printf '\x00\x00\x08\x01'; be32 "$n"; for ((i = 0; i < n; i++)); do printf "\\x$(printf %02x $((i % k)))"; done; } \
         >"$dir/$prefix-labels-idx1-ubyte"

@@ -17,7 +17,7 @@ label_counts() { tail -c +9 "$1" | od -An -tu1 -v | tr -s ' ' '\n' | grep -v '^$
 check "augment --help" "$LGC" augment --help
 assert "augment --help prints usage" grep -q "usage: lgc augment" "$TMP/out"
 assert "augment is in lgc --help" sh -c "'$LGC' --help | grep -q augment"
-expect_fail "augment without arguments" 2 "missing <dir>" "$LGC" augment
+expect_fail "augment without arguments" 2 "missing <dataset>" "$LGC" augment
 expect_fail "augment without -n" 2 "missing '-n" "$LGC" augment "$D" -o "$TMP/x"
 expect_fail "augment without -o" 2 "missing '-o" "$LGC" augment "$D" -n 5
 expect_fail "augment -n 0" 2 "'--count' must be in" "$LGC" augment "$D" -n 0 -o "$TMP/x"
@@ -30,11 +30,11 @@ for bad in "-1,0,0" "181,0,0" "0,0.95,0" "0,-0.1,0" "0,0,65" "0,0,-1" "0,0,0,65"
         "$LGC" augment "$D" -n 5 -o "$TMP/x" --augment "$bad"
 done
 assert "usage errors wrote nothing" test ! -e "$TMP/x"
-expect_fail "augment missing dataset" 1 "$TMP/none/train-images-idx3-ubyte" \
+expect_fail "augment missing dataset" 1 "cannot open '$TMP/none'" \
     "$LGC" augment "$TMP/none" -n 5 -o "$TMP/x"
 assert "a missing dataset wrote nothing" test ! -e "$TMP/x"
 cp -r "$D" "$TMP/keep"
-expect_fail "augment into its source" 2 "is the source directory" "$LGC" augment "$D" -n 5 -o "$D/"
+expect_fail "augment into its source" 2 "is the source dataset" "$LGC" augment "$D" -n 5 -o "$D/"
 assert "the source is untouched" diff -r "$D" "$TMP/keep"
 
 # --- lgc augment: what it writes ---

@@ -20,7 +20,7 @@ expect_fail "sample without -n" 2 "missing '-n" "$LGC" sample x.lgc -o "$TMP/s"
 expect_fail "eval without --test" 2 "missing '--test" "$LGC" eval "$TMP"
 
 # --- runtime failures name the file and exit 1 ---
-expect_fail "compress missing dataset" 1 "$TMP/nothing/train-images-idx3-ubyte" \
+expect_fail "compress missing dataset" 1 "cannot open '$TMP/nothing'" \
     "$LGC" compress "$TMP/nothing" -o "$TMP/x.lgc"
 expect_fail "info missing file" 1 "$TMP/none.lgc" "$LGC" info "$TMP/none.lgc"
 printf 'not an lgc file at all' >"$TMP/text.lgc"
@@ -90,10 +90,25 @@ check "sample colour" "$LGC" sample "$TMP/c.lgc" -n 20 -o "$TMP/cs" -q
 assert "colour IDX: 4 dimensions, 20 images" test "$(stat -c %s "$TMP/cs/train-images-idx3-ubyte")" -eq $((4 + 4 * 4 + 20 * 8 * 12 * 3))
 check "eval on colour samples" "$LGC" eval "$TMP/cs" --test "$C" --epochs 1 -q
 check "colour png grid" "$LGC" sample "$TMP/c.lgc" --png "$TMP/c.png" -q
-# sizes the autoencoder cannot pool twice are refused, not padded
+# sizes the autoencoder cannot pool twice are padded, not refused
+# (tests/cli/test_sizes.sh runs them end to end)
 O=$TMP/odd
 make_dataset "$O" train 20 10 12 2
-expect_fail "height not divisible by 4" 2 "divisible by 4" "$LGC" compress "$O" -o "$TMP/o.lgc" -q
-assert "no file from a refused size" test ! -e "$TMP/o.lgc"
+check "height not divisible by 4" "$LGC" compress "$O" -o "$TMP/o.lgc" --epochs 1 --kmax 2 -q
+
+# --- --json summaries of compress and sample ---
+check "compress --json" "$LGC" compress "$D" -o "$TMP/j.lgc" --epochs 1 --kmax 2 -q --json
+assert "compress --json: one line" test "$(wc -l <"$TMP/out")" -eq 1
+assert "compress --json: the file's bytes" grep -q "\"bytes\": $(stat -c %s "$TMP/j.lgc")," "$TMP/out"
+assert "compress --json: the class counts" grep -q '"per_class": \[100, 100, 100\], "images": 300' "$TMP/out"
+assert "compress --json: the held-out images" grep -q '"held_out": 30,' "$TMP/out"
+check "sample --json" "$LGC" sample "$TMP/j.lgc" --per-class 7 -o "$TMP/js" -q --json
+assert "sample --json: counts" grep -q '"format": "idx", "images": 21, "per_class": \[7, 7, 7\]' "$TMP/out"
+check "sample --json, npy" "$LGC" sample "$TMP/j.lgc" -n 10 -o "$TMP/jn" --format npy -q --json
+assert "sample --json: npy, 10 images" grep -q '"format": "npy", "images": 10,' "$TMP/out"
+check "sample --json, png" "$LGC" sample "$TMP/j.lgc" -n 10 -o "$TMP/jp" --format png -q --json
+assert "sample --json: png, as --format spells it" grep -q '"format": "png", "images": 10,' "$TMP/out"
+expect_fail "sample --json with -o -" 2 "'--json' cannot be combined with '-o -'" \
+    "$LGC" sample "$TMP/j.lgc" -n 10 -o - --json
 
 finish

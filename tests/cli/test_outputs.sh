@@ -18,16 +18,16 @@ cp "$TMP/m.lgc" "$TMP/m.keep"
 # --- an output that is an input: refused, even with --force ---
 ln -s "$D" "$TMP/link"
 for out in "$D" "$D/" "$TMP/data/../data" "$TMP/link"; do
-    expect_fail "subset into its source ($out)" 2 "is the source directory: .*--force never" \
+    expect_fail "subset into its source ($out)" 2 "is the source dataset: .*--force never" \
         "$LGC" subset "$D" -n 10 -o "$out" -f
-    expect_fail "augment into its source ($out)" 2 "is the source directory" \
+    expect_fail "augment into its source ($out)" 2 "is the source dataset" \
         "$LGC" augment "$D" -n 10 -o "$out" -f
 done
-(cd "$TMP" && expect_fail "subset into ./data" 2 "is the source directory" "$LGC" subset data -n 10 -o ./data -f)
+(cd "$TMP" && expect_fail "subset into ./data" 2 "is the source dataset" "$LGC" subset data -n 10 -o ./data -f)
 unchanged "subset and augment into the source"
-expect_fail "compress over a dataset file" 2 "is a file of the source directory" \
+expect_fail "compress over a dataset file" 2 "is a file of the source dataset" \
     "$LGC" compress "$D" -o "$D/train-images-idx3-ubyte" -f "${tiny[@]}"
-expect_fail "compress --latents over a test file" 2 "is a file of the source directory" \
+expect_fail "compress --latents over a test file" 2 "is a file of the source dataset" \
     "$LGC" compress "$D" -o "$TMP/x.lgc" --latents "$D/t10k-labels-idx1-ubyte" -f "${tiny[@]}"
 unchanged "compress over dataset files"
 expect_fail "sample into a dataset" 2 "holds a training set .*give --force" \
@@ -106,7 +106,7 @@ fast "compress --latents under a file" 1 "cannot write '$TMP/afile/z.csv'" \
     "$LGC" compress "$D" -o "$TMP/ok.lgc" --latents "$TMP/afile/z.csv" "${long[@]}"
 fast "compress onto a directory" 1 "cannot write '$TMP/empty': Is a directory" \
     "$LGC" compress "$D" -o "$TMP/empty" "${long[@]}"
-fast "compress onto its input" 2 "is a file of the source directory" \
+fast "compress onto its input" 2 "is a file of the source dataset" \
     "$LGC" compress "$D" -o "$D/train-labels-idx1-ubyte" -f "${long[@]}"
 fast "subset --method gradient to a missing parent" 1 "cannot create directory '$TMP/nodir/s'" \
     "$LGC" subset "$D" --method gradient --judge-epochs 1000 -n 10 -o "$TMP/nodir/s"

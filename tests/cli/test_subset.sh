@@ -18,7 +18,7 @@ weights_sum() { tail -c +9 "$1" | od -An -v --endian=big -tf4 | tr -s ' ' '\n' |
 check "subset --help" "$LGC" subset --help
 assert "subset --help prints usage on stdout" grep -q "usage: lgc subset" "$TMP/out"
 assert "subset is in lgc --help" sh -c "'$LGC' --help | grep -q subset"
-expect_fail "subset without arguments" 2 "missing <dataset-dir>" "$LGC" subset
+expect_fail "subset without arguments" 2 "missing <dataset>" "$LGC" subset
 expect_fail "subset without -o" 2 "missing '-o" "$LGC" subset "$D" -n 5
 expect_fail "subset without a size" 2 "missing the size" "$LGC" subset "$D" -o "$TMP/x"
 expect_fail "subset with two sizes" 2 "only one of -n, --bytes and --bytes-of" \
@@ -42,7 +42,7 @@ check "eval --help" "$LGC" eval --help
 assert "eval --help explains the steps" grep -q "4690 = 5 epochs of 60,000\|optimiser steps \[4690\]" "$TMP/out"
 
 # --- runtime failures exit 1 and name the file ---
-expect_fail "subset missing dataset" 1 "$TMP/nothing/train-images-idx3-ubyte" \
+expect_fail "subset missing dataset" 1 "cannot open '$TMP/nothing'" \
     "$LGC" subset "$TMP/nothing" -o "$TMP/x" -n 5
 expect_fail "subset --bytes-of a missing file" 1 "cannot read '$TMP/none.lgc'" \
     "$LGC" subset "$D" -o "$TMP/x" --bytes-of "$TMP/none.lgc"

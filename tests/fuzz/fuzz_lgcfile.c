@@ -65,7 +65,8 @@ static void sample_model(const lgc_model *m)
     rng_seed(&rng, 1);
     for (int c = 0; c < m->n_classes; c++)
         gmm_sample(&m->gmms[c], z + (size_t)c * m->latent, 1, &rng);
-    decoder_decode_u8(&dec, z + (size_t)(m->n_classes - 1) * m->latent, 1, img);
+    decoder_decode_u8(&dec, z + (size_t)(m->n_classes - 1) * m->latent, 1, m->h, m->w,
+                      img);
     free(z);
     free(img);
     net_free(&dec);

@@ -5,7 +5,8 @@
 #                     and int8 mixtures; full and diagonal covariance; grey
 #                     and RGB; conv and mlp decoders; with and without the
 #                     training record; with the warps (checked and given);
-#                     plus their unpacked form
+#                     a 7x9 image in the decoder's 8x12 frame; plus their
+#                     unpacked form
 #                     (tests/fuzz/fuzz_lgcfile.c) when FUZZ_LGCFILE names the
 #                     fuzz binary that writes it
 #   OUT_DIR/idx/      IDX image, label and float files, raw and gzip
@@ -55,6 +56,9 @@ tiny=(--epochs 1 --kmax 2 --latent 2 --batch 16 --threads 1 -q -f)
 "$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-warps-given.lgc" "${tiny[@]}" --warps 10,0.1,0.5,1
 make_dataset "$TMP/grey500" train 500 8 8 3
 "$LGC" compress "$TMP/grey500" -o "$OUT/lgcfile/grey-warps-checked.lgc" "${tiny[@]}"
+# 7x9: the decoder outputs the 8x12 frame of the image (FORMAT.md, DECO)
+make_dataset "$TMP/odd" train 40 7 9 2
+"$LGC" compress "$TMP/odd" -o "$OUT/lgcfile/odd-7x9.lgc" "${tiny[@]}"
 
 if [ -n "${FUZZ_LGCFILE:-}" ] && [ -x "$FUZZ_LGCFILE" ]; then
     for f in "$OUT"/lgcfile/*.lgc; do
