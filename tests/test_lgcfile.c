@@ -2106,8 +2106,8 @@ static void test_training_hostile(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         lgc_training t = t_record();
         const double v = cases[i].value;
-        /* only the count fields read it: NaN would not convert */
-        const uint64_t count = !(v >= 0) ? UINT64_MAX : (uint64_t)v;
+        /* only the count fields read it: NaN and infinity do not convert */
+        const uint64_t count = isfinite(v) && v >= 0 ? (uint64_t)v : UINT64_MAX;
         switch (cases[i].field) {
         case 0: t.stop = (int)v; break;
         case 1: t.steps = count; break;
