@@ -9,7 +9,7 @@
 
 #include "augment.h"
 
-#define LGC_VERSION_STRING "0.4.0"
+#define LGC_VERSION_STRING "0.5.0"
 
 int cmd_compress(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
