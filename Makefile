@@ -95,9 +95,16 @@ build/bench/bench: build/bench/bench.o $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The main job on real MNIST (fetches it if absent): compress, sample, judge.
-.PHONY: mnist e2e
+.PHONY: mnist fashion e2e
 mnist: deps data-deps lgc
 	scripts/run-mnist.sh
+
+# The same job on Fashion-MNIST, from the Debian package (gzip IDX).
+FASHION_PACKAGES = dataset-fashion-mnist
+FASHION_DIR      = /usr/share/datasets/fashion-mnist
+fashion: deps lgc
+	@$(call install_missing,$(FASHION_PACKAGES))
+	scripts/run-job.sh fashion $(FASHION_DIR) out/fashion
 
 # Short end-to-end run on a real MNIST subset (used by CI).
 e2e: data-deps lgc
