@@ -41,6 +41,8 @@ typedef enum {
 int dataset_format_parse(dataset_format *f, const char *option, const char *text, int output);
 /* "IDX", "NPY", "CIFAR", "PNG class folders" (or "dataset" for AUTO). */
 const char *dataset_format_name(dataset_format f);
+/* The format as --format spells it ("auto" for AUTO). */
+const char *dataset_format_option(dataset_format f);
 
 /* Reads split of the dataset at path (as above) into *ds (freed with
  * dataset_free). A single file, standard input and a PNG root without

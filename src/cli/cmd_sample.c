@@ -2,7 +2,6 @@
  * sample, the model and codes they name, and the report. The pipeline
  * (class quotas, labels, codes, decoding, warps, the set and PNG writers)
  * is src/pipeline/sample.c. */
-#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -170,12 +169,8 @@ static void print_json(const sample_opts *o, const sample_config *cfg, double se
         sample_quota(counts, cfg);
     printf("{\"output\": ");
     cli_json_string(o->out);
-    const char *name = dataset_format_name(o->format); /* "PNG class folders" */
-    char format[8] = {0}; /* as --format spells it: the name's first word */
-    for (size_t i = 0; i + 1 < sizeof format && name[i] && name[i] != ' '; i++)
-        format[i] = (char)tolower((unsigned char)name[i]);
     printf(", \"format\": ");
-    cli_json_string(format);
+    cli_json_string(dataset_format_option(o->format));
     printf(", \"images\": %ld, \"per_class\": ", o->out ? sample_count(cfg) : 0L);
     cli_json_longs(counts, K);
     printf(", \"png\": ");

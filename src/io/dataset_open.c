@@ -23,14 +23,21 @@ static const char *const format_names[] = {
     [DATASET_CIFAR] = "CIFAR", [DATASET_PNG] = "PNG class folders",
 };
 
+/* as --format spells them */
+static const char *const format_options[] = {
+    [DATASET_AUTO] = "auto", [DATASET_IDX] = "idx", [DATASET_NPY] = "npy",
+    [DATASET_CIFAR] = "cifar", [DATASET_PNG] = "png",
+};
+
 const char *dataset_format_name(dataset_format f) { return format_names[f]; }
+
+const char *dataset_format_option(dataset_format f) { return format_options[f]; }
 
 int dataset_format_parse(dataset_format *f, const char *option, const char *text, int output)
 {
-    static const char *const spelled[] = {"idx", "npy", "cifar", "png"};
-    for (int i = 0; i < 4; i++)
-        if (!strcmp(text, spelled[i]) && !(output && i + DATASET_IDX == DATASET_CIFAR)) {
-            *f = (dataset_format)(DATASET_IDX + i);
+    for (int i = DATASET_IDX; i <= DATASET_PNG; i++)
+        if (!strcmp(text, format_options[i]) && !(output && i == DATASET_CIFAR)) {
+            *f = (dataset_format)i;
             return LGC_OK;
         }
     return lgc_fail(LGC_EUSAGE, "option '--%s' expects %s, got '%s'", option,
