@@ -7,9 +7,10 @@
  * - The same configuration gives the same bytes twice.
  * - A budget run writes a file within the budget; a budget too small for
  *   any configuration is a usage error that writes nothing.
- * - A class without training images is refused.
+ * - Labels with a gap (no images of some values) still compress.
+ * - The held-out slice, the step budget and the training record.
  * The datasets and outputs live in a mkdtemp directory removed at the end. */
-#define _XOPEN_SOURCE 700 /* nftw */
+#define _XOPEN_SOURCE 700 /* nftw, for test_files.h */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -28,6 +29,7 @@
 #include "idx.h"
 #include "latents_csv.h"
 #include "lgcfile.h"
+#include "test_files.h"
 #include "rng.h"
 #include "util.h"
 
@@ -37,15 +39,6 @@
 #define N_CLASSES 3
 #define N_PER_CLASS 60
 #define N_IMAGES (N_CLASSES * N_PER_CLASS)
-
-static char tmpdir[64];
-
-/* path(buf, "x") -> "<tmpdir>/x"; buf holds 512 bytes. */
-static char *path(char *buf, const char *name)
-{
-    snprintf(buf, 512, "%s/%s", tmpdir, name);
-    return buf;
-}
 
 static long file_size(const char *file)
 {
@@ -80,30 +73,15 @@ static void write_dataset(const char *dir, const uint8_t *labels, int n)
     assert_int_equal(fclose(f), 0);
 }
 
-static int remove_entry(const char *file, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    remove(file);
-    return 0;
-}
-
 static int setup(void **state)
 {
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_compress.XXXXXX");
-    if (!mkdtemp(tmpdir))
+    if (scratch_setup(state))
         return -1;
     uint8_t labels[N_IMAGES];
     for (int i = 0; i < N_IMAGES; i++)
         labels[i] = (uint8_t)(i % N_CLASSES);
-    write_dataset(tmpdir, labels, N_IMAGES);
+    write_dataset(scratch_dir, labels, N_IMAGES);
     return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    return nftw(tmpdir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 /* A quick configuration: small widths, two short epochs, quiet. */
@@ -111,7 +89,7 @@ static compress_config tiny_config(const char *output)
 {
     compress_config cfg;
     compress_config_default(&cfg);
-    cfg.dataset_dir = tmpdir;
+    cfg.dataset_dir = scratch_dir;
     cfg.output = output;
     cfg.arch.latent = 4;
     cfg.arch.c1 = 4;
@@ -129,8 +107,8 @@ static void test_plain_run_reads_back(void **state)
 {
     (void)state;
     char out[512], csv[512];
-    compress_config cfg = tiny_config(path(out, "plain.lgc"));
-    cfg.latents = path(csv, "plain.csv");
+    compress_config cfg = tiny_config(scratch_path(out, "plain.lgc"));
+    cfg.latents = scratch_path(csv, "plain.csv");
     compress_report report;
     assert_int_equal(compress_run(&cfg, &report), LGC_OK);
     assert_int_equal(report.bytes, file_size(out));
@@ -182,7 +160,7 @@ static void test_plain_run_repeats(void **state)
     uint8_t *bytes[2];
     long size[2];
     for (int r = 0; r < 2; r++) {
-        compress_config cfg = tiny_config(path(out[r], r ? "again.lgc" : "first.lgc"));
+        compress_config cfg = tiny_config(scratch_path(out[r], r ? "again.lgc" : "first.lgc"));
         cfg.weights = LGCF_INT4;
         cfg.mixtures = LGCF_INT8;
         assert_int_equal(compress_run(&cfg, NULL), LGC_OK);
@@ -210,12 +188,12 @@ static void test_labels_with_a_gap(void **state)
 {
     (void)state;
     char dir[512], out[512];
-    assert_int_equal(mkdir(path(dir, "gap"), 0700), 0);
+    assert_int_equal(mkdir(scratch_path(dir, "gap"), 0700), 0);
     uint8_t labels[N_IMAGES];
     for (int i = 0; i < N_IMAGES; i++)
         labels[i] = i % 2 ? 2 : 0;
     write_dataset(dir, labels, N_IMAGES);
-    compress_config cfg = tiny_config(path(out, "gap.lgc"));
+    compress_config cfg = tiny_config(scratch_path(out, "gap.lgc"));
     cfg.dataset_dir = dir;
     assert_int_equal(compress_run(&cfg, NULL), LGC_OK);
     lgc_model m;
@@ -235,7 +213,7 @@ static void test_budget_run_fits(void **state)
     for (size_t i = 0; i < sizeof budgets / sizeof *budgets; i++) {
         char out[512], name[32];
         snprintf(name, sizeof name, "budget%ld.lgc", budgets[i]);
-        compress_config cfg = tiny_config(path(out, name));
+        compress_config cfg = tiny_config(scratch_path(out, name));
         cfg.train.epochs = 1;
         cfg.budget = budgets[i];
         compress_report report;
@@ -255,7 +233,7 @@ static void test_budget_too_small(void **state)
 {
     (void)state;
     char out[512];
-    compress_config cfg = tiny_config(path(out, "tiny.lgc"));
+    compress_config cfg = tiny_config(scratch_path(out, "tiny.lgc"));
     cfg.budget = 100;
     assert_int_equal(compress_run(&cfg, NULL), LGC_EUSAGE);
     assert_non_null(strstr(lgc_errmsg(), "a budget of 100 bytes is too small"));
@@ -385,7 +363,7 @@ static void test_schedule_recorded(void **state)
 {
     (void)state;
     char out[512];
-    compress_config cfg = tiny_config(path(out, "steps.lgc"));
+    compress_config cfg = tiny_config(scratch_path(out, "steps.lgc"));
     cfg.train.epochs = 0;
     cfg.max_steps = 7;
     compress_report report;
@@ -420,5 +398,5 @@ int main(void)
         cmocka_unit_test(test_step_budget),
         cmocka_unit_test(test_schedule_recorded),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, scratch_teardown);
 }

@@ -38,7 +38,7 @@ static inline int scratch_remove_entry(const char *path, const struct stat *sb, 
 static inline int scratch_setup(void **state)
 {
     (void)state;
-    snprintf(scratch_dir, sizeof scratch_dir, "/tmp/lgc_test_formats.XXXXXX");
+    snprintf(scratch_dir, sizeof scratch_dir, "/tmp/lgc_test.XXXXXX");
     return mkdtemp(scratch_dir) ? 0 : -1;
 }
 

@@ -12,6 +12,7 @@
  * - Atomic files: commit, abort, a missing directory, an existing
  *   destination kept on abort, and a signal removing the temporary.
  * Every file lives in a mkdtemp directory removed at the end. */
+#define _XOPEN_SOURCE 700 /* nftw, for test_files.h */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -33,16 +34,16 @@
 #include "dataset.h"
 #include "idx.h"
 #include "png_write.h"
+#include "test_files.h"
 #include "util.h"
 
-static char tmpdir[64];
 
 /* --- helpers --- */
 
-/* tmp_path(buf, "x") -> "<tmpdir>/x"; buf holds 512 bytes. */
+/* tmp_path(buf, "x") -> "<scratch_dir>/x"; buf holds 512 bytes. */
 static char *tmp_path(char *buf, const char *name)
 {
-    snprintf(buf, 512, "%s/%s", tmpdir, name);
+    snprintf(buf, 512, "%s/%s", scratch_dir, name);
     return buf;
 }
 
@@ -199,40 +200,6 @@ static void expect_labels_fail(const char *path, int status, const char *want)
     assert_null(labels);
     assert_int_equal(n, -1);
     assert_message(path, want);
-}
-
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    for (struct dirent *e; (e = readdir(d));) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char p[1024];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat sb;
-        if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
-            remove_tree(p);
-        else
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_idx.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    remove_tree(tmpdir);
-    return 0;
 }
 
 /* --- IDX round trips --- */
@@ -478,7 +445,7 @@ static void test_reject_missing_file(void **state)
     assert_message(path, "No such file or directory");
     expect_labels_fail(path, LGC_EIO, "No such file or directory");
     /* a directory opens but cannot be read */
-    expect_images_fail(tmpdir, LGC_EIO, "cannot read");
+    expect_images_fail(scratch_dir, LGC_EIO, "cannot read");
 }
 
 static void test_reject_corrupt_gzip(void **state)
@@ -676,7 +643,7 @@ static void test_truncated_and_flipped_everywhere(void **state)
 
 /* --- datasets --- */
 
-/* A dataset directory <tmpdir>/<name> with split prefix and n images of
+/* A dataset directory <scratch_dir>/<name> with split prefix and n images of
  * 3x2x1, pixel values from i, labels given. */
 static void make_dataset_dir(char *dir, const char *name, const char *prefix, int n,
                              const uint8_t *labels, int n_labels, int gz)
@@ -837,7 +804,7 @@ static void test_atomic_commit(void **state)
     atomic_file af;
     assert_int_equal(atomic_open(&af, path), LGC_OK);
     assert_false(exists(path)); /* nothing at the destination until commit */
-    assert_int_equal(count_temporaries(tmpdir), 1);
+    assert_int_equal(count_temporaries(scratch_dir), 1);
     fputs("hello", af.f);
     assert_int_equal(atomic_commit(&af), LGC_OK);
     assert_null(af.f);
@@ -846,7 +813,7 @@ static void test_atomic_commit(void **state)
     assert_int_equal(slurp(&got, path), 5);
     assert_memory_equal(got, "hello", 5);
     free(got);
-    assert_int_equal(count_temporaries(tmpdir), 0);
+    assert_int_equal(count_temporaries(scratch_dir), 0);
     /* commit replaces an existing file */
     assert_int_equal(atomic_open(&af, path), LGC_OK);
     fputs("bye", af.f);
@@ -866,7 +833,7 @@ static void test_atomic_abort(void **state)
     fputs("partial", af.f);
     atomic_abort(&af);
     assert_false(exists(path));
-    assert_int_equal(count_temporaries(tmpdir), 0);
+    assert_int_equal(count_temporaries(scratch_dir), 0);
     atomic_abort(&af); /* safe on a cleared af */
     atomic_file cleared = {0};
     atomic_abort(&cleared);
@@ -887,7 +854,7 @@ static void test_atomic_abort_keeps_existing(void **state)
     assert_int_equal(slurp(&got, path), 3);
     assert_memory_equal(got, "old", 3);
     free(got);
-    assert_int_equal(count_temporaries(tmpdir), 0);
+    assert_int_equal(count_temporaries(scratch_dir), 0);
     unlink(path);
 }
 
@@ -962,7 +929,7 @@ static void test_png_write(void **state)
         assert_true(png_image_finish_read(&img, NULL, back, 0, NULL));
         assert_memory_equal(back, rgb, (size_t)H * W * c);
     }
-    assert_int_equal(count_temporaries(tmpdir), 0);
+    assert_int_equal(count_temporaries(scratch_dir), 0);
     tmp_path(path, "two-channel.png");
     assert_int_equal(png_write(path, rgb, W, H, 2), LGC_EUSAGE);
     assert_message(path, "1 or 3 channels");
@@ -1005,5 +972,5 @@ int main(void)
         cmocka_unit_test(test_atomic_signal),
         cmocka_unit_test(test_png_write),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

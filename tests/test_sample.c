@@ -17,6 +17,7 @@
  * - lgc augment's set without warps: the source images in rounds (every
  *   image used equally often, to within one), each with its own label.
  * Every file lives in a mkdtemp directory removed at the end. */
+#define _XOPEN_SOURCE 700 /* nftw, for test_files.h */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -32,6 +33,7 @@
 #include "idx.h"
 #include "model.h"
 #include "sample.h"
+#include "test_files.h"
 #include "util.h"
 
 #define K 3
@@ -39,7 +41,6 @@
 #define SIDE 2
 #define PIXELS (SIDE * SIDE)
 
-static char tmpdir[64];
 
 static void make_model(lgc_model *m)
 {
@@ -74,43 +75,6 @@ static void assert_images_show_labels(const uint8_t *images, const uint8_t *labe
     for (long i = 0; i < n; i++)
         for (int p = 0; p < PIXELS; p++)
             assert_int_equal(class_of_pixel(images[i * PIXELS + p]), labels[i]);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    rewind(f);
-    char *buf = xmalloc(*len);
-    assert_int_equal(fread(buf, 1, *len, f), *len);
-    fclose(f);
-    return buf;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_sample.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-/* Removes what the tests wrote: three sets of the two IDX files. */
-static int teardown(void **state)
-{
-    (void)state;
-    static const char *const sets[] = {"sample", "augment", "drawn"};
-    char p[256];
-    for (int s = 0; s < 3; s++) {
-        snprintf(p, sizeof p, "%s/%s/%s", tmpdir, sets[s], IDX_TRAIN_IMAGES);
-        unlink(p);
-        snprintf(p, sizeof p, "%s/%s/%s", tmpdir, sets[s], IDX_TRAIN_LABELS);
-        unlink(p);
-        snprintf(p, sizeof p, "%s/%s", tmpdir, sets[s]);
-        rmdir(p);
-    }
-    return rmdir(tmpdir);
 }
 
 static void quota_follows_the_prior(void **state)
@@ -174,7 +138,7 @@ static void set_reads_back(void **state)
     assert_int_equal(decoder_from_model(&dec, &m, 4), LGC_OK);
     const sample_config cfg = {.model = &m, .decoder = &dec, .n = 37, .seed = 3};
     char dir[128], img_path[256], lab_path[256];
-    snprintf(dir, sizeof dir, "%s/sample", tmpdir);
+    snprintf(dir, sizeof dir, "%s/sample", scratch_dir);
     assert_int_equal(sample_write_dir(&cfg, dir), LGC_OK);
     snprintf(img_path, sizeof img_path, "%s/%s", dir, IDX_TRAIN_IMAGES);
     snprintf(lab_path, sizeof lab_path, "%s/%s", dir, IDX_TRAIN_LABELS);
@@ -200,7 +164,7 @@ static void set_reads_back(void **state)
     FILE *f = open_memstream(&buf, &len);
     assert_int_equal(sample_write_stream(&cfg, f, "memory"), LGC_OK);
     assert_int_equal(fclose(f), 0);
-    char *img_file = slurp(img_path, &img_len), *lab_file = slurp(lab_path, &lab_len);
+    uint8_t *img_file = get_file(img_path, &img_len), *lab_file = get_file(lab_path, &lab_len);
     assert_int_equal(len, img_len + lab_len);
     assert_memory_equal(buf, img_file, img_len);
     assert_memory_equal(buf + img_len, lab_file, lab_len);
@@ -223,18 +187,18 @@ static void draw_is_the_written_set(void **state)
     const augment_opts warps = {30.0f, 0.2f, 0.5f, 0.0f};
     sample_config cfg = {.model = &m, .decoder = &dec, .n = 37, .seed = 5, .augment = warps};
     char dir[128], path[256];
-    snprintf(dir, sizeof dir, "%s/drawn", tmpdir);
+    snprintf(dir, sizeof dir, "%s/drawn", scratch_dir);
     assert_int_equal(sample_write_dir(&cfg, dir), LGC_OK);
     dataset drawn, plain;
     sample_draw(&cfg, &drawn);
     size_t len;
     snprintf(path, sizeof path, "%s/%s", dir, IDX_TRAIN_IMAGES);
-    char *file = slurp(path, &len);
+    uint8_t *file = get_file(path, &len);
     assert_int_equal(len, 16 + 37 * PIXELS);
     assert_memory_equal(file + 16, drawn.images, 37 * PIXELS);
     free(file);
     snprintf(path, sizeof path, "%s/%s", dir, IDX_TRAIN_LABELS);
-    file = slurp(path, &len);
+    file = get_file(path, &len);
     assert_memory_equal(file + 8, drawn.labels, 37);
     free(file);
     cfg.augment = (augment_opts){0, 0, 0, 0};
@@ -298,7 +262,7 @@ static void augment_set_uses_rounds(void **state)
     const dataset ds = {.n = SRC, .h = SIDE, .w = SIDE, .c = 1, .n_classes = 3,
                         .images = images, .labels = labels};
     char dir[128], path[256];
-    snprintf(dir, sizeof dir, "%s/augment", tmpdir);
+    snprintf(dir, sizeof dir, "%s/augment", scratch_dir);
     const augment_opts none = {0};
     assert_int_equal(augment_set_write(dir, DATASET_IDX, &ds, OUT, &none, 4), LGC_OK);
     idx_images im;
@@ -337,5 +301,5 @@ int main(void)
         cmocka_unit_test(given_codes_in_their_order),
         cmocka_unit_test(augment_set_uses_rounds),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -22,6 +22,7 @@
  *   judge_train_steps with epochs x steps-per-epoch; zero weights on a
  *   class keep the judge from learning it.
  * Every file lives in a mkdtemp directory removed at the end. */
+#define _XOPEN_SOURCE 700 /* nftw, for test_files.h */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -44,51 +45,17 @@
 #include "rng.h"
 #include "subset.h"
 #include "threads.h"
+#include "test_files.h"
 #include "util.h"
 
-static char tmpdir[64];
 
 /* --- helpers --- */
 
-static char *tmp_path(char *buf, const char *name)
-{
-    snprintf(buf, 512, "%s/%s", tmpdir, name);
-    return buf;
-}
-
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    for (struct dirent *e; (e = readdir(d));) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char p[1024];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat sb;
-        if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
-            remove_tree(p);
-        else
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
+/* Group setup: one thread for the judges, and the scratch directory. */
 static int setup(void **state)
 {
-    (void)state;
     threads_set(1);
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/test_subset.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    remove_tree(tmpdir);
-    return 0;
+    return scratch_setup(state);
 }
 
 static long file_size(const char *path)
@@ -266,11 +233,11 @@ static void gzip_size_is_file_size(void **state)
     int idx[40];
     subset_random(idx, &ds, q, 1);
     char dir[512], p[512];
-    tmp_path(dir, "gz");
+    scratch_path(dir, "gz");
     size_t written;
     assert_int_equal(subset_write(dir, &ds, idx, 40, NULL, 1, &written), LGC_OK);
-    long img = file_size(tmp_path(p, "gz/" IDX_TRAIN_IMAGES ".gz"));
-    long lab = file_size(tmp_path(p, "gz/" IDX_TRAIN_LABELS ".gz"));
+    long img = file_size(scratch_path(p, "gz/" IDX_TRAIN_IMAGES ".gz"));
+    long lab = file_size(scratch_path(p, "gz/" IDX_TRAIN_LABELS ".gz"));
     assert_int_equal((size_t)(img + lab), written);
     assert_int_equal(subset_gzip_bytes(&ds, idx, 40), written);
     /* and the files read back as the subset */
@@ -284,7 +251,7 @@ static void gzip_size_is_file_size(void **state)
     dataset_free(&back);
     /* a raw image file there would shadow the .gz files: refused */
     char raw[512];
-    FILE *f = fopen(tmp_path(raw, "gz/" IDX_TRAIN_IMAGES), "wb");
+    FILE *f = fopen(scratch_path(raw, "gz/" IDX_TRAIN_IMAGES), "wb");
     assert_non_null(f);
     fclose(f);
     assert_int_equal(subset_write(dir, &ds, idx, 40, NULL, 1, NULL), LGC_EUSAGE);
@@ -456,11 +423,11 @@ static void gradient_weights_are_cluster_sizes(void **state)
     assert_memory_equal(w, w2, sizeof w);
     /* the weights file round-trips */
     char dir[512], p[512];
-    tmp_path(dir, "grad");
+    scratch_path(dir, "grad");
     assert_int_equal(subset_write(dir, &ds, idx, 9, w, 0, NULL), LGC_OK);
     float *back;
     int n;
-    assert_int_equal(idx_read_floats(&back, &n, tmp_path(p, "grad/" SUBSET_WEIGHTS)), LGC_OK);
+    assert_int_equal(idx_read_floats(&back, &n, scratch_path(p, "grad/" SUBSET_WEIGHTS)), LGC_OK);
     assert_int_equal(n, 9);
     assert_memory_equal(back, w, sizeof w);
     free(back);
@@ -475,7 +442,7 @@ static void floats_round_trip(void **state)
     const float v[] = {0.0f, 1.0f, -2.5f, 3e-38f, 6.5e4f, INFINITY, 1234.5678f};
     const int n = sizeof v / sizeof v[0];
     char path[512];
-    FILE *f = fopen(tmp_path(path, "w.idx"), "wb");
+    FILE *f = fopen(scratch_path(path, "w.idx"), "wb");
     assert_non_null(f);
     assert_int_equal(idx_write_floats(f, v, n), LGC_OK);
     assert_int_equal(fclose(f), 0);
@@ -499,7 +466,7 @@ static void floats_round_trip(void **state)
     assert_int_equal(fread(all, 1, 8 + 4 * (size_t)n, f), 8 + 4 * (size_t)n);
     fclose(f);
     char gzp[512];
-    gzFile gz = gzopen(tmp_path(gzp, "w.idx.gz"), "wb");
+    gzFile gz = gzopen(scratch_path(gzp, "w.idx.gz"), "wb");
     assert_int_equal(gzwrite(gz, all, 8 + 4 * (unsigned)n), 8 + 4 * n);
     assert_int_equal(gzclose(gz), Z_OK);
     assert_int_equal(idx_read_floats(&back, &m, gzp), LGC_OK);
@@ -507,7 +474,7 @@ static void floats_round_trip(void **state)
     free(back);
     /* truncated, trailing, wrong type */
     char bad[512];
-    f = fopen(tmp_path(bad, "trunc.idx"), "wb");
+    f = fopen(scratch_path(bad, "trunc.idx"), "wb");
     fwrite(all, 1, 8 + 4 * (size_t)n - 2, f);
     fclose(f);
     assert_int_equal(idx_read_floats(&back, &m, bad), LGC_EFORMAT);
@@ -612,5 +579,5 @@ int main(void)
         cmocka_unit_test(judge_steps_match_epochs),
         cmocka_unit_test(judge_zero_weight_class_is_not_learned),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, scratch_teardown);
 }
