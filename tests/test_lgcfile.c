@@ -19,6 +19,7 @@
  *   tests/fuzz/ are kept here as regression tests.
  * - Disk: write/read through a mkdtemp directory; failed writes leave
  *   nothing behind. */
+#define _XOPEN_SOURCE 700 /* nftw, for test_files.h */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -41,9 +42,9 @@
 #include "model.h"
 #include "net.h"
 #include "rng.h"
+#include "test_files.h"
 #include "util.h"
 
-static char tmpdir[64];
 
 /* --- fp16 --- */
 
@@ -298,9 +299,9 @@ static void assert_models_equal(const lgc_model *a, const lgc_model *b, int para
 
 static char *tmp_path(const char *name)
 {
-    size_t n = strlen(tmpdir) + strlen(name) + 2;
+    size_t n = strlen(scratch_dir) + strlen(name) + 2;
     char *p = xmalloc(n);
-    snprintf(p, n, "%s/%s", tmpdir, name);
+    snprintf(p, n, "%s/%s", scratch_dir, name);
     return p;
 }
 
@@ -351,31 +352,6 @@ static void assert_rewrite_is(const lgc_model *r, const uint8_t *buf, size_t len
     assert_int_equal(len2, len);
     assert_same_bits(buf, buf2, len, what);
     free(buf2);
-}
-
-static int setup_dir(void **state)
-{
-    (void)state;
-    strcpy(tmpdir, "/tmp/test_lgcfile.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown_dir(void **state)
-{
-    (void)state;
-    DIR *d = opendir(tmpdir);
-    if (!d)
-        return -1;
-    const struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char *p = tmp_path(e->d_name);
-        unlink(p);
-        free(p);
-    }
-    closedir(d);
-    return rmdir(tmpdir);
 }
 
 /* --- the test's own encoder, from docs/FORMAT.md --- */
@@ -1804,7 +1780,7 @@ static void test_disk(void **state)
     make_model(&m, LGCF_F16);
     char *path = tmp_path("m.lgc");
     assert_int_equal(lgcf_write(path, &m), LGC_OK);
-    assert_int_equal(count_entries(tmpdir), 1); /* no temporary left */
+    assert_int_equal(count_entries(scratch_dir), 1); /* no temporary left */
     assert_int_equal(lgcf_read(&r, &z, path), LGC_OK);
     struct stat sb;
     assert_int_equal(stat(path, &sb), 0);
@@ -1835,17 +1811,17 @@ static void test_disk_failures(void **state)
     (void)state;
     lgc_model m, r;
     make_model(&m, LGCF_F32);
-    int before = count_entries(tmpdir);
+    int before = count_entries(scratch_dir);
 
     char *nodir = tmp_path("missing/m.lgc");
     assert_int_equal(lgcf_write(nodir, &m), LGC_EIO);
     assert_non_null(strstr(lgc_errmsg(), nodir));
-    assert_int_equal(count_entries(tmpdir), before);
+    assert_int_equal(count_entries(scratch_dir), before);
     assert_int_equal(lgcf_read(&r, NULL, nodir), LGC_EIO);
     assert_non_null(strstr(lgc_errmsg(), nodir));
     free(nodir);
 
-    assert_int_equal(lgcf_read(&r, NULL, tmpdir), LGC_EIO);
+    assert_int_equal(lgcf_read(&r, NULL, scratch_dir), LGC_EIO);
     assert_non_null(strstr(lgc_errmsg(), "not a regular file"));
 
     /* Models the reader would reject are refused before anything exists. */
@@ -1863,7 +1839,7 @@ static void test_disk_failures(void **state)
     m.gmms[1].chol[2] = 1e-50; /* positive in double, zero in f32 */
     assert_int_equal(lgcf_write(path, &m), LGC_EFORMAT);
     assert_non_null(strstr(lgc_errmsg(), "standard deviation 0"));
-    assert_int_equal(count_entries(tmpdir), before);
+    assert_int_equal(count_entries(scratch_dir), before);
     free(path);
     lgc_model_free(&m);
 }
@@ -2219,5 +2195,5 @@ int main(void)
         cmocka_unit_test(test_training_hostile),
         cmocka_unit_test(test_warps_hostile),
     };
-    return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
+    return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
