@@ -65,5 +65,8 @@ typedef struct {
 
 /* Frees every array of m and clears it; safe on a cleared model. */
 void lgc_model_free(lgc_model *m);
+/* Frees m's mixtures and BIC curves only, so that they can be fitted
+ * again (the byte-budget ladder tries several kmax on one decoder). */
+void lgc_model_drop_mixtures(lgc_model *m);
 
 #endif

@@ -4,16 +4,23 @@
 
 #include "lgc_model.h"
 
+void lgc_model_drop_mixtures(lgc_model *m)
+{
+    for (int c = 0; m->gmms && c < m->n_classes; c++)
+        gmm_free(&m->gmms[c]);
+    free(m->gmms);
+    free(m->bic);
+    m->gmms = NULL;
+    m->bic = NULL;
+    m->kmax = 0;
+}
+
 void lgc_model_free(lgc_model *m)
 {
-    if (m->gmms)
-        for (int i = 0; i < m->n_classes; i++)
-            gmm_free(&m->gmms[i]);
-    free(m->gmms);
+    lgc_model_drop_mixtures(m);
     free(m->class_counts);
     free(m->dec_specs);
     free(m->dec_params);
-    free(m->bic);
     class_labels_free(&m->classes);
     memset(m, 0, sizeof *m);
 }

@@ -177,7 +177,7 @@ static int budget_try(int *written, const budget_rung *r, const ae_arch *a, cons
             }
         }
         if (!*written)
-            drop_mixtures(&m);
+            lgc_model_drop_mixtures(&m);
     }
     lgc_model_free(&m);
     trained_autoencoder_free(&t);

@@ -113,17 +113,6 @@ int fit_mixtures(lgc_model *m, const float *z, int d, int kmax, const dataset *d
     return st;
 }
 
-void drop_mixtures(lgc_model *m)
-{
-    for (int c = 0; m->gmms && c < m->n_classes; c++)
-        gmm_free(&m->gmms[c]);
-    free(m->gmms);
-    free(m->bic);
-    m->gmms = NULL;
-    m->bic = NULL;
-    m->kmax = 0;
-}
-
 /* Mean log-likelihood per class of the n codes z (labels from ds) under
  * m's class mixtures, into mean (n_classes); NaN for a class without
  * codes. */

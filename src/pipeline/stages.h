@@ -59,8 +59,6 @@ void trained_autoencoder_free(trained_autoencoder *t);
  * a covariance. Returns LGC_OK or the first failing class's status. */
 int fit_mixtures(lgc_model *m, const float *z, int d, int kmax, const dataset *ds,
                  const compress_config *cfg, int warn);
-/* Drops m's mixtures and BIC curves so that they can be fitted again. */
-void drop_mixtures(lgc_model *m);
 /* Unless cfg->quiet: the mean log-likelihood of t's held-out and training
  * codes under their class's mixture in m, per class. */
 void report_code_likelihood(const lgc_model *m, const trained_autoencoder *t,
