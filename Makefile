@@ -24,9 +24,23 @@ else
 CFLAGS  += -Wno-unknown-pragmas
 endif
 LDLIBS  = -lopenblas -llapacke -lpng -lz -lm
+# libxsmm's JIT kernels for the small products of the networks
+# (src/nn/gemm_small.c); XSMM=0 leaves every product to OpenBLAS.
+# libxsmm.a comes first: it calls into BLAS.
+XSMM    ?= 1
+ifeq ($(XSMM),1)
+XSMM_FLAG = -DLGC_XSMM
+CFLAGS  += $(XSMM_FLAG)
+LDLIBS  := -lxsmm -lpthread -lrt -ldl $(LDLIBS)
+endif
+# gemm_small.c is the one source XSMM changes: a stamp holding the value,
+# rewritten only when it differs from the last build's, rebuilds it (and
+# relinks) after a switch.
+XSMM_STAMP = build/xsmm.stamp
+$(shell mkdir -p build && [ "$$(cat $(XSMM_STAMP) 2>/dev/null)" = "$(XSMM)" ] || echo "$(XSMM)" >$(XSMM_STAMP))
 TEST_LDLIBS = -lcmocka
 
-DEB_PACKAGES  = build-essential libopenblas-dev liblapacke-dev libcmocka-dev zlib1g-dev libpng-dev time gnuplot-nox
+DEB_PACKAGES  = build-essential libopenblas-dev liblapacke-dev libxsmm-dev libcmocka-dev zlib1g-dev libpng-dev time gnuplot-nox
 DATA_PACKAGES = npm
 
 SRC      = $(wildcard src/*/*.c)
@@ -47,6 +61,8 @@ lgc: $(MAIN_OBJ) $(OBJ)
 build/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+build/src/nn/gemm_small.o build-asan/src/nn/gemm_small.o: $(XSMM_STAMP)
 
 build/tests/%: build/tests/%.o $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LDLIBS)
@@ -170,7 +186,7 @@ fuzz: fuzz-deps
 ASAN_FLAGS  = -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 ASAN_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -Wall -Wextra -Wshadow $(WERROR_FLAG) \
-	-Iinclude -MMD -MP -fopenmp $(ASAN_FLAGS)
+	-Iinclude -MMD -MP -fopenmp $(XSMM_FLAG) $(ASAN_FLAGS)
 ASAN_OBJ    = $(SRC:%.c=build-asan/%.o)
 ASAN_TESTS  = $(TEST_SRC:tests/%.c=build-asan/tests/%)
 # Leaks are errors; tests/lsan.supp lists only leaks inside libraries.

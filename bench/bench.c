@@ -1,14 +1,17 @@
 /* bench.c - lgc's speed against the machine's, measured in one run.
  *
  * Prints one table and one JSON object (to the file given by --json):
- *  - cblas_sgemm GFLOP/s for every GEMM shape the default models run (per
+ *  - sgemm GFLOP/s for every GEMM shape the default models run (per
  *    image for convolutions, per NET_CHUNK images for dense layers; one
- *    thread, as lgc runs them inside its OpenMP split) and for 2048^3 on
- *    all threads: the machine's sgemm rate;
+ *    thread, as lgc runs them inside its OpenMP split) on each path,
+ *    OpenBLAS and libxsmm, with the one lgc_sgemm_path chooses; and
+ *    OpenBLAS on 2048^3 on all threads: the machine's sgemm rate;
  *  - autoencoder and judge training (the real loops, ae_train/judge_train,
  *    on MNIST-shaped random data): images/s, GFLOP/s counted as 3 x 2 x the
  *    forward multiply-adds of convolutions and dense layers (the convention
  *    of bench/torch_models.py), and that as a fraction of the sgemm rate;
+ *  - with --parts layers: each layer's time, and the training step's time
+ *    by kind of layer (convolution, pooling, dense, elementwise, Adam);
  *  - the per-class mixture fit, 10 classes x 6000 latents x d = 16,
  *    k = 1..10, full covariance, classes in parallel as in lgc compress.
  * scripts/bench.sh adds the whole-program figures (compress, sample). */
@@ -18,6 +21,7 @@
 #include <string.h>
 
 #include "gemm.h"
+#include "gemm_small.h"
 #include "gmm.h"
 #include "model.h"
 #include "rng.h"
@@ -33,33 +37,70 @@ typedef struct {
     int ta, tb, M, N, K;
 } gemm_shape;
 
-static double sgemm_gflops(const gemm_shape *s, int threads, float beta)
+/* Operands of one product, filled with small fixed values. */
+typedef struct {
+    float *A, *B, *C;
+} operands;
+
+static operands operands_for(const gemm_shape *s)
+{
+    size_t na = (size_t)s->M * s->K, nb = (size_t)s->K * s->N, nc = (size_t)s->M * s->N;
+    operands o = {xmalloc(na * sizeof(float)), xmalloc(nb * sizeof(float)),
+                  xcalloc(nc, sizeof(float))};
+    for (size_t i = 0; i < na; i++)
+        o.A[i] = (float)(i % 7) * 0.1f;
+    for (size_t i = 0; i < nb; i++)
+        o.B[i] = (float)(i % 5) * 0.1f;
+    return o;
+}
+
+static void operands_free(operands *o)
+{
+    free(o->A);
+    free(o->B);
+    free(o->C);
+}
+
+/* GFLOP/s of one round of >= 0.1 s of the product on the given path. */
+static double round_gflops(const gemm_shape *s, gemm_path path, const operands *o, float beta)
+{
+    long reps = 0;
+    double t0 = now_seconds(), t;
+    do {
+        lgc_sgemm_on(path, s->ta, s->tb, s->M, s->N, s->K, o->A, o->B, beta, o->C, s->N);
+        reps++;
+    } while ((t = now_seconds() - t0) < 0.1);
+    return 2.0 * s->M * s->N * s->K * reps / t / 1e9;
+}
+
+/* Best of 5 rounds on each path, the rounds of the paths interleaved so
+ * that a slow spell of the shared machine hits both alike. rate[GEMM_BLAS]
+ * and rate[GEMM_SMALL]; the latter NAN when libxsmm cannot run the
+ * product (or lgc was built without it). */
+static void sgemm_rates(const gemm_shape *s, int threads, float beta, double rate[2])
 {
     threads_blas_only(threads);
-    size_t na = (size_t)s->M * s->K, nb = (size_t)s->K * s->N, nc = (size_t)s->M * s->N;
-    float *A = xmalloc(na * sizeof(float)), *B = xmalloc(nb * sizeof(float));
-    float *C = xcalloc(nc, sizeof(float));
-    for (size_t i = 0; i < na; i++)
-        A[i] = (float)(i % 7) * 0.1f;
-    for (size_t i = 0; i < nb; i++)
-        B[i] = (float)(i % 5) * 0.1f;
-    double flop = 2.0 * s->M * s->N * s->K, best = 0;
-    lgc_sgemm(s->ta, s->tb, s->M, s->N, s->K, A, B, 0.0f, C); /* warm-up */
-    /* best of 5 rounds of >= 0.1 s each: the machine is shared and noisy */
-    for (int round = 0; round < 5; round++) {
-        long reps = 0;
-        double t0 = now_seconds(), t;
-        do {
-            lgc_sgemm(s->ta, s->tb, s->M, s->N, s->K, A, B, beta, C);
-            reps++;
-        } while ((t = now_seconds() - t0) < 0.1);
-        double g = flop * reps / t / 1e9;
-        best = g > best ? g : best;
-    }
-    free(A);
-    free(B);
-    free(C);
-    return best;
+    operands o = operands_for(s);
+    /* warm-up: JIT, first touch; also tells whether libxsmm runs it */
+    lgc_sgemm_on(GEMM_BLAS, s->ta, s->tb, s->M, s->N, s->K, o.A, o.B, 0.0f, o.C, s->N);
+    const int small = gemm_small_run(s->ta, s->tb, s->M, s->N, s->K, o.A, o.B, beta, o.C, s->N);
+    rate[GEMM_BLAS] = 0;
+    rate[GEMM_SMALL] = small ? 0 : NAN;
+    for (int round = 0; round < 5; round++)
+        for (int p = 0; p < 2; p++) {
+            if (p == GEMM_SMALL && !small)
+                continue;
+            double g = round_gflops(s, (gemm_path)p, &o, beta);
+            rate[p] = g > rate[p] ? g : rate[p];
+        }
+    operands_free(&o);
+}
+
+static double sgemm_gflops(const gemm_shape *s, int threads, float beta)
+{
+    double rate[2];
+    sgemm_rates(s, threads, beta, rate);
+    return rate[GEMM_BLAS];
 }
 
 /* The GEMMs a training step really runs, recorded through lgc_sgemm's
@@ -204,16 +245,19 @@ static void trace_judge(gemm_trace *t, const float *x, const int *labels, int B)
     net_free(&judge);
 }
 
-/* Seconds on one thread that the traced GEMMs of one batch take at their
- * measured rates (filled into rate[]): the step's floor if nothing but the
- * GEMMs cost time. */
-static double trace_floor(const gemm_trace *t, double *rate)
+/* Seconds on one thread that the traced GEMMs of one batch take at the
+ * rates of the path lgc_sgemm chooses: the step's floor if nothing but the
+ * GEMMs cost time. rate[i][path] receives both paths' rates. */
+static double trace_floor(const gemm_trace *t, double (*rate)[2])
 {
     double secs = 0;
     for (int i = 0; i < t->n; i++) {
         const traced_gemm *g = &t->g[i];
-        rate[i] = sgemm_gflops(&g->s, 1, g->beta0 ? 0.0f : 1.0f);
-        secs += g->calls * 2.0 * g->s.M * g->s.N * g->s.K / (rate[i] * 1e9);
+        const float beta = g->beta0 ? 0.0f : 1.0f;
+        sgemm_rates(&g->s, 1, beta, rate[i]);
+        const gemm_path p = lgc_sgemm_path(g->s.ta, g->s.tb, g->s.M, g->s.N, g->s.K, beta);
+        const double chosen = isnan(rate[i][p]) ? rate[i][GEMM_BLAS] : rate[i][p];
+        secs += g->calls * 2.0 * g->s.M * g->s.N * g->s.K / (chosen * 1e9);
     }
     return secs;
 }
@@ -232,7 +276,50 @@ static double time_layer(net *nt, const float *x, int i, int backward, int want_
     return now_seconds() - t0;
 }
 
-static void profile_layers(const char *name, net *nt, int want_din, rng_t *rng)
+/* Where a training step's time goes, by kind of layer (microseconds per
+ * image, forward + backward): convolutions (their GEMMs, im2col/col2im,
+ * bias), pooling, dense layers, the elementwise rest (activations,
+ * upsampling), and the Adam update. */
+enum { SPLIT_CONV, SPLIT_POOL, SPLIT_DENSE, SPLIT_ELEMENTWISE, SPLIT_ADAM, SPLIT_KINDS };
+static const char *const split_names[SPLIT_KINDS] = {"conv", "pooling", "dense",
+                                                     "elementwise", "Adam"};
+
+static int split_kind(layer_type t)
+{
+    return t == LAYER_CONV3      ? SPLIT_CONV
+           : t == LAYER_MAXPOOL2 ? SPLIT_POOL
+           : t == LAYER_DENSE    ? SPLIT_DENSE
+                                 : SPLIT_ELEMENTWISE;
+}
+
+/* Adam over the net's parameters, best of 50 steps, per image of a batch
+ * of `batch`. */
+static double adam_us_per_image(net *nt, int batch)
+{
+    adam_cfg cfg = {1e-3f, 0.9f, 0.999f, 1e-8f};
+    double best = 1e30;
+    for (int r = 0; r < 50; r++) {
+        double t0 = now_seconds();
+        net_adam_step(nt, &cfg);
+        double t = now_seconds() - t0;
+        best = t < best ? t : best;
+    }
+    return best / batch * 1e6;
+}
+
+static void print_split(const char *model, const double *us)
+{
+    double total = 0;
+    for (int k = 0; k < SPLIT_KINDS; k++)
+        total += us[k];
+    printf("%-11s", model);
+    for (int k = 0; k < SPLIT_KINDS; k++)
+        printf("  %s %.1f (%.0f%%)", split_names[k], us[k], 100 * us[k] / total);
+    printf("  = %.1f us/image\n", total);
+}
+
+/* Adds each layer's best forward + backward time per image to split[]. */
+static void profile_layers(const char *name, net *nt, int want_din, rng_t *rng, double *split)
 {
     size_t n_in = tshape_size(nt->in) * NET_CHUNK;
     size_t n_out = tshape_size(net_out_shape(nt)) * NET_CHUNK;
@@ -262,6 +349,7 @@ static void profile_layers(const char *name, net *nt, int want_din, rng_t *rng)
             macs = (double)tshape_size(L->out) * L->in.c * 9;
         else if (L->spec.type == LAYER_DENSE)
             macs = (double)tshape_size(L->out) * tshape_size(L->in);
+        split[split_kind(L->spec.type)] += f + b;
         char shape[48];
         snprintf(shape, sizeof shape, "%dx%dx%d -> %dx%dx%d", L->in.c, L->in.h, L->in.w,
                  L->out.c, L->out.h, L->out.w);
@@ -317,19 +405,31 @@ static double bench_gmm(int kmax)
     return secs;
 }
 
-static void print_trace(const gemm_trace *t, const double *rate, int B, FILE *js, int *first)
+static void print_trace(const gemm_trace *t, const double (*rate)[2], int B, FILE *js,
+                        int *first)
 {
     for (int i = 0; i < t->n; i++) {
         const traced_gemm *g = &t->g[i];
         const gemm_shape *s = &g->s;
-        printf("%-11s %c%c  %6d %6d %6d  %4s %9.2f  %8.1f\n", s->where, s->ta ? 'T' : 'N',
-               s->tb ? 'T' : 'N', s->M, s->N, s->K, g->beta0 ? "0" : "1",
-               (double)g->calls / B, rate[i]);
+        const float beta = g->beta0 ? 0.0f : 1.0f;
+        const gemm_path p = lgc_sgemm_path(s->ta, s->tb, s->M, s->N, s->K, beta);
+        const double blas = rate[i][GEMM_BLAS], small = rate[i][GEMM_SMALL];
+        const double chosen = p == GEMM_SMALL && !isnan(small) ? small : blas;
+        char small_text[16] = "-";
+        if (!isnan(small))
+            snprintf(small_text, sizeof small_text, "%.1f", small);
+        printf("%-11s %c%c  %6d %6d %6d  %4s %9.2f  %8.1f %8s  %-8s %8.2f\n", s->where,
+               s->ta ? 'T' : 'N', s->tb ? 'T' : 'N', s->M, s->N, s->K, g->beta0 ? "0" : "1",
+               (double)g->calls / B, blas, small_text,
+               p == GEMM_SMALL && !isnan(small) ? "libxsmm" : "OpenBLAS", chosen / blas);
         if (js)
             fprintf(js, "%s{\"net\": \"%s\", \"op\": \"%c%c\", \"M\": %d, \"N\": %d, "
-                        "\"K\": %d, \"beta\": %d, \"calls_per_image\": %.4f, \"gflops\": %.2f}",
+                        "\"K\": %d, \"beta\": %d, \"calls_per_image\": %.4f, \"gflops\": %.2f, "
+                        "\"gflops_openblas\": %.2f, \"gflops_libxsmm\": %s, \"path\": \"%s\"}",
                     *first ? "" : ", ", s->where, s->ta ? 'T' : 'N', s->tb ? 'T' : 'N', s->M,
-                    s->N, s->K, g->beta0 ? 0 : 1, (double)g->calls / B, rate[i]);
+                    s->N, s->K, g->beta0 ? 0 : 1, (double)g->calls / B, chosen, blas,
+                    isnan(small) ? "null" : small_text,
+                    p == GEMM_SMALL && !isnan(small) ? "libxsmm" : "openblas");
         *first = 0;
     }
 }
@@ -392,13 +492,13 @@ int main(int argc, char **argv)
         gemm_trace ta = {.n = 0}, tj = {.n = 0};
         trace_ae(&ta, x, AE_B);
         trace_judge(&tj, x, labels, JUDGE_B);
-        double rate_a[64], rate_j[64];
+        double rate_a[64][2], rate_j[64][2];
         ae_floor = trace_floor(&ta, rate_a) / AE_B;
         judge_floor = trace_floor(&tj, rate_j) / JUDGE_B;
         printf("GEMMs of one training step, as run (one thread, per chunk of %d images)\n",
                NET_CHUNK);
-        printf("%-11s %-3s %6s %6s %6s  %4s %9s  %8s\n", "model", "op", "M", "N", "K", "beta",
-               "per image", "GFLOP/s");
+        printf("%-11s %-3s %6s %6s %6s  %4s %9s  %8s %8s  %-8s %8s\n", "model", "op", "M", "N",
+               "K", "beta", "per image", "OpenBLAS", "libxsmm", "chosen", "speedup");
         if (js)
             fprintf(js, "\"sgemm_2048\": {\"gflops\": %.2f, \"gflops_1thread\": %.2f}, "
                         "\"gemms\": [",
@@ -449,9 +549,16 @@ int main(int argc, char **argv)
         net enc, dec, judge;
         build_ae(&enc, &dec, NET_CHUNK);
         build_judge(&judge, NET_CHUNK);
-        profile_layers("ae-encoder", &enc, 0, &rng);
-        profile_layers("ae-decoder", &dec, 1, &rng);
-        profile_layers("judge", &judge, 0, &rng);
+        double ae_split[SPLIT_KINDS] = {0}, judge_split[SPLIT_KINDS] = {0};
+        profile_layers("ae-encoder", &enc, 0, &rng, ae_split);
+        profile_layers("ae-decoder", &dec, 1, &rng, ae_split);
+        profile_layers("judge", &judge, 0, &rng, judge_split);
+        ae_split[SPLIT_ADAM] = adam_us_per_image(&enc, AE_B) + adam_us_per_image(&dec, AE_B);
+        judge_split[SPLIT_ADAM] = adam_us_per_image(&judge, JUDGE_B);
+        printf("\ntraining step by kind of layer, one thread, microseconds per image "
+               "(Adam per image of a batch of %d and %d)\n", AE_B, JUDGE_B);
+        print_split("autoencoder", ae_split);
+        print_split("judge", judge_split);
         net_free(&enc);
         net_free(&dec);
         net_free(&judge);

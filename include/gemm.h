@@ -1,7 +1,7 @@
 /* gemm.h - the one door to matrix multiplication.
- * All matrix products in lgc go through these functions (OpenBLAS,
- * row-major): lgc_sgemm for the networks, the double-precision ones for
- * the mixture fit. gemm_naive is the triple loop kept as the test oracle. */
+ * All matrix products in lgc go through these functions (row-major;
+ * OpenBLAS, or libxsmm for small single-precision ones): lgc_sgemm for
+ * the networks, the double-precision ones for the mixture fit. gemm_naive is the triple loop kept as the test oracle. */
 #ifndef LGC_GEMM_H
 #define LGC_GEMM_H
 
@@ -14,6 +14,16 @@ void lgc_sgemm(int trans_a, int trans_b, int M, int N, int K,
  * floats apart; the other columns are left alone. */
 void lgc_sgemm_ldc(int trans_a, int trans_b, int M, int N, int K,
                    const float *A, const float *B, float beta, float *C, int ldc);
+/* Which code runs a single-precision product: OpenBLAS, or libxsmm's
+ * small kernels (gemm_small.h). */
+typedef enum { GEMM_BLAS, GEMM_SMALL } gemm_path;
+/* The path lgc_sgemm takes for this product, a fixed rule of the shape
+ * (gemm.c): never GEMM_SMALL when built without libxsmm (make XSMM=0). */
+gemm_path lgc_sgemm_path(int trans_a, int trans_b, int M, int N, int K, float beta);
+/* lgc_sgemm_ldc on the given path, for tests and benchmarks; GEMM_SMALL
+ * falls back to OpenBLAS for a product libxsmm cannot run. */
+void lgc_sgemm_on(gemm_path path, int trans_a, int trans_b, int M, int N, int K,
+                  const float *A, const float *B, float beta, float *C, int ldc);
 /* Benchmarks only: when set, fn is called with the shape of every
  * lgc_sgemm and lgc_sgemm_ldc before it runs (from whichever thread runs
  * it). NULL (the default) turns it off. Not thread-safe to change while

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench.sh - lgc's speed in one run: sgemm rates, training throughput,
+# bench.sh - lgc's speed in one run: sgemm rates (OpenBLAS and libxsmm
+# side by side), training throughput, the training step by kind of layer,
 # mixture fit (build/bench/bench), then the whole program on real MNIST:
 # lgc compress with defaults (wall seconds, peak RSS) and lgc sample -n 60000.
 # PyTorch then trains the same models (scripts/bench-vs-pytorch.sh) when
@@ -23,7 +24,8 @@ if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q avx512f /proc/cpuinfo &&
     export OPENBLAS_CORETYPE=SkylakeX
 fi
 echo "== kernels and training (OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-default}, $threads threads)"
-build/bench/bench --images "$images" --threads "$threads" --json "$tmp/micro.json"
+build/bench/bench --images "$images" --threads "$threads" --parts gemm,train,layers,gmm \
+    --json "$tmp/micro.json"
 
 program='{}'
 if [ "${BENCH_QUICK:-0}" != 1 ]; then

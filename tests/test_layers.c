@@ -5,9 +5,9 @@
  * L = sum(r .* out) with a fixed random r (so dL/dout = r), losses through
  * their returned value. Backward buffers are pre-filled with random values
  * so the check also proves they ACCUMULATE. Fast code is compared with a
- * naive twin: lgc_sgemm with gemm_naive, the double-precision products
- * with plain loops, conv3x3_forward with a direct 7-loop convolution that
- * lives only here. A last test proves the gradient check can fail:
+ * naive twin: the double-precision products with plain loops,
+ * conv3x3_forward with a direct 7-loop convolution that lives only here
+ * (lgc_sgemm against gemm_naive is test_gemm.c's). A last test proves the gradient check can fail:
  * deliberately wrong gradients must be rejected. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,17 +23,10 @@
 #include "gemm.h"
 #include "layers.h"
 #include "rng.h"
+#include "test_random.h"
 #include "util.h"
 
 /* --- helpers --- */
-
-static float *randn(rng_t *rng, size_t n)
-{
-    float *x = xmalloc(n * sizeof *x);
-    for (size_t i = 0; i < n; i++)
-        x[i] = (float)rng_normal(rng);
-    return x;
-}
 
 static float *copy_of(const float *x, size_t n)
 {
@@ -167,82 +160,7 @@ static void check_grad(const char *what, const float *got, const float *base, fl
     free(num);
 }
 
-/* --- gemm --- */
-
-static void gemm_matches_naive(void **state)
-{
-    (void)state;
-    rng_t rng;
-    rng_seed(&rng, 1);
-    static const int dims[][3] = {{7, 5, 3}, {13, 11, 9}, {1, 17, 5}, {33, 1, 65}};
-    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++) {
-        const int M = dims[d][0], N = dims[d][1], K = dims[d][2];
-        float *A = randn(&rng, (size_t)M * K), *B = randn(&rng, (size_t)K * N);
-        float *C0 = randn(&rng, (size_t)M * N);
-        for (int ta = 0; ta < 2; ta++) {
-            for (int tb = 0; tb < 2; tb++) {
-                for (int beta = 0; beta < 2; beta++) {
-                    float *got = copy_of(C0, (size_t)M * N), *want = copy_of(C0, (size_t)M * N);
-                    /* beta 0 must not read C: poison it. */
-                    if (!beta)
-                        for (int i = 0; i < M * N; i++)
-                            got[i] = want[i] = NAN;
-                    lgc_sgemm(ta, tb, M, N, K, A, B, (float)beta, got);
-                    gemm_naive(ta, tb, M, N, K, A, B, (float)beta, want);
-                    char what[96];
-                    snprintf(what, sizeof what, "gemm M=%d N=%d K=%d trans_a=%d trans_b=%d beta=%d",
-                             M, N, K, ta, tb, beta);
-                    assert_all_close_f(what, got, want, (size_t)M * N, 1e-5, 1e-5);
-                    free(got);
-                    free(want);
-                }
-            }
-        }
-        free(A);
-        free(B);
-        free(C0);
-    }
-}
-
-/* gemm_naive itself, on a product small enough to do by hand. */
-static void gemm_naive_by_hand(void **state)
-{
-    (void)state;
-    /* A (2,3), B (3,2): A.B = [[1*1+2*3+3*5, 1*2+2*4+3*6], [4*1+5*3+6*5, 4*2+5*4+6*6]] */
-    const float A[6] = {1, 2, 3, 4, 5, 6}, B[6] = {1, 2, 3, 4, 5, 6};
-    float C[4] = {1, 1, 1, 1};
-    gemm_naive(0, 0, 2, 2, 3, A, B, 1.0f, C);
-    const float want[4] = {23, 29, 50, 65};
-    assert_all_close_f("A.B + C", C, want, 4, 0.0, 0.0);
-    /* A^T (3,2) . A (2,3) with A stored (2,3): trans_a, M = K_inner = 3 */
-    float D[9];
-    gemm_naive(1, 0, 3, 3, 2, A, A, 0.0f, D);
-    const float want_ata[9] = {17, 22, 27, 22, 29, 36, 27, 36, 45};
-    assert_all_close_f("A^T.A", D, want_ata, 9, 0.0, 0.0);
-}
-
-/* lgc_sgemm_ldc writes the product into the first N columns of a wider C
- * and leaves the other columns alone. */
-static void gemm_ldc_writes_only_its_columns(void **state)
-{
-    (void)state;
-    rng_t rng;
-    rng_seed(&rng, 2);
-    enum { M = 9, N = 5, K = 7, LDC = 8 };
-    float *A = randn(&rng, (size_t)M * K), *B = randn(&rng, (size_t)N * K);
-    float C[M * LDC], want[M * N];
-    for (int i = 0; i < M * LDC; i++)
-        C[i] = 42.0f;
-    lgc_sgemm_ldc(0, 1, M, N, K, A, B, 0.0f, C, LDC);
-    gemm_naive(0, 1, M, N, K, A, B, 0.0f, want);
-    for (int i = 0; i < M; i++) {
-        assert_all_close_f("lgc_sgemm_ldc row", C + i * LDC, want + i * N, N, 1e-5, 1e-5);
-        for (int j = N; j < LDC; j++)
-            assert_true(C[i * LDC + j] == 42.0f);
-    }
-    free(A);
-    free(B);
-}
+/* --- double-precision products --- */
 
 static double *randn_d(rng_t *rng, size_t n)
 {
@@ -1264,9 +1182,6 @@ static void gradcheck_rejects_wrong_gradients(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(gemm_matches_naive),
-        cmocka_unit_test(gemm_naive_by_hand),
-        cmocka_unit_test(gemm_ldc_writes_only_its_columns),
         cmocka_unit_test(double_products_match_loops),
         cmocka_unit_test(im2col_matches_definition),
         cmocka_unit_test(col2im_is_adjoint),
