@@ -53,7 +53,10 @@ void augment_warp(uint8_t *dst, const uint8_t *src, int h, int w, int c, float a
 
 /* Warps each of the B images of img (h, w, c each) in place by a warp drawn
  * from a with rng: four uniform numbers per image, then, when a->elastic >
- * 0, its elastic field. tmp holds h * w * c bytes. */
+ * 0, its elastic field. The images are warped on the OpenMP threads, the
+ * draws made in image order first, so the bytes do not depend on the
+ * thread count. tmp holds h * w * c bytes (the calling thread's copy of
+ * the image it warps). */
 void augment_images(uint8_t *img, uint8_t *tmp, int B, int h, int w, int c,
                     const augment_opts *a, rng_t *rng);
 

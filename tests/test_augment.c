@@ -1,7 +1,7 @@
 /* test_augment.c - the affine warps of src/image/augment.c: exact copies
  * and whole-pixel shifts, quarter turns, scaling about the centre,
  * conservation of a blob's mass under small warps, and the random warps'
- * dependence on the seed alone. */
+ * dependence on the seed alone, whatever the thread count. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +11,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "augment.h"
 #include "rng.h"
@@ -209,6 +212,48 @@ static void elastic_warps_follow_the_seed(void **state)
     assert_memory_not_equal(a, c, N); /* the first image: same affine draws, plus a field */
 }
 
+/* augment_images warps on several threads, its draws made in the order of
+ * one image after another: on 1 and 3 threads it gives the bytes of that
+ * serial loop, written out here (four uniform numbers, then the field, then
+ * the warp), over more than one group of images, with and without fields. */
+static void threads_give_the_serial_bytes(void **state)
+{
+    (void)state;
+    enum { B = 300, S = 12, N = S * S };
+    uint8_t *orig = malloc(B * N), *want = malloc(B * N), *got = malloc(B * N), tmp[N];
+    float disp[2 * N], work[N];
+    random_image(orig, B * N, 6);
+    static const augment_opts opts[] = {{15.0f, 0.15f, 1.5f, 0}, {10.0f, 0.1f, 1.0f, 8.0f}};
+    for (int o = 0; o < 2; o++) {
+        const augment_opts *a = &opts[o];
+        rng_t r;
+        rng_seed(&r, 12);
+        for (int i = 0; i < B; i++) {
+            double u[4];
+            for (int k = 0; k < 4; k++)
+                u[k] = rng_uniform(&r);
+            if (a->elastic > 0)
+                augment_elastic_field(disp, work, S, S, a->elastic, AUGMENT_ELASTIC_SIGMA, &r);
+            augment_warp(want + i * N, orig + i * N, S, S, 1, (float)((2 * u[0] - 1) * a->rotate),
+                         (float)(1 + (2 * u[1] - 1) * a->scale),
+                         (float)((2 * u[2] - 1) * a->shift), (float)((2 * u[3] - 1) * a->shift),
+                         a->elastic > 0 ? disp : NULL);
+        }
+        for (int threads = 1; threads <= 3; threads += 2) {
+#ifdef _OPENMP
+            omp_set_num_threads(threads);
+#endif
+            memcpy(got, orig, B * N);
+            rng_seed(&r, 12);
+            augment_images(got, tmp, B, S, S, 1, a, &r);
+            assert_memory_equal(got, want, B * N);
+        }
+    }
+    free(orig);
+    free(want);
+    free(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +264,7 @@ int main(void)
         cmocka_unit_test(random_warps_follow_the_seed),
         cmocka_unit_test(elastic_field_is_smooth),
         cmocka_unit_test(elastic_warps_follow_the_seed),
+        cmocka_unit_test(threads_give_the_serial_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,13 @@
 #include "augment.h"
 #include "util.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+static int omp_thread_is_first(void) { return omp_get_thread_num() == 0; }
+#else
+static int omp_thread_is_first(void) { return 1; }
+#endif
+
 #define PI 3.14159265358979323846
 #define AUGMENT_MAX_SIGMA 16.0f
 
@@ -36,8 +43,15 @@ static void smooth(float *dst, const float *src, int h, int w, int along_rows, c
         }
 }
 
-void augment_elastic_field(float *disp, float *work, int h, int w, float alpha, float sigma,
-                           rng_t *rng)
+/* 2 * n numbers uniform in [-1, 1]: an elastic field before smoothing. */
+static void elastic_noise(float *disp, size_t n, rng_t *rng)
+{
+    for (size_t i = 0; i < 2 * n; i++)
+        disp[i] = (float)(2 * rng_uniform(rng) - 1);
+}
+
+/* Each plane of disp smoothed by the Gaussian of width sigma, times alpha. */
+static void elastic_smooth(float *disp, float *work, int h, int w, float alpha, float sigma)
 {
     assert(sigma > 0 && sigma <= AUGMENT_MAX_SIGMA);
     const int r = (int)(3 * sigma);
@@ -48,8 +62,6 @@ void augment_elastic_field(float *disp, float *work, int h, int w, float alpha, 
     for (int j = 0; j <= 2 * r; j++)
         k[j] = (float)(k[j] / sum);
     const size_t n = (size_t)h * w;
-    for (size_t i = 0; i < 2 * n; i++)
-        disp[i] = (float)(2 * rng_uniform(rng) - 1);
     for (int plane = 0; plane < 2; plane++) {
         float *d = disp + plane * n;
         smooth(work, d, h, w, 1, k, r);
@@ -57,6 +69,14 @@ void augment_elastic_field(float *disp, float *work, int h, int w, float alpha, 
         for (size_t i = 0; i < n; i++)
             d[i] *= alpha;
     }
+}
+
+void augment_elastic_field(float *disp, float *work, int h, int w, float alpha, float sigma,
+                           rng_t *rng)
+{
+    assert(sigma > 0 && sigma <= AUGMENT_MAX_SIGMA);
+    elastic_noise(disp, (size_t)h * w, rng);
+    elastic_smooth(disp, work, h, w, alpha, sigma);
 }
 
 void augment_warp(uint8_t *dst, const uint8_t *src, int h, int w, int c, float angle,
@@ -97,30 +117,68 @@ void augment_warp(uint8_t *dst, const uint8_t *src, int h, int w, int c, float a
         }
 }
 
+/* One image's affine warp. */
+typedef struct {
+    float angle, factor, dx, dy;
+} affine_draw;
+
+/* Four draws per image, whatever the ranges, so that a run's warps depend
+ * only on the seed and the image's index. */
+static affine_draw draw_affine(const augment_opts *a, rng_t *rng)
+{
+    const double u[4] = {rng_uniform(rng), rng_uniform(rng), rng_uniform(rng),
+                         rng_uniform(rng)};
+    return (affine_draw){(float)((2 * u[0] - 1) * a->rotate),
+                         (float)(1 + (2 * u[1] - 1) * a->scale),
+                         (float)((2 * u[2] - 1) * a->shift), (float)((2 * u[3] - 1) * a->shift)};
+}
+
+/* Images per group, and the most floats of elastic noise a group holds. */
+enum { WARP_GROUP = 256, WARP_GROUP_NOISE = 1 << 22 };
+
+/* The images are warped a group at a time: first the group's random
+ * numbers are drawn on one thread, image after image in the order of a
+ * serial loop, then the images are warped on all threads. Each image's
+ * warp reads only its own draws, so the bytes are the same for any thread
+ * count (and the same as when the loop was serial). */
 void augment_images(uint8_t *img, uint8_t *tmp, int B, int h, int w, int c,
                     const augment_opts *a, rng_t *rng)
 {
-    const size_t bytes = (size_t)h * w * c;
-    float *disp = NULL, *work = NULL;
-    if (a->elastic > 0) {
-        disp = xmalloc(2 * (size_t)h * w * sizeof(float));
-        work = xmalloc((size_t)h * w * sizeof(float));
+    const size_t bytes = (size_t)h * w * c, plane = (size_t)h * w;
+    const int elastic = a->elastic > 0;
+    int group = WARP_GROUP;
+    if (elastic && (size_t)group * 2 * plane > WARP_GROUP_NOISE)
+        group = 2 * plane >= WARP_GROUP_NOISE ? 1 : (int)(WARP_GROUP_NOISE / (2 * plane));
+    affine_draw *draws = xmalloc((size_t)group * sizeof *draws);
+    float *noise = elastic ? xmalloc((size_t)group * 2 * plane * sizeof(float)) : NULL;
+    for (int g0 = 0; g0 < B; g0 += group) {
+        const int G = B - g0 < group ? B - g0 : group;
+        for (int i = 0; i < G; i++) {
+            draws[i] = draw_affine(a, rng);
+            if (elastic)
+                elastic_noise(noise + (size_t)i * 2 * plane, plane, rng);
+        }
+#pragma omp parallel if (G > 1)
+        {
+            /* tmp is the first thread's copy of the image it warps */
+            const int first = omp_thread_is_first();
+            uint8_t *copy = first ? tmp : xmalloc(bytes);
+            float *work = elastic ? xmalloc(plane * sizeof(float)) : NULL;
+#pragma omp for schedule(static)
+            for (int i = 0; i < G; i++) {
+                float *disp = elastic ? noise + (size_t)i * 2 * plane : NULL;
+                if (disp)
+                    elastic_smooth(disp, work, h, w, a->elastic, AUGMENT_ELASTIC_SIGMA);
+                uint8_t *im = img + (size_t)(g0 + i) * bytes;
+                memcpy(copy, im, bytes);
+                const affine_draw *d = &draws[i];
+                augment_warp(im, copy, h, w, c, d->angle, d->factor, d->dx, d->dy, disp);
+            }
+            if (!first)
+                free(copy);
+            free(work);
+        }
     }
-    for (int i = 0; i < B; i++) {
-        /* four draws per image, whatever the ranges, so that a run's
-         * warps depend only on the seed and the image's index */
-        const double u[4] = {rng_uniform(rng), rng_uniform(rng), rng_uniform(rng),
-                             rng_uniform(rng)};
-        const float angle = (float)((2 * u[0] - 1) * a->rotate);
-        const float factor = (float)(1 + (2 * u[1] - 1) * a->scale);
-        const float dx = (float)((2 * u[2] - 1) * a->shift);
-        const float dy = (float)((2 * u[3] - 1) * a->shift);
-        if (disp)
-            augment_elastic_field(disp, work, h, w, a->elastic, AUGMENT_ELASTIC_SIGMA, rng);
-        uint8_t *im = img + (size_t)i * bytes;
-        memcpy(tmp, im, bytes);
-        augment_warp(im, tmp, h, w, c, angle, factor, dx, dy, disp);
-    }
-    free(disp);
-    free(work);
+    free(draws);
+    free(noise);
 }
