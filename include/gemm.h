@@ -1,7 +1,8 @@
 /* gemm.h - the one door to matrix multiplication.
  * All matrix products in lgc go through these functions (row-major;
  * OpenBLAS, or libxsmm for small single-precision ones): lgc_sgemm for
- * the networks, the double-precision ones for the mixture fit. gemm_naive is the triple loop kept as the test oracle. */
+ * the networks, the double-precision ones for the mixture fit. gemm_naive
+ * is the triple loop kept as the test oracle. */
 #ifndef LGC_GEMM_H
 #define LGC_GEMM_H
 

@@ -2,8 +2,9 @@
  *
  * gemm_naive, the oracle, is checked by hand. Each single-precision entry
  * point, and each path forced through lgc_sgemm_on, is compared with
- * gemm_naive on the products the default models run and on odd ones (1x1x1, sizes that are no multiple of a
- * vector, every transpose, beta 0 and 1). The tolerance is the textbook
+ * gemm_naive on the products the default models run and on odd ones
+ * (1x1x1, sizes that are no multiple of a vector, every transpose, beta 0
+ * and 1). The tolerance is the textbook
  * bound on a float dot product of K terms: (K + 2) eps times the sum of
  * the magnitudes |a||b| (+ |beta c|), computed by gemm_naive on |A|, |B|.
  * Built without libxsmm (make XSMM=0) the small path is OpenBLAS again,

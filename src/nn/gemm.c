@@ -3,10 +3,11 @@
  * lgc_sgemm hands each product to OpenBLAS (row-major cblas_sgemm, alpha 1)
  * or, when lgc_sgemm_path's measured rule says so, to libxsmm's small
  * kernels (gemm_small.c), so layers state only which operand is transposed
- * and the leading dimensions are derived here in one place. The double-precision products
- * of the mixture fit are thin wrappers of the same kind. gemm_naive is the same contract
- * as a triple loop with double accumulation: slow, obviously right, and kept
- * in-tree as the oracle that tests compare lgc_sgemm against. */
+ * and the leading dimensions are derived here in one place. The
+ * double-precision products of the mixture fit are thin wrappers of the
+ * same kind. gemm_naive is the same contract as a triple loop with double
+ * accumulation: slow, obviously right, and kept in-tree as the oracle that
+ * tests compare lgc_sgemm against. */
 #include <assert.h>
 #include <cblas.h>
 
@@ -36,10 +37,10 @@ void lgc_sgemm(int trans_a, int trans_b, int M, int N, int K,
  * OpenBLAS by 1.1-2x on the products of the default models' convolutions,
  * one image at a time, where OpenBLAS's packing of both operands costs as
  * much as the arithmetic. It lost on
- *  - tiny products (the judge's 10-way dense layer, M*N*K = 20,480: 0.7x),
- *    whose cost is the call: below SMALL_MIN_MNK;
+ *  - tiny products (the judge's 10-way dense layer, M*N*K = 20,480: 0.7x
+ *    in two runs of three), whose cost is the call: below SMALL_MIN_MNK;
  *  - trans_b products with few rows of A, where transposing B (N*K floats)
- *    is not repaid over M rows (9x16x784: 0.5x): below SMALL_MIN_M_TRANS_B;
+ *    is not repaid over M rows (9x16x784: 0.7x): below SMALL_MIN_M_TRANS_B;
  * and it does not block for caches, so large products stay with OpenBLAS
  * (above SMALL_MAX_MNK; the largest product of the models is 3.6 M). */
 enum { SMALL_MIN_MNK = 1 << 16, SMALL_MAX_MNK = 1 << 23, SMALL_MIN_M_TRANS_B = 64 };
