@@ -166,7 +166,7 @@ static int budget_try(int *written, const budget_rung *r, const ae_arch *a, cons
                     bytes);
             if (cfg->latents)
                 st = latents_csv_write(cfg->latents, t.z, ds->labels, ds->n, a->latent);
-            if (st == LGC_OK && (st = warps_check(&m, split, cfg)) == LGC_OK)
+            if (st == LGC_OK && (st = warps_check(&m, split, t.z_train, cfg)) == LGC_OK)
                 st = lgcf_write(cfg->output, &m);
             if (st == LGC_OK && (st = lgcf_encoded_size(&m, &bytes)) == LGC_OK) {
                 *written = 1;

@@ -71,7 +71,7 @@ static int run_plain(const dataset *ds, const long *counts, const holdout_split 
     if ((st = fit_mixtures(&m, t.z_train, cfg->arch.latent, cfg->kmax, &split->train, cfg, 1)))
         goto done;
     report_code_likelihood(&m, &t, split, cfg);
-    if ((st = warps_check(&m, split, cfg)) || (st = lgcf_write(cfg->output, &m)))
+    if ((st = warps_check(&m, split, t.z_train, cfg)) || (st = lgcf_write(cfg->output, &m)))
         goto done;
     /* the same encoding as the write's, so it cannot fail now */
     st = lgcf_encoded_size(&m, &report->bytes);

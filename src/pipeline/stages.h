@@ -7,7 +7,9 @@
  *   budget.c       the run under a byte budget
  *   schedule.c     the training length (public: compress.h)
  *   holdout.c      the held-out slice (public: holdout.h)
- *   warps.c        the default warps and the held-out check (public: warps.h) */
+ *   warps.c        the default warps and the held-out check (public: warps.h)
+ *   quick_check.c  the quick classifier of the held-out checks
+ *   decoder_check.c  what the decoder keeps of the images' class evidence */
 #ifndef LGC_PIPELINE_STAGES_H
 #define LGC_PIPELINE_STAGES_H
 
@@ -72,6 +74,34 @@ void report_code_likelihood(const lgc_model *m, const trained_autoencoder *t,
 void model_from_autoencoder(lgc_model *m, const trained_autoencoder *t, const dataset *ds,
                             const long *counts, lgcf_dtype dtype, lgcf_dtype gmm_dtype);
 
+/* --- quick_check.c --- */
+
+/* The quick classifier of the held-out checks (quick_specs), tested on
+ * held; every training starts from the same weights, drawn from seed. */
+typedef struct {
+    net clf;
+    const dataset *held;
+    uint64_t seed;
+} quick_check;
+
+/* Builds q for images img of n_classes. Returns LGC_OK, or the status of
+ * quick_specs or net_init. Free with quick_check_free. */
+int quick_check_init(quick_check *q, tshape img, int n_classes, const dataset *held,
+                     uint64_t seed);
+/* Held-out accuracy (a fraction) of q trained for WARPS_CHECK_STEPS on
+ * train; -1 if training broke down (a NaN loss), which loses every
+ * comparison. */
+double quick_accuracy(quick_check *q, const dataset *train);
+void quick_check_free(quick_check *q);
+
+/* --- decoder_check.c --- */
+
+/* Says on stderr what q learns from n random images of train and from
+ * their reconstructions (the codes z_train (train->n, d) decoded by dec),
+ * and warns when the decoder loses a clear part of it. */
+void decoder_check(quick_check *q, net *dec, const dataset *train, const float *z_train, int d,
+                   long n);
+
 /* --- warps.c --- */
 
 /* Whether warps_check will give the file a WARP section: warps given, or
@@ -81,10 +111,12 @@ int warps_will_store(const compress_config *cfg, const holdout_split *split);
  * given, else the candidate the held-out check picks; with a held-out
  * slice of WARPS_MIN_HELD images or more, also the two accuracies of the
  * check, and says what they mean on stderr (unless quiet; the warning
- * that real images would do better even then). Without warps given and
+ * that real images would do better even then, and the decoder check on
+ * z_train, the training part's codes). Without warps given and
  * without such a slice, m->warps stays absent. Returns LGC_OK or the
  * status of building the networks. */
-int warps_check(lgc_model *m, const holdout_split *split, const compress_config *cfg);
+int warps_check(lgc_model *m, const holdout_split *split, const float *z_train,
+                const compress_config *cfg);
 
 /* --- budget.c --- */
 

@@ -50,33 +50,6 @@ int warps_will_store(const compress_config *cfg, const holdout_split *split)
     return cfg->warps_given || split->held.n >= WARPS_MIN_HELD;
 }
 
-/* The quick classifier: one network, initialised alike for every training
- * set so that only the set differs between the candidates. */
-typedef struct {
-    net clf;
-    const dataset *held;
-    uint64_t seed;
-} quick_check;
-
-/* Held-out accuracy of the classifier trained on train; -1 if training
- * broke down (a NaN loss), which loses every comparison. */
-static double quick_accuracy(quick_check *q, const dataset *train)
-{
-    rng_t rng;
-    rng_stream(&rng, q->seed, RNG_STREAM_WARPS_CHECK, 0);
-    net_init_params(&q->clf, &rng);
-    const train_opts o = {.batch = WARPS_CHECK_BATCH, .lr = 1e-3f, .quiet = 1, .seed = q->seed};
-    if (judge_train_steps(&q->clf, train, NULL, WARPS_CHECK_STEPS, &o))
-        return -1.0;
-    int *pred = xmalloc((size_t)q->held->n * sizeof(int));
-    judge_predict(&q->clf, q->held, pred);
-    long right = 0;
-    for (int i = 0; i < q->held->n; i++)
-        right += pred[i] == q->held->labels[i];
-    free(pred);
-    return (double)right / q->held->n;
-}
-
 /* n images cycled from the random real training images that gzip into
  * bytes (*n_real of them; 0 when not even one fits), warped by a. */
 static void real_in_bytes(dataset *out, long *n_real, const dataset *train, size_t bytes, long n,
@@ -151,7 +124,8 @@ static void print_word(const lgc_warps *w, const augment_opts *cand, const doubl
                 bytes, r, s);
 }
 
-int warps_check(lgc_model *m, const holdout_split *split, const compress_config *cfg)
+int warps_check(lgc_model *m, const holdout_split *split, const float *z_train,
+                const compress_config *cfg)
 {
     const dataset *held = &split->held;
     if (!warps_will_store(cfg, split)) {
@@ -167,8 +141,8 @@ int warps_check(lgc_model *m, const holdout_split *split, const compress_config 
         return LGC_OK;
     layer_spec specs[AE_MAX_LAYERS];
     const tshape img = {m->c, m->h, m->w};
-    int n_layers = quick_specs(specs, img, m->n_classes), st;
-    if (n_layers < 0) {
+    int st;
+    if (quick_specs(specs, img, m->n_classes) < 0) {
         if (!cfg->warps_given)
             m->warps.present = 0;
         if (!cfg->quiet)
@@ -176,13 +150,13 @@ int warps_check(lgc_model *m, const holdout_split *split, const compress_config 
         return LGC_OK;
     }
     const double t0 = now_seconds();
-    quick_check q = {.held = held, .seed = cfg->train.seed};
+    quick_check q = {0};
     net dec = {0};
     /* the model lgc sample will read, weights and mixtures rounded */
     lgc_model stored = {0};
     size_t bytes;
     if ((st = lgcf_as_stored(&stored, &bytes, m)) ||
-        (st = net_init(&q.clf, conv_input_shape(img), specs, n_layers, WARPS_CHECK_BATCH)) ||
+        (st = quick_check_init(&q, img, m->n_classes, held, cfg->train.seed)) ||
         (st = sample_decoder_init(&dec, &stored)))
         goto done;
     augment_opts cand[WARPS_N_CANDIDATES];
@@ -221,11 +195,13 @@ int warps_check(lgc_model *m, const holdout_split *split, const compress_config 
     dataset_free(&real);
     w->real_images = (uint32_t)n_real;
     w->real_accuracy = (float)(real_acc > 0.0 ? real_acc : 0.0);
-    if (!cfg->quiet)
+    if (!cfg->quiet) {
         print_word(w, cand, acc, n_cand, n_samples, bytes, now_seconds() - t0);
+        decoder_check(&q, &dec, &split->train, z_train, m->latent, n_samples);
+    }
 done:
     lgc_model_free(&stored);
     net_free(&dec);
-    net_free(&q.clf);
+    quick_check_free(&q);
     return st;
 }

@@ -29,6 +29,11 @@ assert "it checks on the 60 held-out images" \
     grep -qE "held-out check on 60 images \([0-9.]+ s\): warps none [0-9.]+%, warps [0-9.,]+ [0-9.]+%, warps [0-9.,]+ [0-9.]+%; lgc sample warps by" "$TMP/err"
 assert "it compares with real images in the same bytes" \
     grep -qE "a quick classifier trained on 3840 samples scores [0-9.]+% on the held-out slice; on [0-9]+ random real images in the same [0-9]+ bytes \(gzip\)" "$TMP/err"
+assert "it compares real images with their reconstructions" \
+    grep -qE "trained on [0-9]+ random training images, the quick classifier scores [0-9.]+% on the held-out slice; on their reconstructions, [0-9.]+%" "$TMP/err"
+check "compress, the decoder trained 1 step" "$LGC" compress "$D" -o "$TMP/one.lgc" "${small[@]}" --steps 1 -f
+assert "it warns that the decoder loses the classes" \
+    grep -qE "the decoder loses [0-9.]+ points of what the images teach" "$TMP/err"
 check "info on it" "$LGC" info "$TMP/a.lgc"
 assert "info shows the chosen warps" \
     grep -qE "^warps +lgc sample: rotate [0-9.]+, scale [0-9.]+, shift [0-9.]+, elastic 0 \(chosen on the held-out slice\)" "$TMP/out"

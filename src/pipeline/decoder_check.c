@@ -1,0 +1,65 @@
+/* decoder_check.c - how much of the images' class evidence the decoder
+ * keeps, said at the end of lgc compress (stages.h). The quick classifier
+ * is trained on random training images and, alike, on their
+ * reconstructions (their codes decoded by the file's decoder, unwarped),
+ * and both are tested on the held-out slice. Samples are decoded codes
+ * too, so what the reconstructions lose no mixture can give back: a wide
+ * gap says the file's bytes would do more in the decoder (a larger
+ * --latent) than anywhere else. On Fashion-MNIST the judge trained on the
+ * reconstructions of the whole training set scored 81.5% at latent 16 and
+ * 85.3% at latent 32, against 91.5% for the images (docs/RESULTS.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "stages.h"
+#include "subset.h"
+#include "util.h"
+#include "warps.h"
+
+void decoder_check(quick_check *q, net *dec, const dataset *train, const float *z_train, int d,
+                   long n)
+{
+    n = n < train->n ? n : train->n;
+    long counts[DATASET_MAX_CLASSES], quota[DATASET_MAX_CLASSES];
+    dataset_class_counts(counts, train);
+    if (n < 1 || subset_quota(quota, counts, train->n_classes, n))
+        return;
+    int *idx = xmalloc((size_t)n * sizeof(int));
+    subset_random(idx, train, quota, q->seed);
+    const size_t img_bytes = (size_t)train->h * train->w * train->c;
+    dataset real = {.n = (int)n, .h = train->h, .w = train->w, .c = train->c,
+                    .n_classes = train->n_classes};
+    real.images = xmalloc((size_t)n * img_bytes);
+    real.labels = xmalloc((size_t)n);
+    dataset recon = real;
+    recon.images = xmalloc((size_t)n * img_bytes);
+    recon.labels = xmalloc((size_t)n);
+    float *z = xmalloc((size_t)dec->max_batch * d * sizeof(float));
+    for (long i0 = 0; i0 < n; i0 += dec->max_batch) {
+        const int B = (int)(n - i0 < dec->max_batch ? n - i0 : dec->max_batch);
+        for (int b = 0; b < B; b++) {
+            const long j = idx[i0 + b];
+            memcpy(real.images + (size_t)(i0 + b) * img_bytes,
+                   train->images + (size_t)j * img_bytes, img_bytes);
+            real.labels[i0 + b] = recon.labels[i0 + b] = train->labels[j];
+            memcpy(z + (size_t)b * d, z_train + (size_t)j * d, (size_t)d * sizeof(float));
+        }
+        decoder_decode_u8(dec, z, B, train->h, train->w, recon.images + (size_t)i0 * img_bytes);
+    }
+    const double a_real = quick_accuracy(q, &real), a_recon = quick_accuracy(q, &recon);
+    fprintf(stderr,
+            "compress: trained on %ld random training images, the quick classifier scores "
+            "%.1f%% on the held-out slice; on their reconstructions, %.1f%%\n",
+            n, 100.0 * a_real, 100.0 * a_recon);
+    if (a_real - a_recon > 2.0 * warps_margin(a_real, q->held->n))
+        fprintf(stderr,
+                "compress: the decoder loses %.1f points of what the images teach, and no "
+                "mixture can give them back: a larger --latent may keep more, at more bytes\n",
+                100.0 * (a_real - a_recon));
+    free(z);
+    dataset_free(&recon);
+    dataset_free(&real);
+    free(idx);
+}
