@@ -92,7 +92,7 @@ static void usage(FILE *f)
             "      --judge <name>      cnn (the CNN above) or convnet3: the dataset-\n"
             "                          distillation literature's ConvNet-3, 3 x (conv 128,\n"
             "                          instance norm, ReLU, 2x2 average pool), dense\n"
-            "                          classes, on images of at least 8x8; about 10x\n"
+            "                          classes, on images of at least 8x8; about 6x\n"
             "                          slower than cnn for the same steps [cnn]\n"
             "      --seed <n>          random seed [%d]\n"
             "      --threads <n>       threads, 0 = all cores [0]\n"
@@ -230,11 +230,13 @@ static void report(const eval_opts *o, const dataset *tr, const dataset *te, int
         printf("]}\n");
         return;
     }
-    /* the default judge's line is the one it always printed */
+    /* the default judge's line is the one it always printed; another
+     * judge is named */
+    const int named = o->judge != &judges[0];
     printf("test accuracy %.4f (%ld/%d), %s%sjudge trained on %d images%s for %ld steps (%.4g "
            "epochs)\n",
-           acc, all_correct, te->n, o->judge->padded ? "" : o->judge->name,
-           o->judge->padded ? "" : " ", tr->n, o->weights ? " (weighted)" : "", steps, epochs);
+           acc, all_correct, te->n, named ? o->judge->name : "", named ? " " : "", tr->n,
+           o->weights ? " (weighted)" : "", steps, epochs);
     printf("class  accuracy  (correct/total)\n");
     for (int c = 0; c < K; c++) {
         char label[CLASS_NAME_MAX + 1];

@@ -125,10 +125,10 @@ int net_plan(tshape in, const layer_spec *specs, int n_layers, tshape *out, size
 
 /* A ReLU after another layer runs in place on that layer's output, and its
  * gradient in place on that layer's output gradient: nothing reads a
- * pre-activation (conv, dense and instance-norm backward need their
- * input and caches, not their output; ReLU's own backward reads its
- * output), so the second buffer, a
- * pass over memory forward and a cleared buffer backward are saved. */
+ * pre-activation (conv, dense and instance-norm backward need their input
+ * and caches, not their output; ReLU's own backward reads its output), so
+ * the second buffer, a pass over memory forward and a cleared buffer
+ * backward are saved. */
 static int relu_in_place(const net *nt, int i)
 {
     return i > 0 && nt->layers[i].spec.type == LAYER_RELU;
