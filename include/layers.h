@@ -51,6 +51,27 @@ void maxpool2_forward(float *out, int *argmax, const float *in, int B, int C, in
 void maxpool2_backward(float *din, const float *dout, const int *argmax,
                        int B, int C, int H, int W);
 
+/* --- 2x2 average pool, stride 2: in (B,C,H,W) -> out (B,C,H/2,W/2) ---
+ * Sizes are floored (H, W >= 2): an odd plane's last row or column is
+ * dropped, as PyTorch's AvgPool2d(2, 2) drops it, and gets no gradient. */
+void avgpool2_forward(float *out, const float *in, int B, int C, int H, int W);
+void avgpool2_backward(float *din, const float *dout, int B, int C, int H, int W);
+
+/* --- instance norm with a per-channel affine: in, out (B,C,H,W) ---
+ * Each (image, channel) plane is normalised over its H*W pixels by its mean
+ * and biased variance, then scaled and shifted:
+ *   out = scale[c] * (in - mean) / sqrt(var + INSTANCE_NORM_EPS) + shift[c].
+ * scale and shift are (C); mean and rstd (B,C) cache each plane's mean and
+ * 1/sqrt(var + eps), written by forward and read by backward. Backward
+ * accumulates into din (may be NULL) and dscale, dshift (both NULL, or
+ * neither). */
+#define INSTANCE_NORM_EPS 1e-5
+void instance_norm_forward(float *out, float *mean, float *rstd, const float *in,
+                           const float *scale, const float *shift, int B, int C, int H, int W);
+void instance_norm_backward(float *din, float *dscale, float *dshift, const float *dout,
+                            const float *in, const float *mean, const float *rstd,
+                            const float *scale, int B, int C, int H, int W);
+
 /* --- nearest 2x upsample: in (B,C,H,W) -> out (B,C,2H,2W) --- */
 void upsample2_forward(float *out, const float *in, int B, int C, int H, int W);
 void upsample2_backward(float *din, const float *dout, int B, int C, int H, int W);

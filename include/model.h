@@ -18,7 +18,12 @@
  * Guide classifier (compress --guide; trained and used during compress,
  * never stored): the judge's layout at half its widths (16, 32, 64).
  * Quick classifier (the warps check of compress, warps.h; never stored):
- * the judge's layout at a quarter of its widths (8, 16, 32). */
+ * the judge's layout at a quarter of its widths (8, 16, 32).
+ * ConvNet-3 judge (lgc eval --judge convnet3), on the image itself (H, W
+ * at least 8; no padding):
+ *   3 x [conv ->128 (bias), instance norm (per-channel scale and shift),
+ *   ReLU, 2x2 average pool (sizes floored)]; dense (128*(H/8)*(W/8)) ->
+ *   classes; on 28x28 the sides go 28, 14, 7, 3 (1,152 features). */
 #ifndef LGC_MODEL_H
 #define LGC_MODEL_H
 
@@ -60,6 +65,8 @@ int ae_decoder_specs(layer_spec *specs, tshape img, const ae_arch *a);
 int judge_specs(layer_spec *specs, tshape img, int n_classes);
 int guide_specs(layer_spec *specs, tshape img, int n_classes);
 int quick_specs(layer_spec *specs, tshape img, int n_classes);
+#define CONVNET3_WIDTH 128
+int convnet3_specs(layer_spec *specs, tshape img, int n_classes);
 
 typedef struct {
     int epochs;

@@ -8,7 +8,8 @@
  *
  * Parameter order (also the .lgc order): for each layer with weights, w then
  * b. Dense w is (O, F) with F the flattened CHW input; conv w is
- * (OC, C, 3, 3). */
+ * (OC, C, 3, 3); instance norm's w and b are its scale and shift (C). The
+ * .lgc format stores decoders, which use the first six layer types only. */
 #ifndef LGC_NET_H
 #define LGC_NET_H
 
@@ -23,6 +24,8 @@ typedef enum {
     LAYER_UPSAMPLE2 = 4, /* doubles h and w */
     LAYER_RELU = 5,
     LAYER_SIGMOID = 6,
+    LAYER_AVGPOOL2 = 7,  /* halves h and w, floored (both must be >= 2) */
+    LAYER_INSTNORM = 8,  /* instance norm; w = per-channel scale, b = shift */
 } layer_type;
 
 #define NET_MAX_LAYERS 64
@@ -55,6 +58,7 @@ typedef struct {
                       * another layer shares that layer's (runs in place) */
     float *dact;     /* (B, out) gradient of the output; shared likewise */
     int *argmax;     /* (B, out) max-pool cache, else NULL */
+    float *mean, *rstd; /* (B, C) instance-norm cache, else NULL */
 } layer;
 
 typedef struct {
@@ -71,6 +75,7 @@ typedef struct {
     float *col;                              /* (n_threads, col_size) */
     float *thread_grads;                     /* (n_threads - 1, n_params) */
     int *argmax_buf;
+    float *norm_buf;                         /* every instance norm's mean and rstd */
     long step; /* Adam steps taken */
 } net;
 
@@ -86,7 +91,8 @@ int net_init(net *nt, tshape in, const layer_spec *specs, int n_layers, int max_
 void net_free(net *nt);
 
 /* He-normal weights for layers followed by ReLU, Glorot otherwise; zero
- * biases. */
+ * biases; instance norms start as the identity (scale 1, shift 0, and no
+ * draw from rng). */
 void net_init_params(net *nt, rng_t *rng);
 
 /* Runs layers [0, upto) on in (B, in) and returns the output of layer

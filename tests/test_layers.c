@@ -594,17 +594,44 @@ static void maxpool2_backward_gradcheck(void **state)
     free(k.out);
 }
 
+/* The layers without parameters that map planes to planes of another
+ * size (upsample2, avgpool2): forward (out, in, B, C, H, W), backward
+ * (din, dout, B, C, H, W), out n_out floats. */
+typedef void (*resample_forward_fn)(float *, const float *, int, int, int, int);
+typedef void (*resample_backward_fn)(float *, const float *, int, int, int, int);
+
 typedef struct {
     float *out, *in;
     float *r;
     int B, C, H, W;
-} upsample_case;
+    size_t n_out;
+    resample_forward_fn forward;
+} resample_case;
 
-static double upsample_objective(void *ctx)
+static double resample_objective(void *ctx)
 {
-    upsample_case *k = ctx;
-    upsample2_forward(k->out, k->in, k->B, k->C, k->H, k->W);
-    return dot(k->r, k->out, (size_t)k->B * k->C * k->H * k->W * 4);
+    resample_case *k = ctx;
+    k->forward(k->out, k->in, k->B, k->C, k->H, k->W);
+    return dot(k->r, k->out, k->n_out);
+}
+
+/* Checks backward's input gradient on random (B,C,H,W) input. */
+static void check_resample_grad(const char *what, resample_forward_fn forward,
+                                resample_backward_fn backward, rng_t *rng, int B, int C, int H,
+                                int W, size_t n_out)
+{
+    const size_t n_in = (size_t)B * C * H * W;
+    resample_case k = {xmalloc(n_out * sizeof(float)), NULL, NULL, B, C, H, W, n_out, forward};
+    k.in = randn(rng, n_in);
+    k.r = randn(rng, n_out);
+    float *din0 = randn(rng, n_in), *din = copy_of(din0, n_in);
+    backward(din, k.r, B, C, H, W);
+    check_grad(what, din, din0, k.in, n_in, resample_objective, &k);
+    free(din);
+    free(din0);
+    free(k.r);
+    free(k.in);
+    free(k.out);
 }
 
 static void upsample2_forward_copies_blocks(void **state)
@@ -624,18 +651,152 @@ static void upsample2_backward_gradcheck(void **state)
     rng_t rng;
     rng_seed(&rng, 9);
     const int B = 2, C = 3, H = 3, W = 2;
-    const size_t n_in = (size_t)B * C * H * W, n_out = 4 * n_in;
-    upsample_case k = {xmalloc(n_out * sizeof(float)), NULL, NULL, B, C, H, W};
-    k.in = randn(&rng, n_in);
-    k.r = randn(&rng, n_out);
-    float *din0 = randn(&rng, n_in), *din = copy_of(din0, n_in);
-    upsample2_backward(din, k.r, B, C, H, W);
-    check_grad("upsample2 din", din, din0, k.in, n_in, upsample_objective, &k);
-    free(din);
-    free(din0);
-    free(k.r);
-    free(k.in);
-    free(k.out);
+    check_resample_grad("upsample2 din", upsample2_forward, upsample2_backward, &rng, B, C, H, W,
+                        (size_t)B * C * H * W * 4);
+}
+
+/* --- avgpool2 --- */
+
+static void avgpool2_forward_averages_windows(void **state)
+{
+    (void)state;
+    /* one (3,5) plane: floored to a (1,2) output; the last row and the
+     * last column feed nothing */
+    const float in[15] = {1, 3, 5, 7, 100,
+                          2, 6, 0, 4, 100,
+                          100, 100, 100, 100, 100};
+    float out[2];
+    avgpool2_forward(out, in, 1, 1, 3, 5);
+    const float want[2] = {3, 4};
+    assert_all_close_f("avgpool2 out", out, want, 2, 0.0, 0.0);
+}
+
+static void avgpool2_backward_gradcheck(void **state)
+{
+    (void)state;
+    rng_t rng;
+    rng_seed(&rng, 16);
+    /* even, odd, and the smallest input (2x2 -> 1x1) */
+    static const int cases[][4] = {{2, 3, 6, 4}, {2, 2, 5, 7}, {1, 2, 2, 3}};
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        const int B = cases[t][0], C = cases[t][1], H = cases[t][2], W = cases[t][3];
+        check_resample_grad("avgpool2 din", avgpool2_forward, avgpool2_backward, &rng, B, C, H,
+                            W, (size_t)B * C * (H / 2) * (W / 2));
+    }
+}
+
+/* --- instance norm --- */
+
+/* The buffers of one case are views into one allocation, buf. */
+typedef struct {
+    float *buf;
+    float *out, *in, *scale, *shift, *mean, *rstd;
+    float *r;
+    int B, C, H, W;
+} norm_case;
+
+static double norm_objective(void *ctx)
+{
+    norm_case *k = ctx;
+    instance_norm_forward(k->out, k->mean, k->rstd, k->in, k->scale, k->shift, k->B, k->C, k->H,
+                          k->W);
+    return dot(k->r, k->out, (size_t)k->B * k->C * k->H * k->W);
+}
+
+/* in, r, scale and shift random; in's planes off centre (mean 0.5, sd 2),
+ * so that the mean matters. */
+static void norm_case_init(norm_case *k, rng_t *rng, int B, int C, int H, int W)
+{
+    const size_t n = (size_t)B * C * H * W, planes = (size_t)B * C;
+    k->B = B, k->C = C, k->H = H, k->W = W;
+    k->buf = xmalloc((3 * n + 2 * (size_t)C + 2 * planes) * sizeof *k->buf);
+    k->in = k->buf;
+    k->r = k->in + n;
+    k->scale = k->r + n;
+    k->shift = k->scale + C;
+    k->out = k->shift + C;
+    k->mean = k->out + n;
+    k->rstd = k->mean + planes;
+    for (size_t i = 0; i < n; i++)
+        k->in[i] = 2.0f * (float)rng_normal(rng) + 0.5f;
+    for (size_t i = 0; i < n + 2 * (size_t)C; i++) /* r, scale, shift */
+        k->r[i] = (float)rng_normal(rng);
+}
+
+/* Every output plane has mean shift[c] and standard deviation |scale[c]|
+ * (up to eps), and the cache holds each input plane's mean and rstd. */
+static void instance_norm_forward_normalises(void **state)
+{
+    (void)state;
+    rng_t rng;
+    rng_seed(&rng, 17);
+    const int B = 2, C = 3, H = 4, W = 5, N = H * W;
+    norm_case k;
+    norm_case_init(&k, &rng, B, C, H, W);
+    norm_objective(&k);
+    for (int p = 0; p < B * C; p++) {
+        const float *x = k.in + (size_t)p * N, *y = k.out + (size_t)p * N;
+        double mx = 0, my = 0, vx = 0, vy = 0;
+        for (int i = 0; i < N; i++)
+            mx += x[i], my += y[i];
+        mx /= N, my /= N;
+        for (int i = 0; i < N; i++)
+            vx += (x[i] - mx) * (x[i] - mx), vy += (y[i] - my) * (y[i] - my);
+        vx /= N, vy /= N;
+        const double sc = k.scale[p % C];
+        assert_close(my, k.shift[p % C], 1e-5);
+        assert_close(vy, sc * sc * vx / (vx + INSTANCE_NORM_EPS), 1e-5 * (1 + sc * sc));
+        assert_close(k.mean[p], mx, 1e-5);
+        assert_close(k.rstd[p], 1 / sqrt(vx + INSTANCE_NORM_EPS), 1e-5);
+    }
+    /* a constant plane comes out as its shift, not NaN */
+    float flat[4] = {3, 3, 3, 3}, one = 1.0f, shift = 0.25f, out[4], mean, rstd;
+    instance_norm_forward(out, &mean, &rstd, flat, &one, &shift, 1, 1, 2, 2);
+    const float want[4] = {0.25f, 0.25f, 0.25f, 0.25f};
+    assert_all_close_f("instance norm of a constant plane", out, want, 4, 0.0, 0.0);
+    free(k.buf);
+}
+
+static void instance_norm_backward_gradcheck(void **state)
+{
+    (void)state;
+    rng_t rng;
+    rng_seed(&rng, 18);
+    /* planes of 15 and 2 pixels */
+    static const int cases[][4] = {{2, 3, 5, 3}, {3, 2, 1, 2}};
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        const int B = cases[t][0], C = cases[t][1], H = cases[t][2], W = cases[t][3];
+        norm_case k;
+        norm_case_init(&k, &rng, B, C, H, W);
+        const size_t n = (size_t)B * C * H * W;
+        float *din0 = randn(&rng, n), *ds0 = randn(&rng, (size_t)C), *db0 = randn(&rng, (size_t)C);
+        float *din = copy_of(din0, n), *ds = copy_of(ds0, (size_t)C), *db = copy_of(db0, (size_t)C);
+        norm_objective(&k); /* fills the cache */
+        instance_norm_backward(din, ds, db, k.r, k.in, k.mean, k.rstd, k.scale, B, C, H, W);
+        check_grad("instance norm din", din, din0, k.in, n, norm_objective, &k);
+        check_grad("instance norm dscale", ds, ds0, k.scale, (size_t)C, norm_objective, &k);
+        check_grad("instance norm dshift", db, db0, k.shift, (size_t)C, norm_objective, &k);
+
+        /* din = NULL leaves the parameter gradients as they were; dscale =
+         * dshift = NULL gives the same din */
+        norm_objective(&k);
+        float *ds2 = copy_of(ds0, (size_t)C), *db2 = copy_of(db0, (size_t)C), *din2 = copy_of(din0, n);
+        instance_norm_backward(NULL, ds2, db2, k.r, k.in, k.mean, k.rstd, k.scale, B, C, H, W);
+        instance_norm_backward(din2, NULL, NULL, k.r, k.in, k.mean, k.rstd, k.scale, B, C, H, W);
+        assert_all_close_f("instance norm dscale with din NULL", ds2, ds, (size_t)C, 1e-6, 1e-6);
+        assert_all_close_f("instance norm dshift with din NULL", db2, db, (size_t)C, 1e-6, 1e-6);
+        assert_all_close_f("instance norm din with dscale NULL", din2, din, n, 1e-6, 1e-6);
+        free(din2);
+        free(db2);
+        free(ds2);
+        free(db);
+        free(ds);
+        free(din);
+        free(db0);
+        free(ds0);
+        free(din0);
+        free(k.buf);
+    }
 }
 
 /* --- activations --- */
@@ -1194,6 +1355,10 @@ int main(void)
         cmocka_unit_test(maxpool2_backward_gradcheck),
         cmocka_unit_test(upsample2_forward_copies_blocks),
         cmocka_unit_test(upsample2_backward_gradcheck),
+        cmocka_unit_test(avgpool2_forward_averages_windows),
+        cmocka_unit_test(avgpool2_backward_gradcheck),
+        cmocka_unit_test(instance_norm_forward_normalises),
+        cmocka_unit_test(instance_norm_backward_gradcheck),
         cmocka_unit_test(relu_backward_gradcheck),
         cmocka_unit_test(sigmoid_backward_gradcheck),
         cmocka_unit_test(sigmoid_forward_is_stable),

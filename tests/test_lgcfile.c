@@ -1505,6 +1505,9 @@ static void test_forged_counts(void **state)
         {T_DECO, DECO_LAYER(1) + 4, 5,
          "decoder layer 1 outputs 4x2x2 (c x h x w), file says 5x2x2"},
         {T_DECO, DECO_LAYER(1), 9, "decoder layer 1 has unknown type 9"},
+        /* the ConvNet-3 judge's layers are no decoder's */
+        {T_DECO, DECO_LAYER(1), LAYER_AVGPOOL2, "decoder layer 1 has unknown type 7"},
+        {T_DECO, DECO_LAYER(1), LAYER_INSTNORM, "decoder layer 1 has unknown type 8"},
         {T_DECO, DECO_LAYER(1), 0x500 | LAYER_RELU, "decoder layer 1 has unknown weight type 5"},
         {T_DECO, DECO_LAYER(1), 0x10000 | LAYER_RELU, "decoder layer 1 has reserved field 1"},
         {T_DECO, DECO_LAYER(3) + 8, 0x7fffffffu,

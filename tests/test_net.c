@@ -3,7 +3,8 @@
  * matches central finite differences, splitting a batch over threads gives
  * the same outputs and gradients as one thread, the autoencoder's whole
  * loss (plain, contrastive, VAE, both) has the gradients finite
- * differences give, and the autoencoder variants and the judge
+ * differences give, and the autoencoder variants and the judges (the
+ * CNN and ConvNet-3, whose layer list is checked on several sizes)
  * actually learn on a toy dataset. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,6 +35,28 @@ static const layer_spec small_specs[] = {
 enum { SMALL_LAYERS = sizeof small_specs / sizeof small_specs[0] };
 static const tshape small_in = {1, 4, 4};
 
+/* The ConvNet-3 judge's layer kinds in a small stack on an odd size:
+ * (2,5,5) -> conv 3 -> instance norm -> relu -> avg-pool (3,2,2) -> conv 2
+ * -> instance norm -> relu -> avg-pool (2,1,1) -> dense 3. */
+static const layer_spec norm_specs[] = {
+    {LAYER_CONV3, {3, 0, 0}}, {LAYER_INSTNORM, {0, 0, 0}}, {LAYER_RELU, {0, 0, 0}},
+    {LAYER_AVGPOOL2, {0, 0, 0}}, {LAYER_CONV3, {2, 0, 0}}, {LAYER_INSTNORM, {0, 0, 0}},
+    {LAYER_RELU, {0, 0, 0}}, {LAYER_AVGPOOL2, {0, 0, 0}}, {LAYER_DENSE, {3, 1, 1}},
+};
+
+typedef struct {
+    const char *name;
+    const layer_spec *specs;
+    int n_layers;
+    tshape in;
+} stack;
+
+static const stack stacks[] = {
+    {"conv/pool/dense/upsample", small_specs, SMALL_LAYERS, {1, 4, 4}},
+    {"instance norm/avg-pool", norm_specs, sizeof norm_specs / sizeof norm_specs[0], {2, 5, 5}},
+};
+enum { N_STACKS = sizeof stacks / sizeof stacks[0] };
+
 static float *randn(rng_t *rng, size_t n)
 {
     float *x = xmalloc(n * sizeof *x);
@@ -55,6 +78,13 @@ static void plan_rejects_bad_specs(void **state)
     layer_spec odd[] = {{LAYER_MAXPOOL2, {0, 0, 0}}};
     assert_int_equal(net_plan((tshape){1, 5, 4}, odd, 1, &out, &n), LGC_EFORMAT);
     assert_non_null(strstr(lgc_errmsg(), "not even"));
+    layer_spec tiny[] = {{LAYER_AVGPOOL2, {0, 0, 0}}};
+    assert_int_equal(net_plan((tshape){1, 3, 3}, tiny, 1, &out, &n), LGC_OK);
+    assert_int_equal(out.h, 1);
+    assert_int_equal(net_plan((tshape){1, 1, 4}, tiny, 1, &out, &n), LGC_EFORMAT);
+    assert_non_null(strstr(lgc_errmsg(), "below 2x2"));
+    assert_int_equal(net_plan(stacks[1].in, norm_specs, stacks[1].n_layers, &out, &n), LGC_OK);
+    assert_int_equal(n, (2 * 9 * 3 + 3) + 2 * 3 + (3 * 9 * 2 + 2) + 2 * 2 + (2 * 3 + 3));
     layer_spec unknown[] = {{(layer_type)99, {0, 0, 0}}};
     assert_int_equal(net_plan(small_in, unknown, 1, &out, &n), LGC_EFORMAT);
     assert_int_equal(net_plan(small_in, small_specs, 0, &out, &n), LGC_EFORMAT);
@@ -89,39 +119,40 @@ static double numeric(net_case *k, float *v, size_t i)
     return (fp - fm) / ((double)(v0 + h) - (double)(v0 - h));
 }
 
-static void backward_matches_finite_differences(void **state)
+static void check_stack_gradients(const stack *st)
 {
-    (void)state;
     threads_set(1);
     rng_t rng;
     rng_seed(&rng, 11);
     net nt;
     const int B = 3;
-    assert_int_equal(net_init(&nt, small_in, small_specs, SMALL_LAYERS, B), LGC_OK);
+    assert_int_equal(net_init(&nt, st->in, st->specs, st->n_layers, B), LGC_OK);
     net_init_params(&nt, &rng);
     for (size_t j = 0; j < nt.n_params; j++) /* non-zero biases too */
         nt.params[j] += 0.1f * (float)rng_normal(&rng);
-    net_case k = {&nt, randn(&rng, tshape_size(small_in) * B),
+    net_case k = {&nt, randn(&rng, tshape_size(st->in) * B),
                   randn(&rng, tshape_size(net_out_shape(&nt)) * B), B};
     objective(&k);
     net_zero_grad(&nt);
     net_backward(&nt, k.x, k.r, B, nt.n_layers, 1);
     float *grads = xmalloc(nt.n_params * sizeof *grads);
     memcpy(grads, nt.grads, nt.n_params * sizeof *grads);
-    float *din = xmalloc(tshape_size(small_in) * B * sizeof *din);
-    memcpy(din, nt.din, tshape_size(small_in) * B * sizeof *din);
+    float *din = xmalloc(tshape_size(st->in) * B * sizeof *din);
+    memcpy(din, nt.din, tshape_size(st->in) * B * sizeof *din);
     /* A max-pool tie or a ReLU kink inside +-h would break the difference;
      * with these random values none is closer than h (checked by the
      * tolerance: a wrong gradient is off by O(1)). */
     for (size_t j = 0; j < nt.n_params; j++) {
         double want = numeric(&k, nt.params, j);
         if (fabs(grads[j] - want) > 2e-3 + 2e-3 * fabs(want))
-            fail_msg("parameter %zu: backward %g, finite difference %g", j, grads[j], want);
+            fail_msg("%s: parameter %zu: backward %g, finite difference %g", st->name, j,
+                     grads[j], want);
     }
-    for (size_t j = 0; j < tshape_size(small_in) * B; j++) {
+    for (size_t j = 0; j < tshape_size(st->in) * B; j++) {
         double want = numeric(&k, k.x, j);
         if (fabs(din[j] - want) > 2e-3 + 2e-3 * fabs(want))
-            fail_msg("input %zu: backward %g, finite difference %g", j, din[j], want);
+            fail_msg("%s: input %zu: backward %g, finite difference %g", st->name, j, din[j],
+                     want);
     }
     free(din);
     free(grads);
@@ -130,54 +161,68 @@ static void backward_matches_finite_differences(void **state)
     net_free(&nt);
 }
 
+static void backward_matches_finite_differences(void **state)
+{
+    (void)state;
+    for (int i = 0; i < N_STACKS; i++)
+        check_stack_gradients(&stacks[i]);
+}
+
 /* Forward output, input gradient and parameter gradients for a batch with
  * the given thread count (the net takes it from OpenMP at init). */
-static void run_with_threads(int threads, const float *params, const float *x, const float *r,
-                             int B, float *out, float *din, float *grads)
+static void run_with_threads(const stack *st, int threads, const float *params, const float *x,
+                             const float *r, int B, float *out, float *din, float *grads)
 {
     threads_set(threads);
     net nt;
-    assert_int_equal(net_init(&nt, small_in, small_specs, SMALL_LAYERS, B), LGC_OK);
+    assert_int_equal(net_init(&nt, st->in, st->specs, st->n_layers, B), LGC_OK);
     memcpy(nt.params, params, nt.n_params * sizeof(float));
     const float *y = net_forward(&nt, x, B, nt.n_layers);
     memcpy(out, y, tshape_size(net_out_shape(&nt)) * B * sizeof(float));
     net_zero_grad(&nt);
     net_backward(&nt, x, r, B, nt.n_layers, 1);
-    memcpy(din, nt.din, tshape_size(small_in) * B * sizeof(float));
+    memcpy(din, nt.din, tshape_size(st->in) * B * sizeof(float));
     memcpy(grads, nt.grads, nt.n_params * sizeof(float));
     net_free(&nt);
 }
 
-static void threads_agree(void **state)
+static void stack_threads_agree(const stack *st)
 {
-    (void)state;
     rng_t rng;
     rng_seed(&rng, 12);
     const int B = 37; /* not a multiple of the thread count or chunk */
     net nt;
-    assert_int_equal(net_init(&nt, small_in, small_specs, SMALL_LAYERS, B), LGC_OK);
+    assert_int_equal(net_init(&nt, st->in, st->specs, st->n_layers, B), LGC_OK);
     net_init_params(&nt, &rng);
-    size_t n_in = tshape_size(small_in) * B, n_out = tshape_size(net_out_shape(&nt)) * B;
+    size_t n_in = tshape_size(st->in) * B, n_out = tshape_size(net_out_shape(&nt)) * B;
     size_t np = nt.n_params;
     float *x = randn(&rng, n_in), *r = randn(&rng, n_out);
     float *o1 = xmalloc(n_out * 4), *d1 = xmalloc(n_in * 4), *g1 = xmalloc(np * 4);
     float *o2 = xmalloc(n_out * 4), *d2 = xmalloc(n_in * 4), *g2 = xmalloc(np * 4);
-    run_with_threads(1, nt.params, x, r, B, o1, d1, g1);
+    run_with_threads(st, 1, nt.params, x, r, B, o1, d1, g1);
     for (int t = 2; t <= 3; t++) {
-        run_with_threads(t, nt.params, x, r, B, o2, d2, g2);
+        run_with_threads(st, t, nt.params, x, r, B, o2, d2, g2);
         /* Per image the same arithmetic: outputs and input gradients are
          * identical; parameter gradients are summed in another order. */
         assert_memory_equal(o1, o2, n_out * 4);
         assert_memory_equal(d1, d2, n_in * 4);
         for (size_t j = 0; j < np; j++)
             if (fabsf(g1[j] - g2[j]) > 1e-4f * (1 + fabsf(g1[j])))
-                fail_msg("%d threads: gradient %zu is %g, one thread %g", t, j, g2[j], g1[j]);
+                fail_msg("%s, %d threads: gradient %zu is %g, one thread %g", st->name, t, j,
+                         g2[j], g1[j]);
     }
     threads_set(1);
     free(o1), free(d1), free(g1), free(o2), free(d2), free(g2);
     free(x);
     free(r);
     net_free(&nt);
+}
+
+static void threads_agree(void **state)
+{
+    (void)state;
+    for (int i = 0; i < N_STACKS; i++)
+        stack_threads_agree(&stacks[i]);
 }
 
 /* net_backward_input gives net_backward's input gradient exactly, on any
@@ -195,7 +240,7 @@ static void backward_input_matches_backward(void **state)
     float *x = randn(&rng, n_in), *r = randn(&rng, n_out);
     float *o = xmalloc(n_out * 4), *d = xmalloc(n_in * 4), *g = xmalloc(nt.n_params * 4);
     for (int t = 1; t <= 3; t++) {
-        run_with_threads(t, nt.params, x, r, B, o, d, g);
+        run_with_threads(&stacks[0], t, nt.params, x, r, B, o, d, g);
         net other;
         assert_int_equal(net_init(&other, small_in, small_specs, SMALL_LAYERS, B), LGC_OK);
         memcpy(other.params, nt.params, nt.n_params * sizeof(float));
@@ -514,9 +559,10 @@ static void quantised_training_learns_and_snaps(void **state)
     threads_set(1);
 }
 
-static void judge_learns_toy_data(void **state)
+/* The classifier specs_fn lays out learns the toy set: 95 of 100 test
+ * images right after 3 epochs. */
+static void classifier_learns_toy_data(int (*specs_fn)(layer_spec *, tshape, int))
 {
-    (void)state;
     threads_set(2);
     rng_t rng;
     rng_seed(&rng, 14);
@@ -524,7 +570,7 @@ static void judge_learns_toy_data(void **state)
     toy_dataset(&train, 256, &rng);
     toy_dataset(&test, 100, &rng);
     layer_spec js[AE_MAX_LAYERS];
-    int nj = judge_specs(js, (tshape){1, 8, 8}, 2);
+    int nj = specs_fn(js, (tshape){1, 8, 8}, 2);
     assert_true(nj > 0);
     net judge;
     assert_int_equal(net_init(&judge, (tshape){1, 8, 8}, js, nj, 32), LGC_OK);
@@ -543,6 +589,80 @@ static void judge_learns_toy_data(void **state)
     dataset_free(&test);
     threads_set(1);
 }
+
+static void judge_learns_toy_data(void **state)
+{
+    (void)state;
+    classifier_learns_toy_data(judge_specs);
+}
+
+static void convnet3_learns_toy_data(void **state)
+{
+    (void)state;
+    classifier_learns_toy_data(convnet3_specs);
+}
+
+/* convnet3_specs gives the literature's ConvNet-3: three blocks of conv
+ * 128, instance norm, ReLU and a 2x2 average pool, each pool flooring the
+ * sides, then one dense layer on what is left. */
+static void convnet3_has_the_expected_shapes(void **state)
+{
+    (void)state;
+    /* c, h, w, and the sides after each of the three pools */
+    static const int cases[][6] = {{1, 28, 28, 14, 7, 3}, {1, 8, 8, 4, 2, 1},
+                                   {1, 13, 13, 6, 3, 1},  {3, 32, 32, 16, 8, 4},
+                                   {3, 9, 17, 4, 2, 1}};
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        const tshape img = {cases[t][0], cases[t][1], cases[t][2]};
+        layer_spec sp[AE_MAX_LAYERS];
+        const int K = 10, n = convnet3_specs(sp, img, K);
+        assert_int_equal(n, 13);
+        net nt;
+        assert_int_equal(net_init(&nt, img, sp, n, 2), LGC_OK);
+        int h = img.h, w = img.w;
+        for (int block = 0; block < 3; block++) {
+            static const layer_type kinds[4] = {LAYER_CONV3, LAYER_INSTNORM, LAYER_RELU,
+                                                LAYER_AVGPOOL2};
+            for (int j = 0; j < 4; j++) {
+                const layer *L = &nt.layers[4 * block + j];
+                assert_int_equal(L->spec.type, kinds[j]);
+                if (j == 3) /* the pool floors the sides */
+                    h /= 2, w /= 2;
+                assert_int_equal(L->out.c, CONVNET3_WIDTH);
+                assert_int_equal(L->out.h, h);
+                assert_int_equal(L->out.w, w);
+            }
+            assert_int_equal(h, cases[t][3 + block]);
+        }
+        const layer *dense = &nt.layers[12];
+        assert_int_equal(dense->spec.type, LAYER_DENSE);
+        assert_int_equal(tshape_size(dense->out), K);
+        const size_t features = (size_t)CONVNET3_WIDTH * h * w;
+        assert_int_equal(tshape_size(dense->in), features);
+        /* per block: conv weights (128, C, 3, 3) and biases, then the
+         * norm's scale and shift (128 each) */
+        const size_t W = CONVNET3_WIDTH, first = W * (9 * (size_t)img.c + 1) + 2 * W,
+                     later = W * (9 * W + 1) + 2 * W;
+        assert_int_equal(nt.n_params, first + 2 * later + features * K + K);
+        if (t == 0)
+            assert_int_equal(features, 1152);
+        /* the instance norms start as the identity */
+        rng_t rng;
+        rng_seed(&rng, 19);
+        net_init_params(&nt, &rng);
+        for (int block = 0; block < 3; block++) {
+            const layer *norm = &nt.layers[4 * block + 1];
+            for (int j = 0; j < CONVNET3_WIDTH; j++)
+                assert_true(norm->w[j] == 1.0f && norm->b[j] == 0.0f);
+        }
+        net_free(&nt);
+    }
+    layer_spec sp[AE_MAX_LAYERS];
+    assert_int_equal(convnet3_specs(sp, (tshape){1, 7, 28}, 10), LGC_EUSAGE);
+    assert_non_null(strstr(lgc_errmsg(), "at least 8x8, got 7x28"));
+    assert_int_equal(convnet3_specs(sp, (tshape){1, 8, 7}, 10), LGC_EUSAGE);
+}
+
 
 /* n flat 8x8 images of one grey level, labels alternating 0/1. */
 static void flat_dataset(dataset *ds, int n, uint8_t level)
@@ -664,6 +784,8 @@ int main(void)
         cmocka_unit_test(variants_learn_toy_data),
         cmocka_unit_test(quantised_training_learns_and_snaps),
         cmocka_unit_test(judge_learns_toy_data),
+        cmocka_unit_test(convnet3_has_the_expected_shapes),
+        cmocka_unit_test(convnet3_learns_toy_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -194,6 +194,8 @@ static int parse_decoder(lgc_model *m, cursor *c, const char *name)
         if (get_u8(c, &type) || get_u8(c, &codes[i]) || get_u16(c, &reserved) ||
             get_u32(c, &oc) || get_u32(c, &oh) || get_u32(c, &ow))
             return TRUNCATED;
+        /* a decoder's layers are DENSE..SIGMOID; the judge-only ones after
+         * them (average pool, instance norm) are not in the format */
         if (type < LAYER_DENSE || type > LAYER_SIGMOID)
             return lgc_fail(LGC_EFORMAT, "'%s': decoder layer %d has unknown type %u", name, i,
                             type);

@@ -1,5 +1,5 @@
 /* arch.c - the layer lists of the autoencoders (conv, mlp; plain or VAE)
- * and of the judge (model.h). */
+ * and of the judges (model.h). */
 #include "model.h"
 #include "pad.h"
 #include "util.h"
@@ -135,4 +135,24 @@ int guide_specs(layer_spec *s, tshape img, int n_classes)
 int quick_specs(layer_spec *s, tshape img, int n_classes)
 {
     return classifier_specs(s, img, n_classes, "the quick classifier", 8, 16, 32);
+}
+
+/* The dataset-distillation literature's ConvNet-3 (net_width 128, depth 3,
+ * instance norm, average pooling), so that lgc eval --judge convnet3 scores
+ * sets as its tables do. Three poolings floor the sides thrice: 8 is the
+ * smallest side that leaves a pixel. */
+int convnet3_specs(layer_spec *s, tshape img, int n_classes)
+{
+    if (img.h < 8 || img.w < 8)
+        return lgc_fail(LGC_EUSAGE, "the convnet3 judge needs images of at least 8x8, got %dx%d",
+                        img.h, img.w);
+    int n = 0;
+    for (int block = 0; block < 3; block++) {
+        s[n++] = spec(LAYER_CONV3, CONVNET3_WIDTH, 0, 0);
+        s[n++] = spec(LAYER_INSTNORM, 0, 0, 0);
+        s[n++] = spec(LAYER_RELU, 0, 0, 0);
+        s[n++] = spec(LAYER_AVGPOOL2, 0, 0, 0);
+    }
+    s[n++] = spec(LAYER_DENSE, n_classes, 1, 1);
+    return n;
 }

@@ -39,6 +39,8 @@ const char *layer_type_name(layer_type t)
     case LAYER_UPSAMPLE2: return "upsample2";
     case LAYER_RELU: return "relu";
     case LAYER_SIGMOID: return "sigmoid";
+    case LAYER_AVGPOOL2: return "avgpool2";
+    case LAYER_INSTNORM: return "instnorm";
     }
     return "unknown";
 }
@@ -67,11 +69,20 @@ static int layer_plan(const layer_spec *s, tshape in, int i, tshape *out, size_t
         *n_b = (size_t)s->out.c;
         break;
     case LAYER_MAXPOOL2:
-        if (in.h % 2 || in.w % 2)
-            return lgc_fail(LGC_EFORMAT, "layer %d (maxpool2): input %dx%d is not even", i,
-                            in.h, in.w);
+    case LAYER_AVGPOOL2: {
+        /* the max-pool's argmax needs whole windows; the average pool
+         * floors, as the literature's ConvNet-3 does */
+        const int max = s->type == LAYER_MAXPOOL2;
+        if (max ? in.h % 2 || in.w % 2 : in.h < 2 || in.w < 2)
+            return lgc_fail(LGC_EFORMAT, "layer %d (%s): input %dx%d is %s", i,
+                            layer_type_name(s->type), in.h, in.w,
+                            max ? "not even" : "below 2x2");
         out->h /= 2;
         out->w /= 2;
+        break;
+    }
+    case LAYER_INSTNORM:
+        *n_w = *n_b = (size_t)in.c;
         break;
     case LAYER_UPSAMPLE2:
         if (in.h > NET_MAX_DIM / 2 || in.w > NET_MAX_DIM / 2)
@@ -114,9 +125,10 @@ int net_plan(tshape in, const layer_spec *specs, int n_layers, tshape *out, size
 
 /* A ReLU after another layer runs in place on that layer's output, and its
  * gradient in place on that layer's output gradient: nothing reads a
- * pre-activation (conv and dense backward need their input, not their
- * output; ReLU's own backward reads its output), so the second buffer, a
- * pass over memory forward and a cleared buffer backward are saved. */
+ * pre-activation (conv, dense and instance-norm backward need their input
+ * and caches, not their output; ReLU's own backward reads its output), so
+ * the second buffer, a pass over memory forward and a cleared buffer
+ * backward are saved. */
 static int relu_in_place(const net *nt, int i)
 {
     return i > 0 && nt->layers[i].spec.type == LAYER_RELU;
@@ -139,7 +151,7 @@ int net_init(net *nt, tshape in, const layer_spec *specs, int n_layers, int max_
     nt->n_params = n_params;
 
     /* First pass: shapes and the size of every flat buffer. */
-    size_t n_act = 0, n_argmax = 0, n_col = 0;
+    size_t n_act = 0, n_argmax = 0, n_col = 0, n_norm = 0;
     tshape s = in;
     for (int i = 0; i < n_layers; i++) {
         layer *L = &nt->layers[i];
@@ -151,6 +163,8 @@ int net_init(net *nt, tshape in, const layer_spec *specs, int n_layers, int max_
             n_act += tshape_size(L->out) * (size_t)max_batch;
         if (L->spec.type == LAYER_MAXPOOL2)
             n_argmax += tshape_size(L->out) * (size_t)max_batch;
+        if (L->spec.type == LAYER_INSTNORM)
+            n_norm += 2 * (size_t)L->out.c * max_batch;
         if (L->spec.type == LAYER_CONV3) {
             size_t c = conv3x3_col_size(L->in.c, L->out.c, L->in.h, L->in.w);
             n_col = c > n_col ? c : n_col;
@@ -174,9 +188,10 @@ int net_init(net *nt, tshape in, const layer_spec *specs, int n_layers, int max_
                            ? xmalloc(n_params * (size_t)(nt->n_threads - 1) * sizeof(float))
                            : NULL;
     nt->argmax_buf = n_argmax ? xmalloc(n_argmax * sizeof(int)) : NULL;
+    nt->norm_buf = n_norm ? xmalloc(n_norm * sizeof(float)) : NULL;
 
     /* Second pass: point every layer's views into the flat buffers. */
-    size_t p = 0, a = 0, m = 0;
+    size_t p = 0, a = 0, m = 0, s_norm = 0;
     for (int i = 0; i < n_layers; i++) {
         layer *L = &nt->layers[i];
         if (L->n_w) {
@@ -199,6 +214,11 @@ int net_init(net *nt, tshape in, const layer_spec *specs, int n_layers, int max_
             L->argmax = nt->argmax_buf + m;
             m += tshape_size(L->out) * (size_t)max_batch;
         }
+        if (L->spec.type == LAYER_INSTNORM) {
+            L->mean = nt->norm_buf + s_norm;
+            L->rstd = L->mean + (size_t)L->out.c * max_batch;
+            s_norm += 2 * (size_t)L->out.c * max_batch;
+        }
     }
     assert(p == n_params);
     return LGC_OK;
@@ -217,6 +237,7 @@ void net_free(net *nt)
     free(nt->col);
     free(nt->thread_grads);
     free(nt->argmax_buf);
+    free(nt->norm_buf);
     memset(nt, 0, sizeof *nt);
 }
 
@@ -226,6 +247,12 @@ void net_init_params(net *nt, rng_t *rng)
         layer *L = &nt->layers[i];
         if (!L->n_w)
             continue;
+        if (L->spec.type == LAYER_INSTNORM) {
+            for (size_t j = 0; j < L->n_w; j++)
+                L->w[j] = 1.0f;
+            memset(L->b, 0, L->n_b * sizeof(float));
+            continue;
+        }
         size_t fan_in = L->spec.type == LAYER_CONV3 ? (size_t)L->in.c * 9 : tshape_size(L->in);
         size_t fan_out = L->n_b;
         /* He init keeps ReLU activations' variance constant through depth;
@@ -294,6 +321,13 @@ static void layer_forward(net *nt, int i, const float *x, int b0, int B, float *
     case LAYER_UPSAMPLE2:
         upsample2_forward(y, x, B, L->in.c, L->in.h, L->in.w);
         break;
+    case LAYER_AVGPOOL2:
+        avgpool2_forward(y, x, B, L->in.c, L->in.h, L->in.w);
+        break;
+    case LAYER_INSTNORM:
+        instance_norm_forward(y, L->mean + (size_t)b0 * L->in.c, L->rstd + (size_t)b0 * L->in.c,
+                              x, L->w, L->b, B, L->in.c, L->in.h, L->in.w);
+        break;
     case LAYER_RELU:
         relu_forward(y, x, n);
         break;
@@ -361,6 +395,15 @@ static void layer_backward(net *nt, int i, const float *x, const float *dy, floa
     case LAYER_UPSAMPLE2:
         if (dx)
             upsample2_backward(dx, dy, B, L->in.c, L->in.h, L->in.w);
+        break;
+    case LAYER_AVGPOOL2:
+        if (dx)
+            avgpool2_backward(dx, dy, B, L->in.c, L->in.h, L->in.w);
+        break;
+    case LAYER_INSTNORM:
+        instance_norm_backward(dx, dw, db, dy, x, L->mean + (size_t)b0 * L->in.c,
+                               L->rstd + (size_t)b0 * L->in.c, L->w, B, L->in.c, L->in.h,
+                               L->in.w);
         break;
     case LAYER_RELU:
         if (dx)
