@@ -38,6 +38,15 @@ assert "the samples are deleted once judged" not test -e "$out/sets/sub-lgc-s1"
 
 # resumability: a rerun judges only the judgement that went missing
 rm "$out/runs/small-gzip-warped-s2.json"
+# meanwhile the table of what is done: the seeds a cell has, no verdict
+# without all of them, and a row of dashes for a case not started
+check "the table so far" env EXP_TABLE_ONLY=1 LGC="$LGC" \
+    EXP_CASES="sub:$TMP/plain:n=20;small:$TMP/zipped:size=6;later:$TMP/plain:n=10" EXP_SEEDS="1 2" \
+    "$bench" "$out"
+assert "... a cell with one of two seeds" grep -qE \
+    '^\| small \| [0-9]+ \| .* \| [0-9.]+ ± 0\.00 \(1 of 2 seeds\) \| .* \| - \| (yes|no) \|$' "$table"
+assert "... a case not started" grep -qx '| later | - | - | - | - | - | - | - |' "$table"
+assert "... judged nothing" not grep -q 'judge' "$TMP/err"
 check "a rerun" run_bench "$out"
 assert "the rerun judged one run" test "$(grep -c 'judge' "$TMP/err")" -eq 1
 assert "... the missing one" grep -q 'judge small-gzip-warped-s2' "$TMP/err"
