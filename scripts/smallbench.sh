@@ -5,13 +5,13 @@
 #
 #   scripts/smallbench.sh OUT_DIR
 #
-# Cases (made once from local data into OUT_DIR/cases/):
-#   mnist-1k, mnist-5k      1,000 / 5,000 MNIST training images
-#                           (`lgc subset -n N --seed 1`, class-balanced), with
-#                           the whole test set;
-#   fashion-1k, fashion-5k  the same from Fashion-MNIST;
-#   mnist-14, mnist-8       all of MNIST box-downscaled to 14x14 and 8x8
-#                           (scripts/downscale-idx.py).
+# Cases (made once from local data into OUT_DIR/cases/), in this order:
+#   mnist-8, mnist-14       all of MNIST box-downscaled to 8x8 and 14x14
+#                           (scripts/downscale-idx.py);
+#   mnist-1k, fashion-1k    1,000 random training images of MNIST and of
+#                           Fashion-MNIST (`lgc subset -n N --seed 1`,
+#                           class-balanced), with the whole test set;
+#   mnist-5k, fashion-5k    the same with 5,000.
 # For every case, `lgc compress --seed 1` with the defaults gives F.lgc of B
 # bytes; then for every seed s (sampling, subsets and the judge),
 #   lgc          `lgc sample F.lgc -n EXP_SAMPLES --seed s` (the file's warps),
@@ -56,7 +56,9 @@ fi
 out=$1
 mnist=${EXP_MNIST:-$root/data/mnist}
 fashion=${EXP_FASHION:-/usr/share/datasets/fashion-mnist}
-cases=${EXP_CASES:-"mnist-1k:$mnist:n=1000;mnist-5k:$mnist:n=5000;fashion-1k:$fashion:n=1000;fashion-5k:$fashion:n=5000;mnist-14:$mnist:size=14;mnist-8:$mnist:size=8"}
+# cheapest first (the judge's time grows with the pixels, not the images),
+# so that a run cut short has whole cases
+cases=${EXP_CASES:-"mnist-8:$mnist:size=8;mnist-14:$mnist:size=14;mnist-1k:$mnist:n=1000;fashion-1k:$fashion:n=1000;mnist-5k:$mnist:n=5000;fashion-5k:$fashion:n=5000"}
 seeds=${EXP_SEEDS:-"1 2 3"}
 jobs=${EXP_JOBS:-1}
 threads=${EXP_THREADS:-1}
