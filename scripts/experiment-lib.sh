@@ -9,8 +9,8 @@
 log() { echo "[$(basename "$0" .sh) $(date +%H:%M:%S)] $*" >&2; }
 # json_num KEY FILE: a number from one-line JSON
 json_num() { sed -n "s/.*\"$1\": \([-0-9.eE+]*\).*/\1/p" "$2"; }
-# bytes FILE...: their total size
-bytes() { local t=0 f; for f; do t=$((t + $(stat -c %s "$f"))); done; echo "$t"; }
+# bytes FILE...: their total size (of what links point to)
+bytes() { local t=0 f; for f; do t=$((t + $(stat -L -c %s "$f"))); done; echo "$t"; }
 # train_file DIR NAME: DIR/NAME, or DIR/NAME.gz when only that exists (what lgc reads)
 train_file() { if [ -e "$1/$2" ]; then echo "$1/$2"; else echo "$1/$2.gz"; fi; }
 

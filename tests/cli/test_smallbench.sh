@@ -34,6 +34,10 @@ done
 assert "runs.tsv: a header and 2 cases x 2 seeds x 4 methods" test "$(wc -l <"$out/runs.tsv")" -eq 17
 assert "runs.tsv: the downscaled case judged 6x6 real images" \
     grep -qP '^small\treal\t1\t[0-9]+\t40\t3\t[0-9.]+$' "$out/runs.tsv"
+# the real set's bytes count what the case's label link points to
+real_bytes=$(($(stat -c %s "$out/cases/small/train-images-idx3-ubyte") + $(stat -c %s "$TMP/zipped/train-labels-idx1-ubyte.gz")))
+assert "runs.tsv: the real set's bytes, labels included" \
+    grep -qP "^small\treal\t2\t$real_bytes\t" "$out/runs.tsv"
 assert "the samples are deleted once judged" not test -e "$out/sets/sub-lgc-s1"
 
 # resumability: a rerun judges only the judgement that went missing
