@@ -111,7 +111,7 @@ build/bench/bench: build/bench/bench.o $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The main job on real MNIST (fetches it if absent): compress, sample, judge.
-.PHONY: mnist fashion e2e
+.PHONY: mnist fashion smallbench e2e
 mnist: deps data-deps lgc
 	scripts/run-mnist.sh
 
@@ -121,6 +121,13 @@ FASHION_DIR      = /usr/share/datasets/fashion-mnist
 fashion: deps lgc
 	@$(call install_missing,$(FASHION_PACKAGES))
 	scripts/run-job.sh fashion $(FASHION_DIR) out/fashion
+
+# lgc's defaults on small and downscaled MNIST and Fashion-MNIST, against
+# gzip subsets at equal bytes (hours; resumable: rerun to continue).
+smallbench: deps data-deps lgc
+	@$(call install_missing,$(FASHION_PACKAGES))
+	scripts/fetch-mnist.sh data/mnist
+	EXP_FASHION=$(FASHION_DIR) scripts/smallbench.sh out/smallbench
 
 # Short end-to-end run on a real MNIST subset (used by CI).
 e2e: data-deps lgc

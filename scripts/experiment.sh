@@ -77,25 +77,9 @@ mkdir -p "$out/lgc" "$out/sets" "$out/runs" "$out/results"
 res=$out/results
 t_start=$SECONDS
 
-log() { echo "[experiment $(date +%H:%M:%S)] $*" >&2; }
 has() { case $methods in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
-# json_num KEY FILE: a number from one-line JSON
-json_num() { sed -n "s/.*\"$1\": \([-0-9.eE+]*\).*/\1/p" "$2"; }
-# bytes FILE...: their total size
-bytes() { local t=0 f; for f; do t=$((t + $(stat -c %s "$f"))); done; echo "$t"; }
-# train_file DIR NAME: DIR/NAME, or DIR/NAME.gz when only that exists (what lgc reads)
-train_file() { if [ -e "$1/$2" ]; then echo "$1/$2"; else echo "$1/$2.gz"; fi; }
-
-# judge NAME TRAIN_DIR SEED [EVAL OPTIONS...]: runs/NAME.json, unless done
-judge() {
-    local name=$1 dir=$2 seed=$3; shift 3
-    local js=$out/runs/$name.json
-    [ -s "$js" ] && return 0
-    log "judge $name"
-    "$lgc" eval "$dir" --test "$data" --steps "$steps" --seed "$seed" --threads "$threads" \
-        --json -q "$@" >"$js.tmp"
-    mv "$js.tmp" "$js"
-}
+# log, json_num, bytes, train_file and judge
+. "$root/scripts/experiment-lib.sh"
 
 runs=$res/runs.csv
 echo "variant,budget_bytes,method,seed,images,stored_bytes,ratio,steps,test_accuracy" >"$runs.tmp"
