@@ -14,7 +14,6 @@
 
 #include "model.h"
 #include "stages.h"
-#include "subset.h"
 #include "util.h"
 #include "warps.h"
 
@@ -22,30 +21,21 @@ void decoder_check(quick_check *q, net *dec, const dataset *train, const float *
                    long n)
 {
     n = n < train->n ? n : train->n;
-    long counts[DATASET_MAX_CLASSES], quota[DATASET_MAX_CLASSES];
-    dataset_class_counts(counts, train);
-    if (n < 1 || subset_quota(quota, counts, train->n_classes, n))
+    dataset real, recon;
+    int *idx = random_images(&real, train, n, n, q->seed);
+    if (!idx)
         return;
-    int *idx = xmalloc((size_t)n * sizeof(int));
-    subset_random(idx, train, quota, q->seed);
     const size_t img_bytes = (size_t)train->h * train->w * train->c;
-    dataset real = {.n = (int)n, .h = train->h, .w = train->w, .c = train->c,
-                    .n_classes = train->n_classes};
-    real.images = xmalloc((size_t)n * img_bytes);
-    real.labels = xmalloc((size_t)n);
-    dataset recon = real;
+    recon = real;
     recon.images = xmalloc((size_t)n * img_bytes);
     recon.labels = xmalloc((size_t)n);
+    memcpy(recon.labels, real.labels, (size_t)n);
     float *z = xmalloc((size_t)dec->max_batch * d * sizeof(float));
     for (long i0 = 0; i0 < n; i0 += dec->max_batch) {
         const int B = (int)(n - i0 < dec->max_batch ? n - i0 : dec->max_batch);
-        for (int b = 0; b < B; b++) {
-            const long j = idx[i0 + b];
-            memcpy(real.images + (size_t)(i0 + b) * img_bytes,
-                   train->images + (size_t)j * img_bytes, img_bytes);
-            real.labels[i0 + b] = recon.labels[i0 + b] = train->labels[j];
-            memcpy(z + (size_t)b * d, z_train + (size_t)j * d, (size_t)d * sizeof(float));
-        }
+        for (int b = 0; b < B; b++)
+            memcpy(z + (size_t)b * d, z_train + (size_t)idx[i0 + b] * d,
+                   (size_t)d * sizeof(float));
         decoder_decode_u8(dec, z, B, train->h, train->w, recon.images + (size_t)i0 * img_bytes);
     }
     const double a_real = quick_accuracy(q, &real), a_recon = quick_accuracy(q, &recon);

@@ -2,9 +2,11 @@
  * (stages.h): the warps check and the decoder check train it on sets they
  * compare and test it on the held-out slice. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "model.h"
 #include "stages.h"
+#include "subset.h"
 #include "util.h"
 #include "warps.h"
 
@@ -39,3 +41,25 @@ double quick_accuracy(quick_check *q, const dataset *train)
 }
 
 void quick_check_free(quick_check *q) { net_free(&q->clf); }
+
+int *random_images(dataset *out, const dataset *train, long n_distinct, long n, uint64_t seed)
+{
+    long counts[DATASET_MAX_CLASSES], quota[DATASET_MAX_CLASSES];
+    dataset_class_counts(counts, train);
+    if (subset_quota(quota, counts, train->n_classes, n_distinct))
+        return NULL;
+    int *idx = xmalloc((size_t)n_distinct * sizeof(int));
+    subset_random(idx, train, quota, seed);
+    const size_t img_bytes = (size_t)train->h * train->w * train->c;
+    *out = (dataset){.n = (int)n, .h = train->h, .w = train->w, .c = train->c,
+                     .n_classes = train->n_classes};
+    out->images = xmalloc((size_t)n * img_bytes);
+    out->labels = xmalloc((size_t)n);
+    for (long i = 0; i < n; i++) {
+        const long j = idx[i % n_distinct];
+        memcpy(out->images + (size_t)i * img_bytes, train->images + (size_t)j * img_bytes,
+               img_bytes);
+        out->labels[i] = train->labels[j];
+    }
+    return idx;
+}

@@ -93,6 +93,12 @@ int quick_check_init(quick_check *q, tshape img, int n_classes, const dataset *h
  * comparison. */
 double quick_accuracy(quick_check *q, const dataset *train);
 void quick_check_free(quick_check *q);
+/* The sets the checks compare with: n images cycled from n_distinct
+ * random images of train (class quotas by subset_quota, chosen by
+ * subset_random with seed) into out, freed with dataset_free. Returns the
+ * n_distinct indices into train (the caller frees them), or NULL with out
+ * untouched when n_distinct cannot be drawn (below 1, above train->n). */
+int *random_images(dataset *out, const dataset *train, long n_distinct, long n, uint64_t seed);
 
 /* --- decoder_check.c --- */
 

@@ -60,22 +60,8 @@ static void real_in_bytes(dataset *out, long *n_real, const dataset *train, size
     *out = (dataset){0};
     if (*n_real == 0)
         return;
-    long counts[DATASET_MAX_CLASSES], quota[DATASET_MAX_CLASSES];
-    dataset_class_counts(counts, train);
-    subset_quota(quota, counts, train->n_classes, *n_real);
-    int *idx = xmalloc((size_t)*n_real * sizeof(int));
-    subset_random(idx, train, quota, seed);
+    int *idx = random_images(out, train, *n_real, n, seed);
     const size_t img_bytes = (size_t)train->h * train->w * train->c;
-    *out = (dataset){.n = (int)n, .h = train->h, .w = train->w, .c = train->c,
-                     .n_classes = train->n_classes};
-    out->images = xmalloc((size_t)n * img_bytes);
-    out->labels = xmalloc((size_t)n);
-    for (long i = 0; i < n; i++) {
-        long j = idx[i % *n_real];
-        memcpy(out->images + (size_t)i * img_bytes, train->images + (size_t)j * img_bytes,
-               img_bytes);
-        out->labels[i] = train->labels[j];
-    }
     rng_t rng;
     rng_stream(&rng, seed, RNG_STREAM_WARPS_REAL, 0);
     uint8_t *tmp = xmalloc(img_bytes);
