@@ -92,7 +92,8 @@ void net_free(net *nt);
 
 /* He-normal weights for layers followed by ReLU, Glorot otherwise; zero
  * biases; instance norms start as the identity (scale 1, shift 0, and no
- * draw from rng). */
+ * draw from rng); Adam's state cleared: a net trained again after this
+ * trains as a new one. */
 void net_init_params(net *nt, rng_t *rng);
 
 /* Runs layers [0, upto) on in (B, in) and returns the output of layer

@@ -602,6 +602,37 @@ static void convnet3_learns_toy_data(void **state)
     classifier_learns_toy_data(convnet3_specs);
 }
 
+/* net_init_params is a fresh start: a net trained once, initialised again
+ * from the same seed and trained again on the same set ends with the same
+ * parameters, bit for bit, as the first training (Adam's moments and step
+ * count start over too; the held-out checks of compress train one
+ * classifier on several sets and compare them). */
+static void init_params_restarts_training(void **state)
+{
+    (void)state;
+    rng_t rng;
+    rng_seed(&rng, 15);
+    dataset train;
+    toy_dataset(&train, 64, &rng);
+    layer_spec js[AE_MAX_LAYERS];
+    const int nj = judge_specs(js, (tshape){1, 8, 8}, 2);
+    net judge;
+    assert_int_equal(net_init(&judge, (tshape){1, 8, 8}, js, nj, 16), LGC_OK);
+    const train_opts o = {.batch = 16, .lr = 1e-3f, .seed = 3, .quiet = 1};
+    float *first = xmalloc(judge.n_params * sizeof(float));
+    for (int round = 0; round < 2; round++) {
+        rng_seed(&rng, 16);
+        net_init_params(&judge, &rng);
+        assert_int_equal(judge_train_steps(&judge, &train, NULL, 12, &o), LGC_OK);
+        if (round == 0)
+            memcpy(first, judge.params, judge.n_params * sizeof(float));
+    }
+    assert_memory_equal(first, judge.params, judge.n_params * sizeof(float));
+    free(first);
+    net_free(&judge);
+    dataset_free(&train);
+}
+
 /* convnet3_specs gives the literature's ConvNet-3: three blocks of conv
  * 128, instance norm, ReLU and a 2x2 average pool, each pool flooring the
  * sides, then one dense layer on what is left. */
@@ -784,6 +815,7 @@ int main(void)
         cmocka_unit_test(variants_learn_toy_data),
         cmocka_unit_test(quantised_training_learns_and_snaps),
         cmocka_unit_test(judge_learns_toy_data),
+        cmocka_unit_test(init_params_restarts_training),
         cmocka_unit_test(convnet3_has_the_expected_shapes),
         cmocka_unit_test(convnet3_learns_toy_data),
     };

@@ -243,6 +243,11 @@ void net_free(net *nt)
 
 void net_init_params(net *nt, rng_t *rng)
 {
+    /* a fresh start: Adam's moments and step count too, so a net trained
+     * again after this trains exactly as a new one */
+    memset(nt->adam_m, 0, nt->n_params * sizeof(float));
+    memset(nt->adam_v, 0, nt->n_params * sizeof(float));
+    nt->step = 0;
     for (int i = 0; i < nt->n_layers; i++) {
         layer *L = &nt->layers[i];
         if (!L->n_w)
