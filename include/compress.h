@@ -5,7 +5,10 @@
  * slice of each class (holdout.h); train the autoencoder on the rest for a
  * step budget derived from its size, stopping early when the held-out
  * reconstruction stops improving (the rule below and docs/DESIGN.md,
- * "Training length"); encode every training image (its latent code); fit
+ * "Training length"); unless the latent was given, train again at twice
+ * the latent when the held-out slice says the decoder loses the classes
+ * (docs/DESIGN.md, "Latent size"); encode every training image (its
+ * latent code); fit
  * one Gaussian mixture per class to the codes of the training part
  * (k = 1..kmax by BIC); choose lgc sample's default warps on the held-out
  * slice (warps.h); put the decoder, the mixtures, the training record and
@@ -71,6 +74,10 @@ typedef struct {
     dataset_format format;   /* of both, or DATASET_AUTO */
     const char *output;      /* the .lgc file */
     ae_arch arch;
+    /* arch.latent was not given: the latent rule may double it when the
+     * decoder loses too much of the images' class evidence (docs/DESIGN.md,
+     * "Latent size"); ignored under a budget */
+    int latent_auto;
     /* epochs, batch, lr and seed (shuffling, initialisation, the held-out
      * slice and each class's k-means); compress_run sets quiet from the
      * field below and quant_max from the weights. epochs > 0 trains
@@ -108,7 +115,7 @@ typedef struct {
 } compress_report;
 
 /* Fills cfg with the defaults above, the default conv architecture
- * (model.h) and gmm_opts_default; dataset_dir, output and latents NULL,
+ * (model.h) with latent_auto set, and gmm_opts_default; dataset_dir, output and latents NULL,
  * budget 0, epochs 0 and max_steps 0 (the step budget). */
 void compress_config_default(compress_config *cfg);
 

@@ -40,7 +40,8 @@ static void usage(FILE *f)
             "                          beside <dataset>, if any]\n"
             "      --model (conv|mlp)  autoencoder: convolutional, or dense with one hidden\n"
             "                          layer of %d units [conv]\n"
-            "      --latent <d>        latent dimension [%d]\n"
+            "      --latent <d>        latent dimension [%d, or twice that when the\n"
+            "                          held-out slice says it loses the classes]\n"
             "      --widths <c1>,<c2>  conv: channels of the two conv layers [%d,%d]\n"
             "      --hidden <n>        mlp: width of the hidden layers [%d]\n"
             "      --vae               variational autoencoder (z = mean + exp(logvar/2) *\n"
@@ -140,6 +141,7 @@ static int parse(compress_opts *o, int argc, char **argv)
         case 'o': cfg->output = optarg; break;
         case OPT_LATENT:
             st = cli_parse_int(&cfg->arch.latent, "latent", optarg, 1, LGCF_MAX_LATENT);
+            cfg->latent_auto = 0;
             chosen_set = "--latent";
             break;
         case OPT_EPOCHS: st = cli_parse_int(&cfg->train.epochs, "epochs", optarg, 1, 100000); break;

@@ -16,6 +16,7 @@ void compress_config_default(compress_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->arch = (ae_arch){.latent = AE_DEFAULT_LATENT, .c1 = AE_DEFAULT_C1, .c2 = AE_DEFAULT_C2,
                           .kind = AE_CONV, .hidden = AE_DEFAULT_HIDDEN};
+    cfg->latent_auto = 1;
     cfg->train = (train_opts){.batch = COMPRESS_DEFAULT_BATCH,
                               .lr = (float)COMPRESS_DEFAULT_LR,
                               .seed = COMPRESS_DEFAULT_SEED};
@@ -52,7 +53,8 @@ void model_from_autoencoder(lgc_model *m, const trained_autoencoder *t, const da
     m->training = t->record;
 }
 
-/* The configuration as given: one training, kmax, the precisions asked. */
+/* The configuration as given (but for the latent rule): kmax, the
+ * precisions asked. */
 static int run_plain(const dataset *ds, const long *counts, const holdout_split *split,
                      const compress_config *cfg, compress_report *report)
 {
@@ -62,13 +64,13 @@ static int run_plain(const dataset *ds, const long *counts, const holdout_split 
      * trained for it, about 0.5 (docs/RESULTS.md) */
     int quant_max = cfg->weights == LGCF_INT4 ? QUANT_INT4_MAX : 0;
     int st = train_autoencoder(&t, &cfg->arch, quant_max, ds, split, cfg);
-    if (st)
+    if (st || (st = latent_rule(&t, quant_max, ds, split, cfg)))
         goto done;
-    if (cfg->latents &&
-        (st = latents_csv_write(cfg->latents, t.z, ds->labels, ds->n, cfg->arch.latent)))
+    const int d = t.arch.latent;
+    if (cfg->latents && (st = latents_csv_write(cfg->latents, t.z, ds->labels, ds->n, d)))
         goto done;
     model_from_autoencoder(&m, &t, ds, counts, cfg->weights, cfg->mixtures);
-    if ((st = fit_mixtures(&m, t.z_train, cfg->arch.latent, cfg->kmax, &split->train, cfg, 1)))
+    if ((st = fit_mixtures(&m, t.z_train, d, cfg->kmax, &split->train, cfg, 1)))
         goto done;
     report_code_likelihood(&m, &t, split, cfg);
     if ((st = warps_check(&m, split, t.z_train, cfg)) || (st = lgcf_write(cfg->output, &m)))

@@ -9,7 +9,8 @@
  *   holdout.c      the held-out slice (public: holdout.h)
  *   warps.c        the default warps and the held-out check (public: warps.h)
  *   quick_check.c  the quick classifier of the held-out checks
- *   decoder_check.c  what the decoder keeps of the images' class evidence */
+ *   decoder_check.c  what the decoder keeps of the images' class evidence
+ *   latent_rule.c  a larger latent when the decoder loses too much */
 #ifndef LGC_PIPELINE_STAGES_H
 #define LGC_PIPELINE_STAGES_H
 
@@ -102,11 +103,36 @@ int *random_images(dataset *out, const dataset *train, long n_distinct, long n, 
 
 /* --- decoder_check.c --- */
 
-/* Says on stderr what q learns from n random images of train and from
- * their reconstructions (the codes z_train (train->n, d) decoded by dec),
- * and warns when the decoder loses a clear part of it. */
+/* What q learns from random training images and from their
+ * reconstructions: held-out accuracies (fractions), and whether the gap
+ * is clear (over twice warps_margin of the images' accuracy). */
+typedef struct {
+    long images;
+    double real, recon;
+    int loses;
+} decoder_kept;
+
+/* Measures *k on min(n, train->n) random images of train and their codes
+ * z_train (train->n, d) decoded by dec. Returns 1, or 0 (k untouched)
+ * when no class quota can be drawn. */
+int decoder_measure(decoder_kept *k, quick_check *q, net *dec, const dataset *train,
+                    const float *z_train, int d, long n);
+/* Says on stderr what decoder_measure finds, and warns when the decoder
+ * loses a clear part of it. */
 void decoder_check(quick_check *q, net *dec, const dataset *train, const float *z_train, int d,
                    long n);
+
+/* --- latent_rule.c --- */
+
+/* With cfg->latent_auto and a held-out slice the check can use: measures
+ * t's decoder (decoder_measure) and, when it loses more than one standard
+ * error of the held-out accuracy and at least 3 points, trains
+ * the same architecture with twice the latent (quant_max as for t) and
+ * replaces *t by it if its reconstructions score higher by more than
+ * warps_margin. Returns LGC_OK (t kept or replaced) or the second
+ * training's status (t kept). */
+int latent_rule(trained_autoencoder *t, int quant_max, const dataset *ds,
+                const holdout_split *split, const compress_config *cfg);
 
 /* --- warps.c --- */
 
