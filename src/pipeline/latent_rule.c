@@ -1,10 +1,10 @@
 /* latent_rule.c - the latent size from the data (stages.h): when the
  * decoder check says the trained decoder loses a clear part of what the
  * images teach a classifier (decoder_check.c), train again with twice the
- * latent and keep whichever decoder keeps more. The reconstructions bound
+ * latent and keep it unless it measures worse. The reconstructions bound
  * the samples (no mixture gives back what the decoder loses), so this is
- * where more bytes pay; on full MNIST the decoder loses about 1.4 points
- * and nothing changes (docs/DESIGN.md, "Latent size"). */
+ * where more bytes pay; on full MNIST the decoder loses about 1 point and
+ * nothing changes (docs/DESIGN.md, "Latent size"). */
 #include <math.h>
 #include <stdio.h>
 
@@ -14,8 +14,8 @@
 
 /* The loss that asks for a second training: one standard error of the
  * held-out accuracy (warps_margin), and at least this. Below it are full
- * MNIST (1.4 points) and 1,400 8x8 MNIST images (none); above it
- * Fashion-MNIST (10 points) and its 1,000-image subset (8 points on 100
+ * MNIST (0.8 points) and 1,400 8x8 MNIST images (0.8); above it
+ * Fashion-MNIST (9 points) and its 1,000-image subset (8 points on 100
  * held-out images, where twice the margin would be 8.4). */
 #define LATENT_RULE_MIN_LOSS 0.03
 
@@ -49,8 +49,12 @@ int latent_rule(trained_autoencoder *t, int quant_max, const dataset *ds,
         goto done;
     if (!decoder_measure(&larger, &q, &t2.dec, train, t2.z_train, a.latent, n))
         larger.recon = -1.0;
-    /* the larger file must earn its bytes: a gain beyond the noise */
-    const int keep = larger.recon > now.recon + warps_margin(now.recon, held->n);
+    /* kept unless it measures worse: where the first decoder clearly
+     * loses, the larger one recovered on every set measured, though a
+     * slice of 100 images cannot show it (a 1,000-image Fashion-MNIST
+     * subset: 69% -> 71% here, one standard error 4.6 points, while the
+     * judge gained 6 points, docs/RESULTS.md) */
+    const int keep = larger.recon >= now.recon;
     if (!cfg->quiet)
         fprintf(stderr, "compress: at latent %d the reconstructions score %.1f%%: keeping latent %d\n",
                 a.latent, 100.0 * larger.recon, keep ? a.latent : t->arch.latent);

@@ -126,11 +126,10 @@ void decoder_check(quick_check *q, net *dec, const dataset *train, const float *
 
 /* With cfg->latent_auto and a held-out slice the check can use: measures
  * t's decoder (decoder_measure) and, when it loses more than one standard
- * error of the held-out accuracy and at least 3 points, trains
- * the same architecture with twice the latent (quant_max as for t) and
- * replaces *t by it if its reconstructions score higher by more than
- * warps_margin. Returns LGC_OK (t kept or replaced) or the second
- * training's status (t kept). */
+ * error of the held-out accuracy and at least 3 points, trains the same
+ * architecture with twice the latent (quant_max as for t) and replaces *t
+ * by it unless its reconstructions score lower. Returns LGC_OK (t kept or
+ * replaced) or the second training's status (t kept). */
 int latent_rule(trained_autoencoder *t, int quant_max, const dataset *ds,
                 const holdout_split *split, const compress_config *cfg);
 
