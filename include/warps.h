@@ -53,5 +53,10 @@ double warps_margin(double best, long n_held);
 /* The candidate to keep among n ordered from the weakest: the last (the
  * strongest) whose accuracy is within margin of the best. */
 int warps_choose(const double *accuracy, int n, double margin);
+/* Whether the word warns that the file is probably worse than random real
+ * images in its bytes: their accuracy beats the samples' by more than
+ * warps_margin (both fractions, on n_held images); a smaller lead is the
+ * check's noise. */
+int warps_file_loses(double samples, double real, long n_held);
 
 #endif

@@ -91,6 +91,21 @@ static void choice_ties_go_to_the_stronger(void **state)
     assert_int_equal(warps_choose(one, 1, 0.01), 0);
 }
 
+static void warning_needs_a_lead_beyond_the_noise(void **state)
+{
+    (void)state;
+    /* Fashion-MNIST at latent 32: real 78.1% vs samples 78.0% on 6,000
+     * held-out images is noise (margin 1.5 points), no warning */
+    assert_false(warps_file_loses(0.780, 0.781, 6000));
+    /* 1,000 MNIST images: 97.9% vs 95.7% on 94 images, margin 1.5: warns */
+    assert_true(warps_file_loses(0.957, 0.979, 94));
+    /* the margin grows on a small slice: 8 points on 30 images at 75% */
+    assert_false(warps_file_loses(0.70, 0.75, 30));
+    assert_true(warps_file_loses(0.60, 0.75, 30));
+    /* samples ahead never warn */
+    assert_false(warps_file_loses(0.90, 0.80, 6000));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -98,6 +113,7 @@ int main(void)
         cmocka_unit_test(sample_count_shrinks_for_tiny_sets),
         cmocka_unit_test(margin_is_one_standard_error),
         cmocka_unit_test(choice_ties_go_to_the_stronger),
+        cmocka_unit_test(warning_needs_a_lead_beyond_the_noise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

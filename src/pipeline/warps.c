@@ -45,6 +45,11 @@ int warps_choose(const double *accuracy, int n, double margin)
     return i;
 }
 
+int warps_file_loses(double samples, double real, long n_held)
+{
+    return real > samples + warps_margin(real, n_held);
+}
+
 int warps_will_store(const compress_config *cfg, const holdout_split *split)
 {
     return cfg->warps_given || split->held.n >= WARPS_MIN_HELD;
@@ -80,7 +85,10 @@ static void print_warps(FILE *f, const augment_opts *a)
 }
 
 /* The word at the end of compress: what the held-out slice says, and a
- * warning when real images in the same bytes beat the file. All of it is
+ * warning when real images in the same bytes beat the file by more than
+ * the check's noise (on Fashion-MNIST at latent 32 they led by 0.1 points,
+ * one standard error 0.5, where the judge put the file 7 points ahead:
+ * docs/DESIGN.md, "Warps and the held-out check"). All of it is
  * off with -q, as the rest of compress's report. */
 static void print_word(const lgc_warps *w, const augment_opts *cand, const double *acc,
                        int n_cand, long n_samples, size_t bytes, double seconds)
@@ -102,7 +110,7 @@ static void print_word(const lgc_warps *w, const augment_opts *cand, const doubl
             n_samples, s, w->real_images, bytes,
             augment_is_identity(&w->augment) ? "unwarped" : "warped alike", r,
             100.0 * sqrt(w->samples_accuracy * (1.0 - w->samples_accuracy) / w->held_images));
-    if (w->real_accuracy > w->samples_accuracy)
+    if (warps_file_loses(w->samples_accuracy, w->real_accuracy, w->held_images))
         fprintf(stderr,
                 "compress: warning: on the held-out slice, random real images in the same %zu "
                 "bytes train a classifier better (%.1f%% vs %.1f%%): this file is probably "
