@@ -263,10 +263,12 @@ fi
 [ -x "$lgc" ] || make -C "$root" --no-print-directory lgc
 for name in "${names[@]}"; do make_case "$name"; done
 
-# every step, the compressions first; up to EXP_JOBS at a time
+# every step, case by case (its compression first, so that a run cut
+# short has whole cases); up to EXP_JOBS at a time, a judgement waiting
+# on the lock of a compression still running
 steps_list=()
-for name in "${names[@]}"; do steps_list+=("$name compress 0"); done
 for name in "${names[@]}"; do
+    steps_list+=("$name compress 0")
     for s in $seeds; do
         for m in $methods; do steps_list+=("$name $m $s"); done
     done

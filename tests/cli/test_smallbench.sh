@@ -56,6 +56,11 @@ assert "the rerun judged one run" test "$(grep -c 'judge' "$TMP/err")" -eq 1
 assert "... the missing one" grep -q 'judge small-gzip-warped-s2' "$TMP/err"
 assert "... and compressed nothing" not grep -q 'compress\|make case' "$TMP/err"
 assert "the first run compressed both cases" test "$(grep -c ' compress ' "$TMP/first.err")" -eq 2
+# case by case: the first case is being judged before the second is compressed
+first_judge=$(grep -n 'judge sub-' "$TMP/first.err" | head -1 | cut -d: -f1)
+second_compress=$(grep -n ' compress small' "$TMP/first.err" | cut -d: -f1)
+assert "... case by case (a judgement of the first before the second's compression)" \
+    test "${first_judge:-999}" -lt "${second_compress:-0}"
 assert "the rerun's table has both rows" test "$(grep -cE '^\| (sub|small) \|' "$table")" -eq 2
 
 expect_fail "a missing dataset" 1 "case gone: no train-images-idx3-ubyte \\(or .gz\\) in '$TMP/nowhere'" \
