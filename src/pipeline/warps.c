@@ -86,9 +86,10 @@ static void print_warps(FILE *f, const augment_opts *a)
 
 /* The word at the end of compress: what the held-out slice says, and a
  * warning when real images in the same bytes beat the file by more than
- * the check's noise (on Fashion-MNIST at latent 32 they led by 0.1 points,
- * one standard error 0.5, where the judge put the file 7 points ahead:
- * docs/DESIGN.md, "Warps and the held-out check"). All of it is
+ * the check's noise (a Fashion-MNIST file was warned for a 0.1-point lead,
+ * one standard error 0.5, where the judge put it 7 points ahead). The
+ * check's bias against samples remains (docs/DESIGN.md, "Warps and the
+ * held-out check"). All of it is
  * off with -q, as the rest of compress's report. */
 static void print_word(const lgc_warps *w, const augment_opts *cand, const double *acc,
                        int n_cand, long n_samples, size_t bytes, double seconds)
