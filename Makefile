@@ -23,7 +23,7 @@ LDFLAGS += -fopenmp
 else
 CFLAGS  += -Wno-unknown-pragmas
 endif
-LDLIBS  = -lopenblas -llapacke -lpng -lz -lm
+LDLIBS  = -lopenblas -llapacke -ljbig -lpng -lz -lm
 # libxsmm's JIT kernels for the small products of the networks
 # (src/nn/gemm_small.c); XSMM=0 leaves every product to OpenBLAS.
 # libxsmm.a comes first: it calls into BLAS.
@@ -40,7 +40,7 @@ XSMM_STAMP = build/xsmm.stamp
 $(shell mkdir -p build && [ "$$(cat $(XSMM_STAMP) 2>/dev/null)" = "$(XSMM)" ] || echo "$(XSMM)" >$(XSMM_STAMP))
 TEST_LDLIBS = -lcmocka
 
-DEB_PACKAGES  = build-essential libopenblas-dev liblapacke-dev libxsmm-dev libcmocka-dev zlib1g-dev libpng-dev time gnuplot-nox
+DEB_PACKAGES  = build-essential libopenblas-dev liblapacke-dev libxsmm-dev libcmocka-dev libjbig-dev zlib1g-dev libpng-dev time gnuplot-nox
 DATA_PACKAGES = npm
 
 SRC      = $(wildcard src/*/*.c)

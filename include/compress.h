@@ -42,6 +42,11 @@
 #define COMPRESS_DEFAULT_GUIDE 0.0 /* off: its gain on MNIST was within the noise (docs/RESULTS.md) */
 #define COMPRESS_DEFAULT_WEIGHTS LGCF_INT8 /* as good as f16 on MNIST, 38% smaller: README */
 #define COMPRESS_DEFAULT_MIXTURES LGCF_F16
+#define COMPRESS_EXEMPLARS_AUTO (-1L)
+#define COMPRESS_DEFAULT_EXEMPLARS COMPRESS_EXEMPLARS_AUTO
+/* half of lgc sample's images: the most accurate share but one within the
+ * noise of the held-out check on full MNIST (docs/RESULTS.md) */
+#define COMPRESS_DEFAULT_EXEMPLAR_SHARE 0.5
 
 /* The training length (docs/DESIGN.md, "Training length"). The budget is
  * COMPRESS_BUDGET_EPOCHS epochs of the training part, at least
@@ -101,6 +106,14 @@ typedef struct {
      * held-out check (warps.h) unless warps_given, then these */
     int warps_given;
     augment_opts warps;
+    /* exemplars (docs/DESIGN.md, "Exemplars"): real training images kept
+     * in exemplar_bytes more bytes (0: none; COMPRESS_EXEMPLARS_AUTO: as
+     * many as the file takes without them), at exemplar_bits bits per
+     * pixel (0: chosen on the held-out slice), lgc sample taking
+     * exemplar_share of its images from them (0: the default share) */
+    long exemplar_bytes;
+    int exemplar_bits;
+    double exemplar_share;
 } compress_config;
 
 /* What a successful run did, for the caller's last line. */

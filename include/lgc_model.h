@@ -44,6 +44,18 @@ typedef struct {
     float real_accuracy;  /* ... trained on those real images, warped alike; both 0 without a check */
 } lgc_warps;
 
+/* Real training images stored beside the mixtures (the optional EXMP
+ * section; docs/DESIGN.md, "Exemplars"): lgc sample takes this share of
+ * each class's images from them, in turn, and warps them like the decoded
+ * ones. A file without it samples from the mixtures alone. */
+typedef struct {
+    int n;              /* images; 0: none */
+    int bits;           /* bits per pixel, 1..8 (exemplar_codec.h) */
+    float share;        /* fraction of lgc sample's images taken from them, (0, 1] */
+    long *class_counts; /* (n_classes) images per class; the images are in class order */
+    uint8_t *levels;    /* (n, h, w, c) pixel levels 0..2^bits - 1 */
+} lgc_exemplars;
+
 typedef struct {
     int h, w, c;      /* image shape */
     int n_classes;
@@ -61,6 +73,7 @@ typedef struct {
     lgc_training training;  /* how it was trained (TRNG section) */
     class_labels classes;  /* the user's label of each class (LABL section) */
     lgc_warps warps;       /* lgc sample's default warps (WARP section) */
+    lgc_exemplars exemplars; /* real images beside the mixtures (EXMP section) */
 } lgc_model;
 
 /* Frees every array of m and clears it; safe on a cleared model. */
@@ -68,5 +81,7 @@ void lgc_model_free(lgc_model *m);
 /* Frees m's mixtures and BIC curves only, so that they can be fitted
  * again (the byte-budget ladder tries several kmax on one decoder). */
 void lgc_model_drop_mixtures(lgc_model *m);
+/* Frees m's exemplars and clears them (m then has none). */
+void lgc_model_drop_exemplars(lgc_model *m);
 
 #endif

@@ -4,7 +4,8 @@
  * decoder (layer specs + weights, f32, f16, int8 or int4), one Gaussian mixture per
  * class, each class's BIC curve and the training record (both for
  * `lgc info`), when they are not 0..K-1, the class labels of the user's
- * data, and the default warps of lgc sample. Layout, byte by byte,
+ * data, the default warps of lgc sample, and real training images stored
+ * in a few bits per pixel beside the mixtures (exemplars). Layout, byte by byte,
  * in docs/FORMAT.md. Written atomically; read with every size validated
  * before use and the CRC-32 checked before any section is trusted. */
 #ifndef LGC_LGCFILE_H
@@ -39,6 +40,9 @@
  * this many rows and columns each: a conv decoder outputs the image padded
  * to multiples of 4 (pad.h), and the image is its top-left h x w. */
 #define LGCF_MAX_FRAME 3
+/* The exemplars' pixels (n h w c bytes) at most: 60,000 MNIST images
+ * take 47 MB. Bounds the memory a forged EXMP section can ask for. */
+#define LGCF_MAX_EXEMPLAR_BYTES ((uint64_t)64 << 20)
 
 /* "f32", "f16", "int8" or "int4", as the options spell them. */
 const char *lgcf_dtype_name(lgcf_dtype t);
@@ -58,6 +62,7 @@ typedef struct {
     size_t training_bytes; /* the training record (TRNG), 0 when absent */
     size_t labels_bytes;   /* the class labels (LABL), 0 when absent */
     size_t warps_bytes;    /* lgc sample's default warps (WARP), 0 when absent */
+    size_t exemplar_bytes; /* real images beside the mixtures (EXMP), 0 when absent */
     size_t other_bytes;   /* unknown sections (skipped); all fields sum to file_bytes */
 } lgcf_sizes;
 

@@ -18,92 +18,17 @@
 #include <zlib.h>
 
 #include "lgcfile.h"
+#include "test_lgcfile_forge.h"
 #include "util.h"
-
-/* A valid 2x2 grey model of n classes: latent 1 -> dense (1,2,2) ->
- * sigmoid, one unit Gaussian per class, no BIC curves. */
-static void make_small_model(lgc_model *m, int n)
-{
-    static const layer_spec specs[2] = {{LAYER_DENSE, {1, 2, 2}}, {LAYER_SIGMOID, {0, 0, 0}}};
-    memset(m, 0, sizeof *m);
-    m->h = m->w = 2;
-    m->c = 1;
-    m->n_classes = n;
-    m->latent = 1;
-    m->class_counts = xmalloc((size_t)n * sizeof(long));
-    m->gmms = xcalloc((size_t)n, sizeof(gmm_t));
-    for (int k = 0; k < n; k++) {
-        m->class_counts[k] = 10 + k;
-        gmm_init(&m->gmms[k], 1, 1, GMM_COV_DIAG);
-        m->gmms[k].weights[0] = 1.0;
-        m->gmms[k].means[0] = 0.25 * k;
-        m->gmms[k].chol[0] = 1.0;
-    }
-    m->n_layers = 2;
-    m->dec_specs = xmalloc(sizeof specs);
-    memcpy(m->dec_specs, specs, sizeof specs);
-    m->n_dec_params = 8;
-    m->dec_params = xcalloc(8, sizeof(float));
-    m->weight_dtype = LGCF_F32;
-    m->gmm_dtype = LGCF_F32;
-}
-
-/* The bytes lgc would write for m (built in memory through a file). */
-static uint8_t *encode(const lgc_model *m, size_t *len)
-{
-    char path[] = "/tmp/test_lgcfile_labels.XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    assert_int_equal(lgcf_write(path, m), LGC_OK);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    uint8_t *buf = xmalloc(1 << 16);
-    *len = fread(buf, 1, 1 << 16, f);
-    fclose(f);
-    unlink(path);
-    return buf;
-}
-
-static void le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-/* file (len bytes, valid) with one more section tagged LABL holding the
- * raw payload, the section count and the CRC fixed: a new buffer. */
-static uint8_t *with_labels(const uint8_t *file, size_t len, const uint8_t *raw, size_t raw_len,
-                            size_t *out_len)
-{
-    uLongf stored = compressBound((uLong)raw_len);
-    uint8_t *out = xmalloc(len + 12 + stored);
-    memcpy(out, file, len - 4);
-    size_t at = len - 4;
-    memcpy(out + at, "LABL", 4);
-    le32(out + at + 4, (uint32_t)raw_len);
-    assert_int_equal(compress2(out + at + 12, &stored, raw, (uLong)raw_len, 9), Z_OK);
-    le32(out + at + 8, (uint32_t)stored);
-    at += 12 + stored;
-    le32(out + 12, get_le32(out + 12) + 1);
-    le32(out + at, (uint32_t)crc32(0, out, (uInt)at));
-    *out_len = at + 4;
-    return out;
-}
 
 static void test_indices_write_no_section(void **state)
 {
     (void)state;
     lgc_model m, r;
     lgcf_sizes z;
-    make_small_model(&m, 3);
+    make_small_model(&m, 3, 2);
     size_t len;
-    uint8_t *buf = encode(&m, &len);
+    uint8_t *buf = file_image(&m, &len);
     assert_int_equal(lgcf_read_mem(&r, &z, buf, len, "plain"), LGC_OK);
     assert_int_equal(z.labels_bytes, 0);
     assert_int_equal(r.classes.kind, CLASS_LABELS_INDICES);
@@ -120,21 +45,17 @@ static void test_integers_round_trip(void **state)
     static const int64_t values[3] = {INT64_MIN, -1, 1000};
     lgc_model m, r;
     lgcf_sizes z;
-    make_small_model(&m, 3);
+    make_small_model(&m, 3, 2);
     class_labels_from_values(&m.classes, values, 3);
     size_t len;
-    uint8_t *buf = encode(&m, &len);
+    uint8_t *buf = file_image(&m, &len);
     assert_int_equal(lgcf_read_mem(&r, &z, buf, len, "ints"), LGC_OK);
     assert_true(z.labels_bytes > 0);
     assert_int_equal(r.classes.kind, CLASS_LABELS_INTEGERS);
     assert_int_equal(r.classes.n, 3);
     assert_memory_equal(r.classes.values, values, sizeof values);
     /* the file read back writes the same bytes */
-    size_t len2;
-    uint8_t *buf2 = encode(&r, &len2);
-    assert_int_equal(len2, len);
-    assert_memory_equal(buf2, buf, len);
-    free(buf2);
+    assert_rewrite_same(&r, buf, len);
     lgc_model_free(&r);
     lgc_model_free(&m);
     free(buf);
@@ -148,10 +69,10 @@ static void test_names_round_trip(void **state)
     long_name[CLASS_NAME_MAX] = 0;
     char *names[3] = {"cat", "d\xc3\xa9j\xc3\xa0 vu", long_name};
     lgc_model m, r;
-    make_small_model(&m, 3);
+    make_small_model(&m, 3, 2);
     class_labels_from_names(&m.classes, names, 3);
     size_t len;
-    uint8_t *buf = encode(&m, &len);
+    uint8_t *buf = file_image(&m, &len);
     assert_int_equal(lgcf_read_mem(&r, NULL, buf, len, "names"), LGC_OK);
     assert_int_equal(r.classes.kind, CLASS_LABELS_NAMES);
     for (int k = 0; k < 3; k++)
@@ -165,10 +86,10 @@ static void test_names_round_trip(void **state)
 static void expect_refused(const uint8_t *raw, size_t raw_len, const char *want)
 {
     lgc_model m, r;
-    make_small_model(&m, 2);
+    make_small_model(&m, 2, 2);
     size_t len, forged_len;
-    uint8_t *buf = encode(&m, &len);
-    uint8_t *forged = with_labels(buf, len, raw, raw_len, &forged_len);
+    uint8_t *buf = file_image(&m, &len);
+    uint8_t *forged = with_section(buf, len, "LABL", raw, raw_len, &forged_len);
     int st = lgcf_read_mem(&r, NULL, forged, forged_len, "forged");
     if (st != LGC_EFORMAT || !strstr(lgc_errmsg(), "forged") || !strstr(lgc_errmsg(), want))
         fail_msg("status %d, message \"%s\", expected \"%s\"", st, lgc_errmsg(), want);
@@ -213,12 +134,12 @@ static void test_second_labl_refused(void **state)
     (void)state;
     static const int64_t values[2] = {3, 7};
     lgc_model m, r;
-    make_small_model(&m, 2);
+    make_small_model(&m, 2, 2);
     class_labels_from_values(&m.classes, values, 2);
     size_t len, forged_len;
-    uint8_t *buf = encode(&m, &len);
+    uint8_t *buf = file_image(&m, &len);
     static const uint8_t again[] = {1, 3, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0};
-    uint8_t *forged = with_labels(buf, len, again, sizeof again, &forged_len);
+    uint8_t *forged = with_section(buf, len, "LABL", again, sizeof again, &forged_len);
     assert_int_equal(lgcf_read_mem(&r, NULL, forged, forged_len, "twice"), LGC_EFORMAT);
     assert_non_null(strstr(lgc_errmsg(), "duplicate section LABL"));
     free(forged);
@@ -241,13 +162,13 @@ static void test_labels_with_training_record(void **state)
     static const int64_t values[2] = {3, 7};
     lgc_model m, r;
     lgcf_sizes z;
-    make_small_model(&m, 2); /* 21 training images */
+    make_small_model(&m, 2, 2); /* 21 training images */
     class_labels_from_values(&m.classes, values, 2);
     m.training = (lgc_training){.present = 1, .stop = 2, .steps = 100, .best_step = 80,
                                 .images_seen = 1700, .held_out = 4, .held_bce = 0.25f,
                                 .train_bce = 0.125f};
     size_t len;
-    uint8_t *buf = encode(&m, &len);
+    uint8_t *buf = file_image(&m, &len);
     assert_int_equal(lgcf_read_mem(&r, &z, buf, len, "both"), LGC_OK);
     assert_memory_equal(&r.training, &m.training, sizeof m.training);
     assert_memory_equal(r.classes.values, values, sizeof values);

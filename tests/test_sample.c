@@ -14,6 +14,9 @@
  * - Given codes: decoded in their order with their labels.
  * - The set in memory (sample_draw) is the written set, warps included,
  *   and warping an unwarped draw afterwards (sample_warp_set) gives it too.
+ * - Exemplars: each class's share of the images are its exemplars, used
+ *   in turn (equally often to within one), across decoding batches, the
+ *   rest decoded; with share 1 every image is an exemplar.
  * - lgc augment's set without warps: the source images in rounds (every
  *   image used equally often, to within one), each with its own label.
  * Every file lives in a mkdtemp directory removed at the end. */
@@ -249,6 +252,70 @@ static void given_codes_in_their_order(void **state)
     lgc_model_free(&m);
 }
 
+/* Gives m exemplars of every class c: counts[c] images at 8 bits, image
+ * j of class c all pixels 20 + 90 c + j (a level its class shows, and no
+ * decoded image has). */
+static void add_exemplars(lgc_model *m, const long *counts, float share)
+{
+    lgc_exemplars *e = &m->exemplars;
+    e->n = 0;
+    for (int c = 0; c < K; c++)
+        e->n += (int)counts[c];
+    e->bits = 8;
+    e->share = share;
+    e->class_counts = xmalloc(K * sizeof(long));
+    memcpy(e->class_counts, counts, K * sizeof(long));
+    e->levels = xmalloc((size_t)e->n * PIXELS);
+    for (int c = 0, at = 0; c < K; c++)
+        for (long j = 0; j < counts[c]; j++, at++)
+            memset(e->levels + (size_t)at * PIXELS, 20 + 90 * c + (int)j, PIXELS);
+}
+
+/* The exemplar image i is (its index within its class), or -1 when it
+ * was decoded (pixels 5, 128 or 250 give no index of an exemplar). */
+static int exemplar_of(const uint8_t *img, int label, const long *counts)
+{
+    const int j = img[0] - (20 + 90 * label);
+    return j >= 0 && j < counts[label] ? j : -1;
+}
+
+static void exemplars_take_their_share(void **state)
+{
+    (void)state;
+    static const long counts[K] = {1, 3, 4};
+    static const float shares[2] = {0.5f, 1.0f};
+    for (int t = 0; t < 2; t++) {
+        lgc_model m;
+        make_model(&m);
+        add_exemplars(&m, counts, shares[t]);
+        net dec = {0};
+        assert_int_equal(decoder_from_model(&dec, &m, 4), LGC_OK); /* batches of 4 */
+        const sample_config cfg = {.model = &m, .decoder = &dec, .n = 101, .seed = 7};
+        long quota[K], seen[K] = {0}, used[K][4] = {{0}};
+        sample_quota(quota, &cfg);
+        dataset set;
+        sample_draw(&cfg, &set);
+        assert_images_show_labels(set.images, set.labels, set.n);
+        for (int i = 0; i < set.n; i++) {
+            const int c = set.labels[i], j = exemplar_of(set.images + i * PIXELS, c, counts);
+            if (j >= 0)
+                used[c][j]++, seen[c]++;
+        }
+        for (int c = 0; c < K; c++) {
+            assert_int_equal(seen[c], (long)((double)quota[c] * shares[t])); /* floor(n s) */
+            long lo = seen[c], hi = 0;
+            for (int j = 0; j < counts[c]; j++) {
+                lo = used[c][j] < lo ? used[c][j] : lo;
+                hi = used[c][j] > hi ? used[c][j] : hi;
+            }
+            assert_true(hi - lo <= 1);
+        }
+        dataset_free(&set);
+        net_free(&dec);
+        lgc_model_free(&m);
+    }
+}
+
 static void augment_set_uses_rounds(void **state)
 {
     (void)state;
@@ -299,6 +366,7 @@ int main(void)
         cmocka_unit_test(set_reads_back),
         cmocka_unit_test(draw_is_the_written_set),
         cmocka_unit_test(given_codes_in_their_order),
+        cmocka_unit_test(exemplars_take_their_share),
         cmocka_unit_test(augment_set_uses_rounds),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);

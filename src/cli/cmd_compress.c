@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "compress.h"
+#include "exemplar_codec.h"
 #include "threads.h"
 #include "util.h"
 
@@ -74,6 +75,15 @@ static void usage(FILE *f)
             "                          (none, half or the default scaled to the image: the\n"
             "                          strongest the held-out slice does not find worse),\n"
             "                          none, or r,s,t[,e] as 'sample --augment' takes [auto]\n"
+            "      --exemplars <b>     also keep random real training images, a few bits\n"
+            "                          per pixel, coded with JBIG, in b more bytes (K, M);\n"
+            "                          auto: as many bytes as the rest of the file; 0: none\n"
+            "                          [auto]; dropped when alone they teach the held-out\n"
+            "                          check clearly less than the samples alone\n"
+            "      --exemplar-bits <n> their bits per pixel, 1..8, or auto (1 or 2, the\n"
+            "                          held-out slice's pick) [auto]\n"
+            "      --exemplar-share <s>  the share of lgc sample's images taken from them,\n"
+            "                          0 < s <= 1 [%g]\n"
             "      --latents <file>    also write every training image's latent code\n"
             "                          (a VAE's mean) as CSV: class,z1,...,zd\n"
             "      --seed <n>          random seed [%d]\n"
@@ -88,7 +98,8 @@ static void usage(FILE *f)
             COMPRESS_MAX_STEPS, COMPRESS_MIN_GAIN * 100, COMPRESS_PATIENCE, COMPRESS_DEFAULT_BATCH,
             COMPRESS_DEFAULT_LR,
             COMPRESS_DEFAULT_KMAX, lgcf_dtype_name(COMPRESS_DEFAULT_WEIGHTS),
-            lgcf_dtype_name(COMPRESS_DEFAULT_MIXTURES), COMPRESS_DEFAULT_SEED);
+            lgcf_dtype_name(COMPRESS_DEFAULT_MIXTURES), COMPRESS_DEFAULT_EXEMPLAR_SHARE,
+            COMPRESS_DEFAULT_SEED);
 }
 
 /* --weights, --mixtures: a precision by its name; int4 only for weights. */
@@ -105,7 +116,8 @@ static int parse(compress_opts *o, int argc, char **argv)
     enum { OPT_LATENT = 256, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_KMAX, OPT_COV, OPT_WEIGHTS,
            OPT_MIXTURES, OPT_SEED, OPT_THREADS, OPT_MODEL, OPT_VAE, OPT_BETA, OPT_CONTRASTIVE,
            OPT_MARGIN, OPT_GUIDE, OPT_BUDGET, OPT_WIDTHS, OPT_HIDDEN, OPT_LATENTS, OPT_HOLDOUT,
-           OPT_STEPS, OPT_JSON, OPT_FORMAT, OPT_TEST, OPT_WARPS };
+           OPT_STEPS, OPT_JSON, OPT_FORMAT, OPT_TEST, OPT_WARPS, OPT_EXEMPLARS,
+           OPT_EXEMPLAR_BITS, OPT_EXEMPLAR_SHARE };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},   {"latent", required_argument, 0, OPT_LATENT},
         {"epochs", required_argument, 0, OPT_EPOCHS}, {"batch", required_argument, 0, OPT_BATCH},
@@ -124,6 +136,9 @@ static int parse(compress_opts *o, int argc, char **argv)
         {"holdout", required_argument, 0, OPT_HOLDOUT}, {"steps", required_argument, 0, OPT_STEPS},
         {"format", required_argument, 0, OPT_FORMAT}, {"test", required_argument, 0, OPT_TEST},
         {"warps", required_argument, 0, OPT_WARPS},
+        {"exemplars", required_argument, 0, OPT_EXEMPLARS},
+        {"exemplar-bits", required_argument, 0, OPT_EXEMPLAR_BITS},
+        {"exemplar-share", required_argument, 0, OPT_EXEMPLAR_SHARE},
         {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
         {"json", no_argument, 0, OPT_JSON},      {"force", no_argument, 0, 'f'},
         {"version", no_argument, 0, 'V'},        {0, 0, 0, 0}};
@@ -132,7 +147,8 @@ static int parse(compress_opts *o, int argc, char **argv)
     compress_config_default(cfg);
     /* options that only make sense with another, and those --budget sets */
     const char *beta_set = NULL, *margin_set = NULL, *chosen_set = NULL;
-    const char *widths_set = NULL, *hidden_set = NULL;
+    const char *widths_set = NULL, *hidden_set = NULL, *exemplar_set = NULL;
+    int exemplars_given = 0;
     int st = LGC_OK, c;
     optind = 0; /* glibc: full reset, so cmd_* can run more than once */
     opterr = 0;
@@ -199,6 +215,31 @@ static int parse(compress_opts *o, int argc, char **argv)
         case OPT_FORMAT: st = dataset_format_parse(&cfg->format, "format", optarg, 0); break;
         case OPT_TEST: cfg->test_path = optarg; break;
         case OPT_WARPS: st = cli_parse_warps(&cfg->warps, &cfg->warps_given, "warps", optarg); break;
+        case OPT_EXEMPLARS:
+            exemplars_given = 1;
+            if (!strcmp(optarg, "auto"))
+                cfg->exemplar_bytes = COMPRESS_EXEMPLARS_AUTO;
+            else if (!strcmp(optarg, "0"))
+                cfg->exemplar_bytes = 0;
+            else
+                st = cli_parse_bytes(&cfg->exemplar_bytes, "exemplars", optarg, MAX_BUDGET);
+            break;
+        case OPT_EXEMPLAR_BITS:
+            cfg->exemplar_bits = 0;
+            if (strcmp(optarg, "auto"))
+                st = cli_parse_int(&cfg->exemplar_bits, "exemplar-bits", optarg, 1,
+                                   EXEMPLAR_MAX_BITS);
+            exemplar_set = "--exemplar-bits";
+            break;
+        case OPT_EXEMPLAR_SHARE: {
+            float f = 0.0f;
+            if ((st = cli_parse_float(&f, "exemplar-share", optarg, 0, 1)) == LGC_OK && !(f > 0.0f))
+                st = lgc_fail(LGC_EUSAGE, "option '--exemplar-share' expects a share in (0, 1], "
+                                          "got '%s'", optarg);
+            cfg->exemplar_share = f;
+            exemplar_set = "--exemplar-share";
+            break;
+        }
         case OPT_WIDTHS:
             st = cli_parse_int_pair(&cfg->arch.c1, &cfg->arch.c2, "widths", optarg, 1, AE_MAX_WIDTH);
             chosen_set = "--widths";
@@ -237,6 +278,14 @@ static int parse(compress_opts *o, int argc, char **argv)
                         "option '%s' cannot be combined with --budget, which chooses the latent "
                         "size, the widths, kmax and the precision of weights and mixtures",
                         chosen_set);
+    if (cfg->budget && (exemplars_given || exemplar_set))
+        return lgc_fail(LGC_EUSAGE, "option '%s' cannot be combined with --budget yet",
+                        exemplar_set ? exemplar_set : "--exemplars");
+    if (exemplar_set && cfg->exemplar_bytes == 0)
+        return lgc_fail(LGC_EUSAGE, "option '%s' needs exemplars (--exemplars 0 keeps none)",
+                        exemplar_set);
+    if (cfg->budget)
+        cfg->exemplar_bytes = 0; /* a budget is for the decoder and mixtures alone, for now */
     if ((st = cli_one_operand(&cfg->dataset_dir, argc, argv, "<dataset>")))
         return st;
     if (!cfg->output)

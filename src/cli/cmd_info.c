@@ -89,6 +89,16 @@ static void print_warps_text(const lgc_model *m)
                100.0 * w->real_accuracy);
 }
 
+/* "exemplars": the real images beside the mixtures, when there are any. */
+static void print_exemplars_text(const lgc_model *m)
+{
+    const lgc_exemplars *e = &m->exemplars;
+    if (e->n)
+        printf("exemplars  %d real training images at %d bit%s per pixel; lgc sample takes "
+               "%.0f%% of its images from them\n",
+               e->n, e->bits, e->bits > 1 ? "s" : "", 100.0 * e->share);
+}
+
 static void print_text(const char *path, const lgc_model *m, const lgcf_sizes *z)
 {
     double raw = (double)total_images(m) * m->h * m->w * m->c;
@@ -105,6 +115,7 @@ static void print_text(const char *path, const lgc_model *m, const lgcf_sizes *z
            total_components(m), lgcf_dtype_name(m->gmm_dtype));
     print_training_text(m);
     print_warps_text(m);
+    print_exemplars_text(m);
     printf("bytes      header %zu, shape %zu, prior %zu, decoder %zu, mixtures %zu, bic %zu",
            z->header_bytes, z->shape_bytes, z->prior_bytes, z->decoder_bytes, z->mixture_bytes,
            z->bic_bytes);
@@ -114,6 +125,8 @@ static void print_text(const char *path, const lgc_model *m, const lgcf_sizes *z
         printf(", labels %zu", z->labels_bytes);
     if (z->warps_bytes)
         printf(", warps %zu", z->warps_bytes);
+    if (z->exemplar_bytes)
+        printf(", exemplars %zu", z->exemplar_bytes);
     if (z->other_bytes)
         printf(", unknown sections %zu", z->other_bytes);
     printf("\n");
@@ -221,11 +234,21 @@ static void print_json(const char *path, const lgc_model *m, const lgcf_sizes *z
            total_components(m));
     printf(", \"bytes\": {\"header\": %zu, \"shape\": %zu, \"prior\": %zu, \"decoder\": %zu, "
            "\"mixtures\": %zu, \"bic\": %zu, \"training\": %zu, \"labels\": %zu, \"warps\": %zu, "
-           "\"other\": %zu}",
+           "\"exemplars\": %zu, \"other\": %zu}",
            z->header_bytes, z->shape_bytes, z->prior_bytes, z->decoder_bytes, z->mixture_bytes,
-           z->bic_bytes, z->training_bytes, z->labels_bytes, z->warps_bytes, z->other_bytes);
+           z->bic_bytes, z->training_bytes, z->labels_bytes, z->warps_bytes, z->exemplar_bytes,
+           z->other_bytes);
     print_training_json(m);
     print_warps_json(m);
+    const lgc_exemplars *e = &m->exemplars;
+    printf(", \"exemplars\": ");
+    if (e->n) {
+        printf("{\"images\": %d, \"bits\": %d, \"share\": ", e->n, e->bits);
+        cli_json_double(e->share);
+        printf("}");
+    } else {
+        printf("null");
+    }
     printf(", \"per_class\": [");
     for (int c = 0; c < m->n_classes; c++) {
         printf("%s{\"class\": %d, ", c ? ", " : "", c);

@@ -100,7 +100,8 @@ static int encode_model(bytebuf *img, const lgc_model *m, const char *name)
     put_u32(img, 0); /* section count, patched below */
     for (int i = 0; i < N_SECTIONS; i++) {
         if ((i == SEC_BIC_CURVES && m->kmax == 0) || (i == SEC_TRAINING && !m->training.present) ||
-            (i == SEC_LABELS && !labels_section_wanted(m)) || (i == SEC_WARPS && !m->warps.present))
+            (i == SEC_LABELS && !labels_section_wanted(m)) || (i == SEC_WARPS && !m->warps.present) ||
+            (i == SEC_EXEMPLARS && !exemplars_section_wanted(m)))
             continue;
         raw.len = 0;
         if ((st = section_table[i].encode(&raw, m, name)) ||
@@ -212,6 +213,7 @@ static int read_frame(section_ref *refs, lgcf_sizes *z, const uint8_t *buf, size
         [SEC_DECODER] = &z->decoder_bytes,   [SEC_MIXTURES] = &z->mixture_bytes,
         [SEC_BIC_CURVES] = &z->bic_bytes,   [SEC_TRAINING] = &z->training_bytes,
         [SEC_LABELS] = &z->labels_bytes,   [SEC_WARPS] = &z->warps_bytes,
+        [SEC_EXEMPLARS] = &z->exemplar_bytes,
     };
     cursor c = {buf + HEADER_BYTES, len - HEADER_BYTES - TRAILER_BYTES};
     for (uint32_t i = 0; i < n_sections; i++) {

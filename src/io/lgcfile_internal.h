@@ -5,6 +5,7 @@
  *                       the read entry points
  *   lgcfile_sections.c  each section's payload, written and parsed
  *   lgcfile_labels.c    the optional LABL section's payload
+ *   lgcfile_exemplars.c the optional EXMP section's payload
  *   lgcfile_codecs.c    how decoder weights and mixture values are stored
  *   lgcfile_size.c      the size of a file, estimated from shapes
  *   lgcfile_bytes.c     little-endian values in and out of byte buffers
@@ -69,7 +70,7 @@ int get_f16(cursor *c, float *f);
  * order (a reader accepts any order on disk). */
 enum {
     SEC_SHAPE, SEC_PRIOR, SEC_DECODER, SEC_MIXTURES, SEC_BIC_CURVES, SEC_TRAINING, SEC_LABELS,
-    SEC_WARPS, N_SECTIONS
+    SEC_WARPS, SEC_EXEMPLARS, N_SECTIONS
 };
 
 typedef struct {
@@ -97,6 +98,13 @@ int plan_decoder(tshape *shapes, size_t *counts, const layer_spec *specs, int n_
 int labels_section_wanted(const lgc_model *m);
 int encode_labels(bytebuf *b, const lgc_model *m, const char *name);
 int parse_labels(lgc_model *m, cursor *c, const char *name);
+
+/* --- the exemplars (EXMP): lgcfile_exemplars.c --- */
+
+/* Whether m carries exemplars (the section is written only then). */
+int exemplars_section_wanted(const lgc_model *m);
+int encode_exemplars(bytebuf *b, const lgc_model *m, const char *name);
+int parse_exemplars(lgc_model *m, cursor *c, const char *name);
 
 /* --- decoder weights and mixture values: lgcfile_codecs.c --- */
 

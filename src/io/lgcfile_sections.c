@@ -8,6 +8,8 @@
  *   TRNG  how the autoencoder was trained (optional; for lgc info)
  *   LABL  each class's label in the user's data (optional; lgcfile_labels.c)
  *   WARP  lgc sample's default warps and the held-out check (optional)
+ *   EXMP  real training images beside the mixtures (optional;
+ *         lgcfile_exemplars.c)
  *
  * The parsers treat the payload as hostile: every count is bounded by an
  * LGCF_MAX_* limit and by the bytes present before anything is allocated,
@@ -512,4 +514,5 @@ const section_kind section_table[N_SECTIONS] = {
     [SEC_TRAINING] = {TAG('T', 'R', 'N', 'G'), "TRNG", 0, encode_training, parse_training},
     [SEC_LABELS] = {TAG('L', 'A', 'B', 'L'), "LABL", 0, encode_labels, parse_labels},
     [SEC_WARPS] = {TAG('W', 'A', 'R', 'P'), "WARP", 0, encode_warps, parse_warps},
+    [SEC_EXEMPLARS] = {TAG('E', 'X', 'M', 'P'), "EXMP", 0, encode_exemplars, parse_exemplars},
 };

@@ -15,9 +15,17 @@ void lgc_model_drop_mixtures(lgc_model *m)
     m->kmax = 0;
 }
 
+void lgc_model_drop_exemplars(lgc_model *m)
+{
+    free(m->exemplars.class_counts);
+    free(m->exemplars.levels);
+    memset(&m->exemplars, 0, sizeof m->exemplars);
+}
+
 void lgc_model_free(lgc_model *m)
 {
     lgc_model_drop_mixtures(m);
+    lgc_model_drop_exemplars(m);
     free(m->class_counts);
     free(m->dec_specs);
     free(m->dec_params);

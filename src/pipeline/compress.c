@@ -28,6 +28,7 @@ void compress_config_default(compress_config *cfg)
     gmm_opts_default(&cfg->gmm);
     cfg->weights = COMPRESS_DEFAULT_WEIGHTS;
     cfg->mixtures = COMPRESS_DEFAULT_MIXTURES;
+    cfg->exemplar_bytes = COMPRESS_DEFAULT_EXEMPLARS;
 }
 
 void model_from_autoencoder(lgc_model *m, const trained_autoencoder *t, const dataset *ds,
@@ -73,7 +74,8 @@ static int run_plain(const dataset *ds, const long *counts, const holdout_split 
     if ((st = fit_mixtures(&m, t.z_train, d, cfg->kmax, &split->train, cfg, 1)))
         goto done;
     report_code_likelihood(&m, &t, split, cfg);
-    if ((st = warps_check(&m, split, t.z_train, cfg)) || (st = lgcf_write(cfg->output, &m)))
+    if ((st = warps_check(&m, split, t.z_train, cfg)) || (st = exemplars_add(&m, split, cfg)) ||
+        (st = lgcf_write(cfg->output, &m)))
         goto done;
     /* the same encoding as the write's, so it cannot fail now */
     st = lgcf_encoded_size(&m, &report->bytes);

@@ -3,10 +3,12 @@
  * directory or onto a stream (set_writer.h). */
 #include <assert.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "checked_write.h"
+#include "exemplar_codec.h"
 #include "idx.h"
 #include "model.h"
 #include "quota.h"
@@ -73,49 +75,88 @@ void sample_decode(const sample_config *cfg, const float *z, int B, uint8_t *img
         augment_images(img, tmp, B, m->h, m->w, m->c, &cfg->augment, warp_rng);
 }
 
-/* The codes of the set, a batch at a time: drawn from the mixtures of the
- * labels the label stream replays, or the given ones in their order. */
+/* The images of the set, a batch at a time: each label from the label
+ * stream, then either its class's next exemplar or a code drawn from its
+ * class's mixture (or the given codes in their order). With share s, image
+ * j of a class (from 0) is an exemplar when floor((j + 1) s) > floor(j s):
+ * the first j images of every class hold floor(j s) exemplars, spread
+ * evenly, and each class uses its exemplars in turn, all equally often to
+ * within one. */
 typedef struct {
     const sample_config *cfg;
     sample_labels labels;
     rng_t rng;
     float *z; /* (decoder batch, latent) */
-    long next; /* index of the next code */
+    long next; /* index of the next image */
+    long seen[LGCF_MAX_CLASSES];  /* images of each class so far */
+    long used[LGCF_MAX_CLASSES];  /* exemplars of each class so far */
+    long first[LGCF_MAX_CLASSES]; /* index of each class's first exemplar */
 } code_source;
 
 static void codes_init(code_source *cs, const sample_config *cfg)
 {
+    memset(cs, 0, sizeof *cs);
     cs->cfg = cfg;
-    cs->next = 0;
-    cs->z = NULL;
     if (cfg->given)
         return;
+    const lgc_model *m = cfg->model;
     long quota[LGCF_MAX_CLASSES];
     sample_quota(quota, cfg);
-    sample_labels_init(&cs->labels, quota, cfg->model->n_classes, cfg->seed);
+    sample_labels_init(&cs->labels, quota, m->n_classes, cfg->seed);
     rng_stream(&cs->rng, cfg->seed, RNG_STREAM_SAMPLE_CODES, 0);
-    cs->z = xmalloc((size_t)cfg->decoder->max_batch * cfg->model->latent * sizeof(float));
+    cs->z = xmalloc((size_t)cfg->decoder->max_batch * m->latent * sizeof(float));
+    for (int c = 1; c < m->n_classes && m->exemplars.n; c++)
+        cs->first[c] = cs->first[c - 1] + m->exemplars.class_counts[c - 1];
 }
 
-/* The next B codes (B at most the decoder's batch), valid until the next
- * call, and their class indices into labels[0..B). */
-static const float *codes_next(code_source *cs, int B, uint8_t *labels)
+/* The exemplar the next image of class c is, or -1 for a decoded one. */
+static long next_exemplar(code_source *cs, int c)
+{
+    const lgc_exemplars *e = &cs->cfg->model->exemplars;
+    const long j = cs->seen[c]++;
+    if (!e->n || e->class_counts[c] == 0 || floor((double)(j + 1) * e->share) <=
+                                                  floor((double)j * e->share))
+        return -1;
+    return cs->first[c] + cs->used[c]++ % e->class_counts[c];
+}
+
+/* The next B images' sources (B at most the decoder's batch): their class
+ * indices into labels[0..B), for each the exemplar it is or -1 into
+ * from[0..B), and the codes of the decoded ones, in order, valid until the
+ * next call; *n_codes gets their number. */
+static const float *codes_next(code_source *cs, int B, uint8_t *labels, long *from,
+                               int *n_codes)
 {
     const lgc_model *m = cs->cfg->model;
     const size_t d = (size_t)m->latent;
     const float *z = cs->z;
+    int k = 0;
     if (cs->cfg->given) {
         z = cs->cfg->given->z + (size_t)cs->next * d;
         memcpy(labels, cs->cfg->given->labels + cs->next, (size_t)B);
+        for (int i = 0; i < B; i++)
+            from[i] = -1;
+        k = B;
     } else {
         for (int i = 0; i < B; i++) {
             int c = sample_labels_next(&cs->labels);
             labels[i] = (uint8_t)c;
-            gmm_sample(&m->gmms[c], cs->z + i * d, 1, &cs->rng);
+            if ((from[i] = next_exemplar(cs, c)) < 0)
+                gmm_sample(&m->gmms[c], cs->z + k++ * d, 1, &cs->rng);
         }
     }
     cs->next += B;
+    *n_codes = k;
     return z;
+}
+
+/* Puts exemplar e's pixel values into img (one image). */
+static void exemplar_image(const lgc_model *m, long e, uint8_t *img)
+{
+    const size_t bytes = (size_t)m->h * m->w * m->c;
+    const uint8_t *q = m->exemplars.levels + (size_t)e * bytes;
+    for (size_t i = 0; i < bytes; i++)
+        img[i] = exemplar_value(q[i], m->exemplars.bits);
 }
 
 /* The labels of the set, replayed from the seed, onto a stream after its
@@ -146,7 +187,10 @@ static int write_labels(FILE *f, const sample_config *cfg, const char *name)
 /* Where each batch of images (and their class indices) goes. */
 typedef int (*batch_sink)(void *to, const uint8_t *images, const uint8_t *labels, int B);
 
-/* Draws, decodes and warps the set a batch at a time into sink. */
+/* Draws, decodes and warps the set a batch at a time into sink: the
+ * decoded images first, then moved to their slots among the exemplars
+ * (from the last, so none is overwritten before it moves), then every
+ * image warped in order. */
 static int make_set(const sample_config *cfg, batch_sink sink, void *to)
 {
     const lgc_model *m = cfg->model;
@@ -159,16 +203,28 @@ static int make_set(const sample_config *cfg, batch_sink sink, void *to)
     const int batch = cfg->decoder->max_batch;
     uint8_t *img = xmalloc((size_t)batch * img_bytes), *tmp = xmalloc(img_bytes);
     uint8_t *labels = xmalloc((size_t)batch);
+    long *from = xmalloc((size_t)batch * sizeof *from);
     int st = LGC_OK;
     for (long s = 0; s < n && st == LGC_OK; s += batch) {
-        int B = n - s < batch ? (int)(n - s) : batch;
-        sample_decode(cfg, codes_next(&codes, B, labels), B, img, tmp, &warp_rng);
+        int B = n - s < batch ? (int)(n - s) : batch, k;
+        const float *z = codes_next(&codes, B, labels, from, &k);
+        if (k)
+            decoder_decode_u8(cfg->decoder, z, k, m->h, m->w, img);
+        for (int i = B - 1; i >= 0 && k <= i; i--) {
+            if (from[i] >= 0)
+                exemplar_image(m, from[i], img + (size_t)i * img_bytes);
+            else if (--k != i)
+                memcpy(img + (size_t)i * img_bytes, img + (size_t)k * img_bytes, img_bytes);
+        }
+        if (!augment_is_identity(&cfg->augment))
+            augment_images(img, tmp, B, m->h, m->w, m->c, &cfg->augment, &warp_rng);
         st = sink(to, img, labels, B);
     }
     free(codes.z);
     free(img);
     free(tmp);
     free(labels);
+    free(from);
     return st;
 }
 

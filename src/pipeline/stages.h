@@ -10,7 +10,8 @@
  *   warps.c        the default warps and the held-out check (public: warps.h)
  *   quick_check.c  the quick classifier of the held-out checks
  *   decoder_check.c  what the decoder keeps of the images' class evidence
- *   latent_rule.c  a larger latent when the decoder loses too much */
+ *   latent_rule.c  a larger latent when the decoder loses too much
+ *   exemplars.c    real training images beside the mixtures */
 #ifndef LGC_PIPELINE_STAGES_H
 #define LGC_PIPELINE_STAGES_H
 
@@ -148,6 +149,32 @@ int warps_will_store(const compress_config *cfg, const holdout_split *split);
  * status of building the networks. */
 int warps_check(lgc_model *m, const holdout_split *split, const float *z_train,
                 const compress_config *cfg);
+
+/* --- exemplars.c --- */
+
+/* Adds exemplars to m (complete, warps included) unless
+ * cfg->exemplar_bytes is 0: as many random images of the training part as
+ * fit in cfg->exemplar_bytes more bytes (or, when it is negative, as many
+ * bytes as m's file takes without them), at cfg->exemplar_bits bits per
+ * pixel or the depth the held-out slice prefers, with cfg->exemplar_share
+ * or the default share; none when alone they teach the quick classifier
+ * clearly less than the samples alone. Says what it found on stderr
+ * unless quiet. Returns LGC_OK or the status of building the quick
+ * classifier. */
+int exemplars_add(lgc_model *m, const holdout_split *split, const compress_config *cfg);
+/* Whether exemplars_add will try to add exemplars to m (whose training
+ * record must be set): --exemplars given, or the default (auto) on a file
+ * with a training record. */
+int exemplars_wanted(const lgc_model *m, const compress_config *cfg);
+
+/* What warps_check leaves to exemplars_add when it will add exemplars:
+ * the comparison of m (complete) with random real training images
+ * gzip-compressed into its file's bytes, warped alike, on q's held-out
+ * slice, into m->warps (real_images, real_accuracy; samples_accuracy must
+ * be the file's own), and, unless quiet, the word on stderr (with the
+ * warning when the real images win by more than warps_margin). */
+void warps_compare_real(lgc_model *m, quick_check *q, const dataset *train, long n_samples,
+                        const compress_config *cfg);
 
 /* --- budget.c --- */
 

@@ -35,7 +35,7 @@
 #define HEADER_BYTES 16
 #define SECTION_HEADER_BYTES 12
 #define TRAILER_BYTES 4
-/* Form 3 builds at most this many sections (the reader knows seven). */
+/* Form 3 builds at most this many sections (the reader knows nine). */
 #define MAX_REPACKED 16
 
 static uint32_t le32(const uint8_t *p)

@@ -5,6 +5,7 @@
 #                     and int8 mixtures; full and diagonal covariance; grey
 #                     and RGB; conv and mlp decoders; with and without the
 #                     training record; with the warps (checked and given);
+#                     with exemplars (most: the default) at 2, 3 and 8 bits;
 #                     a 7x9 image in the decoder's 8x12 frame; plus their
 #                     unpacked form
 #                     (tests/fuzz/fuzz_lgcfile.c) when FUZZ_LGCFILE names the
@@ -56,6 +57,11 @@ tiny=(--epochs 1 --kmax 2 --latent 2 --batch 16 --threads 1 -q -f)
 "$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-warps-given.lgc" "${tiny[@]}" --warps 10,0.1,0.5,1
 make_dataset "$TMP/grey500" train 500 8 8 3
 "$LGC" compress "$TMP/grey500" -o "$OUT/lgcfile/grey-warps-checked.lgc" "${tiny[@]}"
+# exemplars (EXMP; the files above have the default's): colour at 3 bits,
+# and grey at 8 bits in a few bytes
+"$LGC" compress "$TMP/rgb" -o "$OUT/lgcfile/rgb-exemplars-3bit.lgc" "${tiny[@]}" --exemplar-bits 3
+"$LGC" compress "$TMP/grey" -o "$OUT/lgcfile/grey-exemplars-8bit.lgc" "${tiny[@]}" --exemplars 600 \
+    --exemplar-bits 8 --exemplar-share 1
 # 7x9: the decoder outputs the 8x12 frame of the image (FORMAT.md, DECO)
 make_dataset "$TMP/odd" train 40 7 9 2
 "$LGC" compress "$TMP/odd" -o "$OUT/lgcfile/odd-7x9.lgc" "${tiny[@]}"
