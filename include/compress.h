@@ -44,8 +44,8 @@
 #define COMPRESS_DEFAULT_MIXTURES LGCF_F16
 #define COMPRESS_EXEMPLARS_AUTO (-1L)
 #define COMPRESS_DEFAULT_EXEMPLARS COMPRESS_EXEMPLARS_AUTO
-/* half of lgc sample's images: the most accurate share but one within the
- * noise of the held-out check on full MNIST (docs/RESULTS.md) */
+/* half of lgc sample's images (docs/DESIGN.md, "Exemplars"), unless the
+ * held-out slice finds all of them clearly better */
 #define COMPRESS_DEFAULT_EXEMPLAR_SHARE 0.5
 
 /* The training length (docs/DESIGN.md, "Training length"). The budget is

@@ -206,8 +206,9 @@ int exemplars_add(lgc_model *m, const holdout_split *split, const compress_confi
     if (checked && (st = quick_check_init(&q, img, m->n_classes, held, seed)))
         return st;
     /* the bit depth: given, or the candidate whose exemplars alone the
-     * quick classifier learns best from (a tie within the margin goes to
-     * fewer bits: more images) */
+     * quick classifier learns best from; a tie within the margin goes to
+     * the one holding more images, and when both hold every image, to the
+     * finer one */
     int bits = cfg->exemplar_bits ? cfg->exemplar_bits : EXEMPLARS_UNCHECKED_BITS;
     double acc[N_BITS] = {0}, best = -1.0;
     long count[N_BITS] = {0};
@@ -223,12 +224,15 @@ int exemplars_add(lgc_model *m, const holdout_split *split, const compress_confi
         }
         best = acc[i] > best ? acc[i] : best;
     }
+    double alone = acc[0]; /* the kept depth's exemplars alone */
     if (checked && !cfg->exemplar_bits) {
         const double margin = warps_margin(best, held->n);
-        int pick = 0;
-        while (acc[pick] < best - margin)
-            pick++;
+        int pick = -1;
+        for (int i = 0; i < N_BITS; i++)
+            if (acc[i] >= best - margin && (pick < 0 || count[i] >= count[pick]))
+                pick = i;
         bits = bit_candidates[pick];
+        alone = acc[pick];
     }
     const long n = fill_bytes(m, &split->train, limit, bits, seed);
     /* exemplars that alone teach clearly less than the samples alone are
@@ -240,18 +244,31 @@ int exemplars_add(lgc_model *m, const holdout_split *split, const compress_confi
         lgc_model_drop_exemplars(m);
     m->exemplars.share = (float)(cfg->exemplar_share > 0.0 ? cfg->exemplar_share
                                                            : COMPRESS_DEFAULT_EXEMPLAR_SHARE);
+    /* the share: given, or half, or all of the images when the exemplars
+     * alone clearly beat half of them with samples (a decoder trained on
+     * a few hundred images draws worse images than it stores); what the
+     * file's own sampling scores is the word's */
+    double mixed = -1.0;
+    if (checked && m->exemplars.n && m->warps.held_images) {
+        mixed = samples_accuracy(&q, m, n_samples, seed);
+        if (cfg->exemplar_share <= 0.0 && mixed < alone - warps_margin(alone, held->n)) {
+            if (!cfg->quiet)
+                fprintf(stderr,
+                        "compress: half of lgc sample's images from the exemplars score %.1f%% "
+                        "on the held-out slice, clearly below them alone: all from them\n",
+                        100.0 * mixed);
+            m->exemplars.share = 1.0f;
+            mixed = samples_accuracy(&q, m, n_samples, seed);
+        }
+        m->warps.samples_accuracy = (float)(mixed > 0.0 ? mixed : 0.0);
+    }
     if (!cfg->quiet)
         print_exemplars(m, cfg, checked, n_cand, count, acc, best, samples, n, drop,
                         file_bytes(m) - base, allowance, now_seconds() - t0);
     /* the word on the file as written: its own samples against real images
      * in all its bytes */
-    if (checked && m->warps.held_images) {
-        if (m->exemplars.n) {
-            const double a = samples_accuracy(&q, m, n_samples, seed);
-            m->warps.samples_accuracy = (float)(a > 0.0 ? a : 0.0);
-        }
+    if (checked && m->warps.held_images)
         warps_compare_real(m, &q, &split->train, n_samples, cfg);
-    }
     quick_check_free(&q);
     return LGC_OK;
 }

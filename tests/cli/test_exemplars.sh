@@ -38,7 +38,7 @@ given=$(sed -nE 's/.*exemplars in ([0-9]+) bytes.*/\1/p' "$TMP/err")
 # the file's bytes but for the word's accuracies, which deflate differently
 assert "in the file's bytes ($given, $base)" test $((given - base)) -le 16 -a $((base - given)) -le 16
 assert "it says what it kept" grep -qE \
-    "keeping [0-9]+ exemplars at [12] bits? per pixel \([0-9]+ bytes\); lgc sample takes 50% of its images from them|no exemplars: alone they score" \
+    "keeping [0-9]+ exemplars at [12] bits? per pixel \([0-9]+ bytes\); lgc sample takes (50|100)% of its images from them|no exemplars: alone they score" \
     "$TMP/err"
 assert "at most twice the bytes" test "$(size "$TMP/a.lgc")" -le $((2 * base))
 check "-q: the same file" "$LGC" compress "$D" -o "$TMP/q.lgc" "${small[@]}" -q
@@ -76,6 +76,13 @@ check "compress with half from the mixtures" "$LGC" compress "$D" -o "$TMP/h.lgc
     --steps 1 --exemplars 2K --exemplar-bits 2 --exemplar-share 0.5
 check "sample that" "$LGC" sample "$TMP/h.lgc" -n 200 -o "$TMP/sh" --augment 0 --threads 1 -q
 assert "half: decoded images too" test "$(other_values "$TMP/sh")" -gt 0
+
+# --- the share: all of the images when the samples only dilute them ---
+check "compress, a decoder trained 1 step, the share chosen" "$LGC" compress "$D" -o "$TMP/all.lgc" \
+    "${small[@]}" --steps 1 --exemplars 2K --exemplar-bits 2
+assert "it takes all of the images from them" grep -qE \
+    "keeping [0-9]+ exemplars at 2 bits per pixel \([0-9]+ bytes\); lgc sample takes 100% of its images from them" \
+    "$TMP/err"
 
 # --- the old behaviour keeps none unless asked ---
 check "--holdout 0 --epochs 1" "$LGC" compress "$D" -o "$TMP/old.lgc" --widths 4,8 --latent 4 \

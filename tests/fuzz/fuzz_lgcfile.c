@@ -25,6 +25,7 @@
 #include <zlib.h>
 
 #include "gmm.h"
+#include "exemplar_codec.h"
 #include "lgcfile.h"
 #include "model.h"
 #include "rng.h"
@@ -67,6 +68,20 @@ static void sample_model(const lgc_model *m)
         gmm_sample(&m->gmms[c], z + (size_t)c * m->latent, 1, &rng);
     decoder_decode_u8(&dec, z + (size_t)(m->n_classes - 1) * m->latent, 1, m->h, m->w,
                       img);
+    /* the exemplars the reader accepted: counts that add up, levels in
+     * range (their pixel values are what lgc sample writes) */
+    const lgc_exemplars *e = &m->exemplars;
+    if (e->n) {
+        long n = 0;
+        for (int c = 0; c < m->n_classes; c++)
+            n += e->class_counts[c];
+        assert(n == e->n && e->bits >= 1 && e->bits <= EXEMPLAR_MAX_BITS);
+        assert(e->share > 0.0f && e->share <= 1.0f);
+        const size_t bytes = (size_t)e->n * m->h * m->w * m->c;
+        for (size_t i = 0; i < bytes; i++)
+            assert(e->levels[i] < (1u << e->bits));
+        img[0] = exemplar_value(e->levels[bytes - 1], e->bits);
+    }
     free(z);
     free(img);
     net_free(&dec);
@@ -80,12 +95,14 @@ static void check_read(const uint8_t *buf, size_t len)
     int st = lgcf_read_mem(&m, &z, buf, len, NAME);
     if (st != LGC_OK) {
         assert(st == LGC_EFORMAT && strstr(lgc_errmsg(), NAME));
-        assert(!m.gmms && !m.dec_params && !m.class_counts && !m.bic);
+        assert(!m.gmms && !m.dec_params && !m.class_counts && !m.bic && !m.exemplars.levels);
         return;
     }
     assert(z.file_bytes == len);
     assert(z.header_bytes + z.shape_bytes + z.prior_bytes + z.decoder_bytes + z.mixture_bytes +
-               z.bic_bytes + z.training_bytes + z.warps_bytes + z.other_bytes == len);
+               z.bic_bytes + z.training_bytes + z.labels_bytes + z.warps_bytes +
+               z.exemplar_bytes + z.other_bytes ==
+           len);
     sample_model(&m);
     lgc_model_free(&m);
 }
