@@ -7,8 +7,9 @@
  * classes, nested across sizes (subset_random). Every candidate is judged
  * by the quick classifier of the warps check on the same held-out images:
  * each bit depth with as many exemplars as its bytes hold, alone and
- * warped as lgc sample will warp them. lgc sample takes a fixed share of
- * its images from them (COMPRESS_DEFAULT_EXEMPLAR_SHARE, or as given). */
+ * warped as lgc sample will warp them; then what lgc sample draws with half
+ * of its images from the kept ones (COMPRESS_DEFAULT_EXEMPLAR_SHARE), which
+ * gives way to all of them when they alone are clearly better. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +26,12 @@
  * 2 bits kept 99.6% of the judge's accuracy on 1,000 Fashion-MNIST images
  * where 1 bit kept 98.4%. */
 #define EXEMPLARS_UNCHECKED_BITS 2
+/* Bytes left unused for the word's accuracies, which are stored in WARP
+ * after the exemplars are chosen and deflate a few bytes longer or
+ * shorter. */
+#define EXEMPLARS_SLACK 16
 /* 4 bits lost to 1 and 2 on MNIST, Fashion-MNIST and a 1,000-image MNIST
  * subset alike (docs/RESULTS.md), and would cost one more training. */
-#define EXEMPLARS_SLACK 16
 static const int bit_candidates[] = {1, 2};
 #define N_BITS (int)(sizeof bit_candidates / sizeof bit_candidates[0])
 
@@ -191,8 +195,6 @@ int exemplars_add(lgc_model *m, const holdout_split *split, const compress_confi
         return LGC_OK;
     const size_t base = file_bytes(m);
     const size_t allowance = cfg->exemplar_bytes < 0 ? base : (size_t)cfg->exemplar_bytes;
-    /* the word's accuracies, stored after this in WARP, deflate a few bytes
-     * longer or shorter */
     const size_t limit = base + (allowance > EXEMPLARS_SLACK ? allowance - EXEMPLARS_SLACK : 0);
     const dataset *held = &split->held;
     const uint64_t seed = cfg->train.seed;
@@ -248,23 +250,25 @@ int exemplars_add(lgc_model *m, const holdout_split *split, const compress_confi
      * alone clearly beat half of them with samples (a decoder trained on
      * a few hundred images draws worse images than it stores); what the
      * file's own sampling scores is the word's */
-    double mixed = -1.0;
+    double mixed = -1.0, half = -1.0;
     if (checked && m->exemplars.n && m->warps.held_images) {
         mixed = samples_accuracy(&q, m, n_samples, seed);
         if (cfg->exemplar_share <= 0.0 && mixed < alone - warps_margin(alone, held->n)) {
-            if (!cfg->quiet)
-                fprintf(stderr,
-                        "compress: half of lgc sample's images from the exemplars score %.1f%% "
-                        "on the held-out slice, clearly below them alone: all from them\n",
-                        100.0 * mixed);
+            half = mixed;
             m->exemplars.share = 1.0f;
             mixed = samples_accuracy(&q, m, n_samples, seed);
         }
         m->warps.samples_accuracy = (float)(mixed > 0.0 ? mixed : 0.0);
     }
-    if (!cfg->quiet)
+    if (!cfg->quiet) {
         print_exemplars(m, cfg, checked, n_cand, count, acc, best, samples, n, drop,
                         file_bytes(m) - base, allowance, now_seconds() - t0);
+        if (half >= 0.0)
+            fprintf(stderr,
+                    "compress: (with half of its images from them, lgc sample's scored %.1f%% "
+                    "on the held-out slice, clearly below the exemplars alone)\n",
+                    100.0 * half);
+    }
     /* the word on the file as written: its own samples against real images
      * in all its bytes */
     if (checked && m->warps.held_images)
