@@ -58,5 +58,14 @@ int warps_choose(const double *accuracy, int n, double margin);
  * warps_margin (both fractions, on n_held images); a smaller lead is the
  * check's noise. */
 int warps_file_loses(double samples, double real, long n_held);
+/* The exemplars' bit depth among n candidates (in increasing depth) whose
+ * exemplars alone scored accuracy[i] holding count[i] images: the one
+ * holding the most images among those within margin of the best, the
+ * deeper on equal counts (both hold every image). Returns its index. */
+int warps_exemplar_depth(const double *accuracy, const long *count, int n, double margin);
+/* Whether lgc sample should take all of its images from the exemplars:
+ * alone they beat half exemplars, half samples (half) by more than
+ * warps_margin (fractions, on n_held images). */
+int warps_exemplars_alone_win(double alone, double half, long n_held);
 
 #endif

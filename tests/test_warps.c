@@ -106,6 +106,39 @@ static void warning_needs_a_lead_beyond_the_noise(void **state)
     assert_false(warps_file_loses(0.90, 0.80, 6000));
 }
 
+static void exemplar_depth_ties_go_to_more_images(void **state)
+{
+    (void)state;
+    const double margin = 0.015;
+    /* MNIST: 1 bit 94.4% (2,912 images), 2 bits 94.2% (1,144): a tie, 1 bit */
+    const double mnist[2] = {0.944, 0.942};
+    const long mnist_n[2] = {2912, 1144};
+    assert_int_equal(warps_exemplar_depth(mnist, mnist_n, 2, margin), 0);
+    /* Fashion-MNIST: 73.0% against 81.9%: 2 bits, whatever the counts */
+    const double fm[2] = {0.730, 0.819};
+    const long fm_n[2] = {4416, 1780};
+    assert_int_equal(warps_exemplar_depth(fm, fm_n, 2, margin), 1);
+    /* both hold every image: a tie goes to the deeper one, even when
+     * the shallower scored a little more */
+    const double all[2] = {0.968, 0.957};
+    const long all_n[2] = {906, 906};
+    assert_int_equal(warps_exemplar_depth(all, all_n, 2, 0.023), 1);
+    /* one candidate (the depth given) */
+    assert_int_equal(warps_exemplar_depth(fm, fm_n, 1, margin), 0);
+}
+
+static void all_from_exemplars_needs_a_clear_lead(void **state)
+{
+    (void)state;
+    /* mnist-1k: half 94.7% against alone 96.8% on 94 images (margin 1.8) */
+    assert_true(warps_exemplars_alone_win(0.968, 0.947, 94));
+    /* MNIST: half 94.7% against alone 94.4%: half stays */
+    assert_false(warps_exemplars_alone_win(0.944, 0.947, 5996));
+    /* a lead within the margin is noise */
+    assert_false(warps_exemplars_alone_win(0.950, 0.940, 5996));
+    assert_true(warps_exemplars_alone_win(0.960, 0.940, 5996));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -114,6 +147,8 @@ int main(void)
         cmocka_unit_test(margin_is_one_standard_error),
         cmocka_unit_test(choice_ties_go_to_the_stronger),
         cmocka_unit_test(warning_needs_a_lead_beyond_the_noise),
+        cmocka_unit_test(exemplar_depth_ties_go_to_more_images),
+        cmocka_unit_test(all_from_exemplars_needs_a_clear_lead),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

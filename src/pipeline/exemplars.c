@@ -228,19 +228,16 @@ int exemplars_add(lgc_model *m, const holdout_split *split, const compress_confi
     }
     double alone = acc[0]; /* the kept depth's exemplars alone */
     if (checked && !cfg->exemplar_bits) {
-        const double margin = warps_margin(best, held->n);
-        int pick = -1;
-        for (int i = 0; i < N_BITS; i++)
-            if (acc[i] >= best - margin && (pick < 0 || count[i] >= count[pick]))
-                pick = i;
+        const int pick = warps_exemplar_depth(acc, count, N_BITS, warps_margin(best, held->n));
         bits = bit_candidates[pick];
         alone = acc[pick];
     }
     const long n = fill_bytes(m, &split->train, limit, bits, seed);
-    /* exemplars that alone teach clearly less than the samples alone are
-     * dropped (lgc's decoder may know more than a few images) */
+    /* by default, exemplars that alone teach clearly less than the samples
+     * alone are dropped (lgc's decoder may know more than a few images);
+     * bytes given for them are kept as asked */
     const double samples = m->warps.present ? m->warps.samples_accuracy : 0.0;
-    const int drop = n > 0 && checked && m->warps.held_images &&
+    const int drop = n > 0 && checked && m->warps.held_images && cfg->exemplar_bytes < 0 &&
                      best < samples - warps_margin(samples, held->n);
     if (drop)
         lgc_model_drop_exemplars(m);
@@ -253,7 +250,7 @@ int exemplars_add(lgc_model *m, const holdout_split *split, const compress_confi
     double mixed = -1.0, half = -1.0;
     if (checked && m->exemplars.n && m->warps.held_images) {
         mixed = samples_accuracy(&q, m, n_samples, seed);
-        if (cfg->exemplar_share <= 0.0 && mixed < alone - warps_margin(alone, held->n)) {
+        if (cfg->exemplar_share <= 0.0 && warps_exemplars_alone_win(alone, mixed, held->n)) {
             half = mixed;
             m->exemplars.share = 1.0f;
             mixed = samples_accuracy(&q, m, n_samples, seed);

@@ -158,10 +158,10 @@ int warps_check(lgc_model *m, const holdout_split *split, const float *z_train,
  * bytes as m's file takes without them), at cfg->exemplar_bits bits per
  * pixel or the depth the held-out slice prefers, with cfg->exemplar_share
  * or the default share (all of the images when, alone, they clearly beat
- * it); none when alone they teach the quick classifier clearly less than
- * the samples alone. Says what it found on stderr
- * unless quiet. Returns LGC_OK or the status of building the quick
- * classifier. */
+ * it); by default (bytes given are kept) none when alone they teach the
+ * quick classifier clearly less than the samples alone. Says what it
+ * found on stderr unless quiet. Returns LGC_OK or the status of building
+ * the quick classifier. */
 int exemplars_add(lgc_model *m, const holdout_split *split, const compress_config *cfg);
 /* Whether exemplars_add will try to add exemplars to m (whose training
  * record must be set): --exemplars given, or the default (auto) on a file

@@ -50,6 +50,23 @@ int warps_file_loses(double samples, double real, long n_held)
     return real > samples + warps_margin(real, n_held);
 }
 
+int warps_exemplar_depth(const double *accuracy, const long *count, int n, double margin)
+{
+    double best = accuracy[0];
+    for (int i = 1; i < n; i++)
+        best = accuracy[i] > best ? accuracy[i] : best;
+    int pick = -1;
+    for (int i = 0; i < n; i++)
+        if (accuracy[i] >= best - margin && (pick < 0 || count[i] >= count[pick]))
+            pick = i;
+    return pick;
+}
+
+int warps_exemplars_alone_win(double alone, double half, long n_held)
+{
+    return half < alone - warps_margin(alone, n_held);
+}
+
 int warps_will_store(const compress_config *cfg, const holdout_split *split)
 {
     return cfg->warps_given || split->held.n >= WARPS_MIN_HELD;

@@ -77,12 +77,15 @@ check "compress with half from the mixtures" "$LGC" compress "$D" -o "$TMP/h.lgc
 check "sample that" "$LGC" sample "$TMP/h.lgc" -n 200 -o "$TMP/sh" --augment 0 --threads 1 -q
 assert "half: decoded images too" test "$(other_values "$TMP/sh")" -gt 0
 
-# --- the share: all of the images when the samples only dilute them ---
+# --- the share chosen: its reason printed when it is all (the rule itself:
+# test_warps.c, on random data here either may happen) ---
 check "compress, a decoder trained 1 step, the share chosen" "$LGC" compress "$D" -o "$TMP/all.lgc" \
     "${small[@]}" --steps 1 --exemplars 2K --exemplar-bits 2
-assert "it takes all of the images from them" grep -qE \
-    "keeping [0-9]+ exemplars at 2 bits per pixel \([0-9]+ bytes\); lgc sample takes 100% of its images from them" \
-    "$TMP/err"
+if grep -q "clearly below the exemplars alone" "$TMP/err"; then
+    assert "all, with its reason" grep -qE "lgc sample takes 100% of its images from them" "$TMP/err"
+else
+    assert "half, without a reason" grep -qE "lgc sample takes 50% of its images from them" "$TMP/err"
+fi
 
 # --- the old behaviour keeps none unless asked ---
 check "--holdout 0 --epochs 1" "$LGC" compress "$D" -o "$TMP/old.lgc" --widths 4,8 --latent 4 \
