@@ -232,7 +232,10 @@ int exemplars_add(lgc_model *m, const holdout_split *split, const compress_confi
         bits = bit_candidates[pick];
         alone = acc[pick];
     }
-    const long n = fill_bytes(m, &split->train, limit, bits, seed);
+    /* the check's last candidate is already in m when it was kept */
+    const long n = m->exemplars.n && m->exemplars.bits == bits
+                       ? m->exemplars.n
+                       : fill_bytes(m, &split->train, limit, bits, seed);
     /* by default, exemplars that alone teach clearly less than the samples
      * alone are dropped (lgc's decoder may know more than a few images);
      * bytes given for them are kept as asked */
